@@ -1,0 +1,14 @@
+/*
+ * goodgo_events.h
+ *		Entry points each subsystem exposes to the module's _PG_init.
+ */
+#ifndef GOODGO_EVENTS_H
+#define GOODGO_EVENTS_H
+
+/* src/uuid_v7.c */
+extern void UuidV7Init(void);
+
+/* src/jsonschema/ */
+extern void JsonSchemaInit(void);
+
+#endif							/* GOODGO_EVENTS_H */
