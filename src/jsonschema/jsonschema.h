@@ -1,0 +1,96 @@
+/*
+ * jsonschema.h
+ *		The JSON Schema library's interface to the rest of the extension.
+ *
+ * src/jsonschema/ knows nothing of events, tables or the registry: it
+ * compiles a schema (jsonb) into a tree of keyword nodes and validates jsonb
+ * values against it.  Documents that a schema refers to by URI reach it
+ * through a resolver callback given by the caller.
+ *
+ * THIS IS THE AGREED INTERFACE between the validator and its callers (SQL
+ * functions, registry, outbox trigger).  Change it only together with them.
+ */
+#ifndef GOODGO_JSONSCHEMA_H
+#define GOODGO_JSONSCHEMA_H
+
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+#include "utils/jsonb.h"
+
+typedef enum JsonSchemaDraft
+{
+	JSON_SCHEMA_DRAFT4,
+	JSON_SCHEMA_DRAFT6,
+	JSON_SCHEMA_DRAFT7,
+	JSON_SCHEMA_DRAFT2019_09,
+	JSON_SCHEMA_DRAFT2020_12
+} JsonSchemaDraft;
+
+/*
+ * A resolver returns the document registered under an absolute URI (no
+ * fragment), or NULL when there is none.  The result must stay valid for the
+ * duration of the compile call.
+ */
+typedef Jsonb *(*JsonSchemaResolver) (const char *uri, void *arg);
+
+typedef struct JsonSchemaOptions
+{
+	JsonSchemaDraft default_draft;	/* when the schema has no $schema */
+	bool		format_assertion;	/* assert "format", or annotate only */
+	JsonSchemaResolver resolver;	/* may be NULL: only bundled metaschemas */
+	void	   *resolver_arg;
+} JsonSchemaOptions;
+
+/* Opaque compiled schema; lives in (and is freed with) its memory context. */
+typedef struct JsonSchemaCompiled JsonSchemaCompiled;
+
+/*
+ * One output unit of the spec's "basic" format.  absoluteKeywordLocation is
+ * NULL unless a $ref was crossed.  The message names the keyword and what was
+ * expected, and never echoes instance values.
+ */
+typedef struct JsonSchemaError
+{
+	char	   *keywordLocation;
+	char	   *absoluteKeywordLocation;
+	char	   *instanceLocation;
+	char	   *message;
+} JsonSchemaError;
+
+/*
+ * Compile a schema into a tree allocated in a new child context of "parent".
+ * An invalid schema (against its metaschema, a bad regex, an unresolvable
+ * $ref) is ereport(ERROR) with ERRCODE_INVALID_PARAMETER_VALUE (22023) and the
+ * JSON Pointer of the bad part in the detail.
+ */
+extern JsonSchemaCompiled *JsonSchemaCompile(Jsonb *schema,
+											 const JsonSchemaOptions *options,
+											 MemoryContext parent);
+
+/* Free a compiled schema (deletes its memory context). */
+extern void JsonSchemaFree(JsonSchemaCompiled *compiled);
+
+/*
+ * Validate an instance.  With errors == NULL, stop at the first failure and
+ * only answer yes or no.  Otherwise collect every failure as a List of
+ * JsonSchemaError * (palloc'd in CurrentMemoryContext) into *errors.
+ */
+extern bool JsonSchemaValidate(JsonSchemaCompiled *compiled, Jsonb *instance,
+							   List **errors);
+
+/* The errors as a jsonb array of output units ([] for NIL). */
+extern Jsonb *JsonSchemaErrorsToJsonb(List *errors);
+
+/*
+ * Append the errors to buf as errdetail text: "<instanceLocation>: <message>."
+ * separated by two spaces, at most max_errors of them (then "and N more").
+ */
+extern void JsonSchemaErrorsToDetail(List *errors, StringInfo buf, int max_errors);
+
+/* GUC values, for callers that pin them (the registry). */
+extern int	json_schema_default_draft;
+extern bool json_schema_format_assertion;
+
+#endif							/* GOODGO_JSONSCHEMA_H */
