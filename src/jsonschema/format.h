@@ -1,0 +1,24 @@
+/*
+ * format.h
+ *		Checkers for the "format" keyword.
+ *
+ * AGREED INTERFACE between the validator and format.c.  The checkers are plain
+ * C with no PostgreSQL dependency (no palloc, no ereport), so they can be
+ * fuzzed and unit-tested outside a server.
+ */
+#ifndef GOODGO_JSONSCHEMA_FORMAT_H
+#define GOODGO_JSONSCHEMA_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Is the UTF-8 string s (len bytes, not NUL-terminated) of this format? */
+typedef bool (*JsonSchemaFormatCheck) (const char *s, size_t len);
+
+/*
+ * The checker for a format name (NUL-terminated), or NULL for a format we do
+ * not know, which the spec says to ignore.
+ */
+extern JsonSchemaFormatCheck JsonSchemaFormatLookup(const char *name);
+
+#endif							/* GOODGO_JSONSCHEMA_FORMAT_H */

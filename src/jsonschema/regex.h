@@ -1,0 +1,31 @@
+/*
+ * regex.h
+ *		ECMA-262 regular expressions for "pattern", "patternProperties" and
+ *		the "regex" format.
+ *
+ * AGREED INTERFACE between the validator (compile.c/validate.c) and the
+ * regex module (regex.c).
+ */
+#ifndef GOODGO_JSONSCHEMA_REGEX_H
+#define GOODGO_JSONSCHEMA_REGEX_H
+
+#include "postgres.h"
+
+typedef struct JsonSchemaRegex JsonSchemaRegex;
+
+/*
+ * Compile an ECMA-262 pattern (UTF-8, not NUL-terminated) into memory owned
+ * by "cxt"; the regex is released when that context is reset or deleted.
+ * On a syntax error or an unsupported construct return NULL and set *errmsg
+ * (palloc'd, a lower-case phrase such as "unbalanced parenthesis").
+ */
+extern JsonSchemaRegex *JsonSchemaRegexCompile(const char *pattern, int len,
+											   MemoryContext cxt, char **errmsg);
+
+/*
+ * Does the pattern match anywhere in the UTF-8 string (ECMA RegExp.test,
+ * unanchored)?  Honours interrupts; never crashes on any input.
+ */
+extern bool JsonSchemaRegexMatch(JsonSchemaRegex *re, const char *str, int len);
+
+#endif							/* GOODGO_JSONSCHEMA_REGEX_H */
