@@ -11,4 +11,6 @@ extern void UuidV7Init(void);
 /* src/jsonschema/ */
 extern void JsonSchemaInit(void);
 
+/* src/registry.c, src/outbox.c (to be added with their subsystems) */
+
 #endif							/* GOODGO_EVENTS_H */
