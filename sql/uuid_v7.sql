@@ -2,7 +2,7 @@
 -- Output is deterministic: generated values are never printed, only their
 -- properties; the clock is moved with the internal test GUCs
 -- goodgo_events.uuid_v7_test_clock_offset / _fixed.
-SET search_path = goodgo_events, public;
+SET search_path = public, goodgo_events;
 SET TimeZone = 'UTC';
 
 -- Catalog: volatility, strictness, parallel labels, comments.
@@ -87,7 +87,7 @@ SELECT count(DISTINCT u) AS distinct_of_3_at_one_instant
 -- the generator ahead of the clock).
 ---------------------------------------------------------------------------
 \c
-SET search_path = goodgo_events, public;
+SET search_path = public, goodgo_events;
 SET TimeZone = 'UTC';
 DO $$
 DECLARE
@@ -167,6 +167,13 @@ SELECT u, lag(u) OVER () FROM (SELECT n, uuid_v7() AS u FROM par WHERE n > 0) g;
 SELECT count(*) AS n, count(*) FILTER (WHERE u <= prev) AS not_increasing
   FROM (SELECT u, lag(u) OVER () AS prev
           FROM (SELECT n, uuid_v7() AS u FROM par WHERE n > 0) g) s;
+-- uuid_v7(ts) is PARALLEL SAFE and runs in the workers; each process draws
+-- its own random bytes, so no rand_b repeats across them.
+EXPLAIN (COSTS OFF, VERBOSE)
+SELECT count(DISTINCT substr(u::text, 20)) FROM
+  (SELECT uuid_v7('2024-01-01 00:00:00+00') AS u FROM par WHERE n > 0) g;
+SELECT count(*) AS n, count(DISTINCT substr(u::text, 20)) AS distinct_rand_b
+  FROM (SELECT uuid_v7('2024-01-01 00:00:00+00') AS u FROM par WHERE n > 0) g;
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
@@ -203,7 +210,7 @@ DROP TABLE back;
 -- embedded time runs 24 ms ahead, and never back.
 ---------------------------------------------------------------------------
 \c
-SET search_path = goodgo_events, public;
+SET search_path = public, goodgo_events;
 SET TimeZone = 'UTC';
 SET goodgo_events.uuid_v7_test_clock_fixed = on;
 SET goodgo_events.uuid_v7_test_clock_offset = 1700000000000;
@@ -358,7 +365,7 @@ $$;
 
 -- The generator, when the clock itself is outside the range.
 \c
-SET search_path = goodgo_events, public;
+SET search_path = public, goodgo_events;
 SET TimeZone = 'UTC';
 SET goodgo_events.uuid_v7_test_clock_offset = '-30000d';
 SELECT uuid_v7();
@@ -369,7 +376,7 @@ SELECT uuid_v7_time(uuid_v7()) > '2020-01-01' AS works_again;
 -- A stopped clock on the very last millisecond, 256 ticks before its end:
 -- 256 values fit, the next one has nowhere to go.
 \c
-SET search_path = goodgo_events, public;
+SET search_path = public, goodgo_events;
 SET TimeZone = 'UTC';
 SET goodgo_events.uuid_v7_test_clock_fixed = on;
 SET goodgo_events.uuid_v7_test_clock_offset = '281474976710655.9375';
