@@ -128,6 +128,7 @@ typedef struct Scope
 	const char *doc;			/* URI of the document, for messages */
 	const char *dptr;			/* JSON Pointer from the document root */
 	JsonSchemaDraft draft;
+	bool		no_validation;	/* metaschema leaves out the validation vocabulary */
 } Scope;
 
 /* An identifier: a resource URI or an anchor (uri#name). */
@@ -444,13 +445,15 @@ object_get(JsonbContainer *jc, const char *key, JsonbValue *out)
  * else the default.  *known says whether "$schema" was understood.
  */
 static JsonSchemaDraft
-document_draft(CompileCtx *cc, JsonbValue *root, JsonSchemaDraft dflt, bool *known)
+document_draft(CompileCtx *cc, JsonbValue *root, JsonSchemaDraft dflt, bool *known,
+			   bool *no_validation)
 {
 	JsonbValue	sv;
 	JsonSchemaDraft d;
 	int			hops;
 
 	*known = false;
+	*no_validation = false;
 	if (!js_is_object(root) || !object_get(root->val.binary.data, "$schema", &sv) ||
 		sv.type != jbvString)
 		return dflt;
@@ -472,6 +475,17 @@ document_draft(CompileCtx *cc, JsonbValue *root, JsonSchemaDraft dflt, bool *kno
 		if (meta == NULL)
 			return dflt;
 		js_root(meta, &mroot);
+		if (hops == 0 && js_is_object(&mroot))
+		{
+			JsonbValue	vocab,
+						dummy;
+
+			/* a $vocabulary without the validation vocabulary turns it off */
+			if (object_get(mroot.val.binary.data, "$vocabulary", &vocab) && js_is_object(&vocab) &&
+				!object_get(vocab.val.binary.data, "https://json-schema.org/draft/2020-12/vocab/validation", &dummy) &&
+				!object_get(vocab.val.binary.data, "https://json-schema.org/draft/2019-09/vocab/validation", &dummy))
+				*no_validation = true;
+		}
 		if (!js_is_object(&mroot) || !object_get(mroot.val.binary.data, "$schema", &sv) ||
 			sv.type != jbvString)
 			return dflt;
@@ -746,6 +760,19 @@ compile_value(CompileCtx *cc, JsonbValue *v, Scope *scope_in)
 				break;
 			}
 		}
+	}
+
+	if (scope->no_validation)
+	{
+		static const Kw validation[] = {
+			K_TYPE, K_ENUM, K_CONST, K_MINIMUM, K_MAXIMUM, K_EXMIN, K_EXMAX,
+			K_MULTIPLEOF, K_MINLENGTH, K_MAXLENGTH, K_PATTERN, K_MINITEMS,
+			K_MAXITEMS, K_UNIQUE, K_MINCONTAINS, K_MAXCONTAINS, K_MINPROPS,
+			K_MAXPROPS, K_REQUIRED, K_DEPREQ
+		};
+
+		for (i = 0; i < (int) lengthof(validation); i++)
+			present[validation[i]] = false;
 	}
 
 	/* up to draft 7, "$ref" makes every sibling keyword be ignored */
@@ -1427,9 +1454,10 @@ compile_document(CompileCtx *cc, Jsonb *doc, const char *uri, JsonSchemaDraft dr
 	Scope		scope;
 	SchemaResource *res;
 	bool		known;
+	bool		no_validation;
 
 	js_root(doc, &root);
-	draft = document_draft(cc, &root, draft, &known);
+	draft = document_draft(cc, &root, draft, &known, &no_validation);
 	if (metavalidate)
 		metavalidate_document(doc, draft, uri);
 
@@ -1441,6 +1469,7 @@ compile_document(CompileCtx *cc, Jsonb *doc, const char *uri, JsonSchemaDraft dr
 	scope.doc = uri;
 	scope.dptr = "";
 	scope.draft = draft;
+	scope.no_validation = no_validation;
 	if (root.type != jbvBool && !js_is_object(&root))
 		schema_error(&scope, NULL, "a schema must be an object or a boolean");
 	add_ident(cc, res->uri, &root, &scope, false);
@@ -1458,6 +1487,7 @@ JsonSchemaCompileTree(Jsonb *schema, const JsonSchemaOptions *options,
 	SchemaNode *root;
 	JsonbValue	rootv;
 	bool		known;
+	bool		no_validation;
 	int			i;
 
 	memset(&cc, 0, sizeof(cc));
@@ -1466,7 +1496,7 @@ JsonSchemaCompileTree(Jsonb *schema, const JsonSchemaOptions *options,
 	cc.lenient = lenient;
 
 	js_root(schema, &rootv);
-	*draft_out = document_draft(&cc, &rootv, options->default_draft, &known);
+	*draft_out = document_draft(&cc, &rootv, options->default_draft, &known, &no_validation);
 
 	/* the root document has no retrieval URI: "" until an $id says more */
 	root = compile_document(&cc, schema, "", options->default_draft, metavalidate);
