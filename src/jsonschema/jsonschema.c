@@ -184,11 +184,9 @@ goodgo_schema_documents_changed(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
 
+	/* the executor refuses to call a trigger function any other way */
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" was not called by trigger manager",
-						"schema_documents_changed")));
+		elog(ERROR, "schema_documents_changed() was not called by the trigger manager");
 	documents_relid = RelationGetRelid(td->tg_relation);
 	CacheInvalidateRelcacheByRelid(documents_relid);
 	return PointerGetDatum(NULL);
