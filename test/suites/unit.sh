@@ -48,6 +48,21 @@ if [ -f test/unit/test_regex.c ]; then
 		cat "$out/regex.results" >>"$GG_RESULTS"
 		cat "$out/regex.log" >&2
 		grep -q . "$out/regex.results" || { echo "FAIL unit:regex (no output)" >>"$GG_RESULTS"; rc=1; }
+		# Differential proof: fast path == ARE engine (in the throwaway
+		# server) == ECMA-262 (node's RegExp, when node is installed).
+		if "$out/test_regex" --corpus >"$out/corpus.tsv" 2>"$out/corpus.log"; then
+			node=$(command -v node || true)
+			[ -n "$node" ] || echo "SKIP unit:regex:are-equals-ecma (node is not installed)" >>"$GG_RESULTS"
+			python3 test/unit/regex_diff.py "$out/corpus.tsv" "$GG_PGBIN/psql" $node \
+				>"$out/diff.results" 2>"$out/diff.log" || rc=1
+			cat "$out/diff.results" >>"$GG_RESULTS"
+			cat "$out/diff.log" >&2
+			grep -q . "$out/diff.results" || { echo "FAIL unit:regex:differential (no output)" >>"$GG_RESULTS"; rc=1; }
+		else
+			cat "$out/corpus.log" >&2
+			echo "FAIL unit:regex:corpus" >>"$GG_RESULTS"
+			rc=1
+		fi
 	else
 		rc=1
 	fi
