@@ -106,7 +106,8 @@ static const KwDef kwdefs[K_COUNT] = {
 	[K_REQUIRED] = {"required", DALL},
 	[K_DEPREQ] = {"dependentRequired", D19 | D20},
 	[K_DEPSCHEMAS] = {"dependentSchemas", D19 | D20},
-	[K_DEPENDENCIES] = {"dependencies", D4 | D6 | D7},
+	/* 2019-09 split it in two; later drafts still honour it, as most validators do */
+	[K_DEPENDENCIES] = {"dependencies", DALL},
 	[K_MINPROPS] = {"minProperties", DALL},
 	[K_MAXPROPS] = {"maxProperties", DALL},
 	[K_UNEVALPROPS] = {"unevaluatedProperties", D19 | D20},
@@ -129,6 +130,7 @@ typedef struct Scope
 	const char *dptr;			/* JSON Pointer from the document root */
 	JsonSchemaDraft draft;
 	bool		no_validation;	/* metaschema leaves out the validation vocabulary */
+	bool		format_vocab;	/* metaschema asks for the format-assertion vocabulary */
 } Scope;
 
 /* An identifier: a resource URI or an anchor (uri#name). */
@@ -446,7 +448,7 @@ object_get(JsonbContainer *jc, const char *key, JsonbValue *out)
  */
 static JsonSchemaDraft
 document_draft(CompileCtx *cc, JsonbValue *root, JsonSchemaDraft dflt, bool *known,
-			   bool *no_validation)
+			   bool *no_validation, bool *format_vocab)
 {
 	JsonbValue	sv;
 	JsonSchemaDraft d;
@@ -454,6 +456,7 @@ document_draft(CompileCtx *cc, JsonbValue *root, JsonSchemaDraft dflt, bool *kno
 
 	*known = false;
 	*no_validation = false;
+	*format_vocab = false;
 	if (!js_is_object(root) || !object_get(root->val.binary.data, "$schema", &sv) ||
 		sv.type != jbvString)
 		return dflt;
@@ -485,6 +488,9 @@ document_draft(CompileCtx *cc, JsonbValue *root, JsonSchemaDraft dflt, bool *kno
 				!object_get(vocab.val.binary.data, "https://json-schema.org/draft/2020-12/vocab/validation", &dummy) &&
 				!object_get(vocab.val.binary.data, "https://json-schema.org/draft/2019-09/vocab/validation", &dummy))
 				*no_validation = true;
+			if (object_get(mroot.val.binary.data, "$vocabulary", &vocab) && js_is_object(&vocab) &&
+				object_get(vocab.val.binary.data, "https://json-schema.org/draft/2020-12/vocab/format-assertion", &dummy))
+				*format_vocab = true;
 		}
 		if (!js_is_object(&mroot) || !object_get(mroot.val.binary.data, "$schema", &sv) ||
 			sv.type != jbvString)
@@ -983,7 +989,7 @@ compile_value(CompileCtx *cc, JsonbValue *v, Scope *scope_in)
 		if (kv[K_FORMAT].type != jbvString)
 			schema_error(scope, "format", "the value must be a string");
 		node->format_name = str_of(&kv[K_FORMAT]);
-		if (cc->options->format_assertion)
+		if (cc->options->format_assertion || scope->format_vocab)
 			node->format = JsonSchemaFormatLookup(node->format_name);
 	}
 	if (node->min_length >= 0 || node->max_length >= 0 || node->pattern || node->format)
@@ -1092,6 +1098,8 @@ compile_value(CompileCtx *cc, JsonbValue *v, Scope *scope_in)
 		else
 			node->required = string_array(scope, "required", &kv[K_REQUIRED], &node->nrequired);
 	}
+	if (present[K_DEPENDENCIES] && (present[K_DEPREQ] || present[K_DEPSCHEMAS]))
+		present[K_DEPENDENCIES] = false;	/* the new keywords win */
 	if (present[K_DEPREQ] || present[K_DEPENDENCIES])
 	{
 		Kw			kwi = present[K_DEPREQ] ? K_DEPREQ : K_DEPENDENCIES;
@@ -1105,6 +1113,7 @@ compile_value(CompileCtx *cc, JsonbValue *v, Scope *scope_in)
 		if (!js_is_object(&kv[kwi]))
 			schema_error(scope, kwname, "the value must be an object");
 		n = JsonContainerSize(kv[kwi].val.binary.data);
+		node->dependent_required_keyword = kwname;
 		node->dependent_required = palloc0(sizeof(SchemaDependentRequired) * Max(n, 1));
 		if (kwi == K_DEPENDENCIES)
 		{
@@ -1455,9 +1464,10 @@ compile_document(CompileCtx *cc, Jsonb *doc, const char *uri, JsonSchemaDraft dr
 	SchemaResource *res;
 	bool		known;
 	bool		no_validation;
+	bool		format_vocab;
 
 	js_root(doc, &root);
-	draft = document_draft(cc, &root, draft, &known, &no_validation);
+	draft = document_draft(cc, &root, draft, &known, &no_validation, &format_vocab);
 	if (metavalidate)
 		metavalidate_document(doc, draft, uri);
 
@@ -1470,6 +1480,7 @@ compile_document(CompileCtx *cc, Jsonb *doc, const char *uri, JsonSchemaDraft dr
 	scope.dptr = "";
 	scope.draft = draft;
 	scope.no_validation = no_validation;
+	scope.format_vocab = format_vocab;
 	if (root.type != jbvBool && !js_is_object(&root))
 		schema_error(&scope, NULL, "a schema must be an object or a boolean");
 	add_ident(cc, res->uri, &root, &scope, false);
@@ -1488,6 +1499,7 @@ JsonSchemaCompileTree(Jsonb *schema, const JsonSchemaOptions *options,
 	JsonbValue	rootv;
 	bool		known;
 	bool		no_validation;
+	bool		format_vocab;
 	int			i;
 
 	memset(&cc, 0, sizeof(cc));
@@ -1496,7 +1508,8 @@ JsonSchemaCompileTree(Jsonb *schema, const JsonSchemaOptions *options,
 	cc.lenient = lenient;
 
 	js_root(schema, &rootv);
-	*draft_out = document_draft(&cc, &rootv, options->default_draft, &known, &no_validation);
+	*draft_out = document_draft(&cc, &rootv, options->default_draft, &known, &no_validation,
+								&format_vocab);
 
 	/* the root document has no retrieval URI: "" until an $id says more */
 	root = compile_document(&cc, schema, "", options->default_draft, metavalidate);

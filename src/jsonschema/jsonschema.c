@@ -267,6 +267,14 @@ cache_lookup(Jsonb *schema)
 	}
 
 	cache_misses++;
+	/* learn the table's OID so that other relations' invalidations pass by */
+	if (!OidIsValid(documents_relid))
+	{
+		Oid			nsp = get_namespace_oid("goodgo_events", true);
+
+		if (OidIsValid(nsp))
+			documents_relid = get_relname_relid("schema_documents", nsp);
+	}
 	e = MemoryContextAllocZero(cache_cxt, sizeof(CacheEntry));
 	e->hash = hash;
 	e->draft = json_schema_default_draft;

@@ -851,7 +851,7 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 		{
 			if (!object_has(jc, d->required[j].str, d->required[j].len))
 			{
-				int			ko = kpush2(cx, node->draft <= JSON_SCHEMA_DRAFT7 ? "dependencies" : "dependentRequired",
+				int			ko = kpush2(cx, node->dependent_required_keyword,
 										d->key.str, d->key.len);
 
 				add_error(cx, node, NULL, "must have property \"%s\" when property \"%s\" is present",
