@@ -197,6 +197,13 @@ SELECT jsonschema_is_valid('{"type": "array", "items": {"$ref": "#"}}',
        jsonschema_is_valid('{"type": "array", "items": {"$ref": "#"}}',
                            (repeat('[', 1000) || '1' || repeat(']', 1000))::jsonb) AS deep_bad;
 
+-- 40 nested schema resources in the dynamic scope at once
+SELECT jsonschema_is_valid(s, i) AS nested_ok, jsonschema_is_valid(s, jsonb_set(i, ARRAY(SELECT 'a' FROM generate_series(1, 40)), '"x"')) AS nested_bad
+  FROM (SELECT (SELECT string_agg(format('{"$id": "https://example.com/r%s/", "properties": {"a": ', n), '' ORDER BY n)
+                  FROM generate_series(1, 40) n) || '{"type": "integer"}' || repeat('}}', 40) AS st,
+               (repeat('{"a": ', 40) || '1' || repeat('}', 40))::jsonb AS i) t,
+       LATERAL (SELECT st::jsonb AS s) u;
+
 ---------------------------------------------------------------- register_schema
 SELECT register_schema('https://schemas.example.com/money.json',
 	'{"$defs": {"amount": {"type": "integer", "minimum": 0}, "currency": {"type": "string", "pattern": "^[A-Z]{3}$"}}}');

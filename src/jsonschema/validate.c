@@ -1184,8 +1184,12 @@ validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	{
 		if (cx->nscope == cx->maxscope)
 		{
+			SchemaResource **bigger = palloc(sizeof(SchemaResource *) * cx->maxscope * 2);
+
+			/* the first array is on the caller's stack: copy, never repalloc */
+			memcpy(bigger, cx->scope, sizeof(SchemaResource *) * cx->maxscope);
+			cx->scope = bigger;
 			cx->maxscope *= 2;
-			cx->scope = repalloc(cx->scope, sizeof(SchemaResource *) * cx->maxscope);
 		}
 		cx->scope[cx->nscope++] = node->resource;
 		pushed = true;
@@ -1277,6 +1281,7 @@ bool
 JsonSchemaValidateNode(SchemaNode *root, JsonbValue *instance, List **errors)
 {
 	VCtx		cx;
+	SchemaResource *scope[16];
 	bool		ok;
 
 	memset(&cx, 0, sizeof(cx));
@@ -1292,11 +1297,10 @@ JsonSchemaValidateNode(SchemaNode *root, JsonbValue *instance, List **errors)
 		cx.kpath.data = "";
 		cx.ipath.data = "";
 	}
-	cx.maxscope = 16;
-	cx.scope = palloc(sizeof(SchemaResource *) * cx.maxscope);
+	cx.maxscope = lengthof(scope);
+	cx.scope = scope;
 	ok = validate(&cx, root, instance, NULL);
 	if (errors)
 		*errors = cx.errors;
-	pfree(cx.scope);
 	return ok;
 }
