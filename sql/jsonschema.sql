@@ -251,6 +251,15 @@ SET goodgo_events.json_schema_cache_size = 2;
 SELECT count(*) FILTER (WHERE jsonschema_is_valid(jsonb_build_object('maximum', i), '5')) FROM generate_series(1, 10) i;
 SELECT entries FROM jsonschema_cache_stats();
 RESET goodgo_events.json_schema_cache_size;
+-- ... and in memory: twenty schemas with a hundred properties each do not fit in 64kB
+SET goodgo_events.json_schema_cache_memory = '64kB';
+SELECT count(*) FILTER (WHERE jsonschema_is_valid(s, '{}'))
+  FROM (SELECT (SELECT jsonb_object_agg('p' || k, jsonb_build_object('type', 'integer', 'maximum', k + i))
+                  FROM generate_series(1, 100) k) AS props, i
+          FROM generate_series(1, 20) i) t,
+       LATERAL (SELECT jsonb_build_object('properties', props) AS s) u;
+SELECT entries BETWEEN 1 AND 19 AS bounded, bytes <= 65536 OR entries = 1 AS within_memory FROM jsonschema_cache_stats();
+RESET goodgo_events.json_schema_cache_memory;
 -- register_schema invalidates compiled schemas that used the old document
 SELECT epoch AS e0 FROM jsonschema_cache_stats() \gset
 SELECT jsonschema_is_valid('{"$ref": "https://schemas.example.com/not-yet.json"}', '"text"') AS before_change;

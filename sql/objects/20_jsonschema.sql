@@ -76,8 +76,9 @@ $$;
 COMMENT ON FUNCTION goodgo_events.register_schema(text, jsonb) IS
 	'store a schema document that any schema can $ref by this URI or by its $id (replaces one registered under the same URI)';
 
-CREATE FUNCTION goodgo_events.jsonschema_cache_stats(OUT entries integer, OUT hits bigint, OUT misses bigint, OUT epoch bigint)
+CREATE FUNCTION goodgo_events.jsonschema_cache_stats(OUT entries integer, OUT hits bigint, OUT misses bigint,
+													OUT epoch bigint, OUT bytes bigint)
 	LANGUAGE c VOLATILE STRICT PARALLEL RESTRICTED
 	AS 'MODULE_PATHNAME', 'goodgo_jsonschema_cache_stats';
 COMMENT ON FUNCTION goodgo_events.jsonschema_cache_stats() IS
-	'this backend''s cache of compiled JSON Schemas: entries, hits, misses and invalidation epoch';
+	'this backend''s cache of compiled JSON Schemas: entries, hits, misses, invalidation epoch, memory used';
