@@ -91,6 +91,12 @@ SELECT jsonschema_is_valid(s, '{"n": {"n": 1}}') AS integer_leaves,
                           "tree": {"$id": "tree", "$dynamicAnchor": "leaf", "type": "object",
                                    "properties": {"n": {"anyOf": [{"$dynamicRef": "#leaf"}, {"$ref": "#"}]}}}}}'::jsonb AS s) t;
 
+-- an embedded resource with its own $schema follows its own draft
+-- (draft 7: $ref makes maxLength be ignored)
+SELECT jsonschema_is_valid(s, '{"old": "abc"}') AS embedded_d7, jsonschema_is_valid(s #- '{properties,old,$schema}', '{"old": "abc"}') AS as_2020_12
+  FROM (SELECT '{"properties": {"old": {"$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://example.com/old",
+                 "allOf": [{"$ref": "#/definitions/s", "maxLength": 1}], "definitions": {"s": {"type": "string"}}}}}'::jsonb AS s) t;
+
 -- dependentRequired/dependentSchemas (2020-12) and dependencies (draft 7)
 SELECT jsonschema_is_valid('{"dependentRequired": {"a": ["b"]}}', '{"a": 1}') AS dep_required,
        jsonschema_is_valid('{"dependentSchemas": {"a": {"required": ["c"]}}}', '{"a": 1, "c": 2}') AS dep_schema,

@@ -751,6 +751,7 @@ compile_value(CompileCtx *cc, JsonbValue *v, Scope *scope_in)
 	if (node)
 		return node;
 
+collect:
 	memset(present, 0, sizeof(present));
 	js_iter_init(&it, v->val.binary.data);
 	while (js_iter_pair(&it, &k, &e))
@@ -765,6 +766,22 @@ compile_value(CompileCtx *cc, JsonbValue *v, Scope *scope_in)
 				present[i] = true;
 				break;
 			}
+		}
+	}
+
+	/* an embedded resource (one with an id) may name its own draft */
+	if (present[K_SCHEMA] && kv[K_SCHEMA].type == jbvString)
+	{
+		JsonSchemaDraft d;
+		JsonbValue	idv;
+
+		if (JsonSchemaDraftFromUri(kv[K_SCHEMA].val.string.val, kv[K_SCHEMA].val.string.len, &d) &&
+			d != scope->draft &&
+			(object_get(v->val.binary.data, "$id", &idv) || object_get(v->val.binary.data, "id", &idv)))
+		{
+			scope->draft = d;
+			dbit = 1 << d;
+			goto collect;
 		}
 	}
 
