@@ -203,6 +203,15 @@ SELECT jsonschema_is_valid('{"type": "array", "items": {"$ref": "#"}}',
        jsonschema_is_valid('{"type": "array", "items": {"$ref": "#"}}',
                            (repeat('[', 1000) || '1' || repeat(']', 1000))::jsonb) AS deep_bad;
 
+-- a schema whose evaluation branches 2^39 times can still be canceled
+SET statement_timeout = '200ms';
+SELECT jsonschema_is_valid(s, '1')
+  FROM (SELECT jsonb_object_agg('d' || i, jsonb_build_object('oneOf', jsonb_build_array(
+                 jsonb_build_object('$ref', '#/$defs/d' || (i + 1)), jsonb_build_object('$ref', '#/$defs/d' || (i + 1))))) AS defs
+          FROM generate_series(1, 39) i) t,
+       LATERAL (SELECT jsonb_build_object('$defs', defs || '{"d40": {}}', '$ref', '#/$defs/d1') AS s) u;
+RESET statement_timeout;
+
 -- 40 nested schema resources in the dynamic scope at once
 SELECT jsonschema_is_valid(s, i) AS nested_ok, jsonschema_is_valid(s, jsonb_set(i, ARRAY(SELECT 'a' FROM generate_series(1, 40)), '"x"')) AS nested_bad
   FROM (SELECT (SELECT string_agg(format('{"$id": "https://example.com/r%s/", "properties": {"a": ', n), '' ORDER BY n)

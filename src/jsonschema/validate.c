@@ -1249,6 +1249,8 @@ validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	if (has == 0)
 		return true;
 
+	/* schemas can branch exponentially (nested oneOf through $refs): stay cancelable */
+	CHECK_FOR_INTERRUPTS();
 	check_stack_depth();
 
 	if (cx->nscope == 0 || cx->scope[cx->nscope - 1] != node->resource)
