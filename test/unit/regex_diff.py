@@ -5,12 +5,15 @@
 
 Runs every corpus row's ARE in PostgreSQL (subject ~ (are COLLATE "C"): the
 engine and collation regex.c compiles with) and, when NODE is given, the
-original pattern in node's RegExp with the "u" flag.  Prints one PASS/FAIL
+original pattern in node's RegExp with the "u" flag.  With GG_REGEX_MODULE set
+to test/unit/pg's module, also runs regex.c itself in the server.  Prints one PASS/FAIL
 line per check for $GG_RESULTS, and the first mismatches on stderr:
 
     fast-equals-are   the fast matcher agrees with the ARE engine
     are-equals-ecma   the ARE engine agrees with ECMA-262 (node)
+    server-regex-c    JsonSchemaRegexMatch (fast or not) == ARE via regex.c == ARE via ~
 """
+import os
 import subprocess
 import sys
 
@@ -25,13 +28,22 @@ def main():
             rows.append((int(rid), pat, are, subj, fast))
 
     # PostgreSQL: one COPY in, one query out.
-    script = ["CREATE TEMP TABLE c (id int, are text, subj text);",
+    module = os.environ.get("GG_REGEX_MODULE")
+    script = ["CREATE TEMP TABLE c (id int, pat text, are text, subj text);",
               "COPY c FROM STDIN;"]
-    for rid, _, are, subj, _ in rows:
-        script.append("%d\t%s\t%s" % (rid, are.replace("\\", "\\\\"), subj))
+    for rid, pat, are, subj, _ in rows:
+        script.append("%d\t%s\t%s\t%s" % (rid, pat, are.replace("\\", "\\\\"), subj))
     script.append("\\.")
-    script.append("SELECT id, (convert_from(decode(subj, 'hex'), 'UTF8') ~ (are COLLATE \"C\"))::int"
-                  " FROM c ORDER BY id;")
+    if module:
+        # regex.c itself, through test/unit/pg: main answer, ARE answer, has-fast
+        script.append("CREATE FUNCTION pg_temp.gg_test_regex(text, text) RETURNS int"
+                      " AS '%s', 'gg_test_regex' LANGUAGE C STRICT;" % module)
+        mod = ("pg_temp.gg_test_regex(convert_from(decode(pat, 'hex'), 'UTF8'),"
+               " convert_from(decode(subj, 'hex'), 'UTF8'))")
+    else:
+        mod = "-1"
+    script.append("SELECT id, (convert_from(decode(subj, 'hex'), 'UTF8') ~ (are COLLATE \"C\"))::int,"
+                  " %s FROM c ORDER BY id;" % mod)
     res = subprocess.run([psql, "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1"],
                          input="\n".join(script) + "\n", capture_output=True, text=True)
     if res.returncode != 0:
@@ -39,11 +51,34 @@ def main():
         print("FAIL unit:regex:fast-equals-are (psql failed)")
         return 1
     are_result = {}
+    mod_result = {}
     for line in res.stdout.splitlines():
         if line.strip():
-            rid, v = line.split("\t")
+            rid, v, m = line.split("\t")
             are_result[int(rid)] = v
+            mod_result[int(rid)] = int(m)
     rc = 0
+
+    if module:
+        # In the server, through regex.c: JsonSchemaRegexMatch == the ARE
+        # engine run by regex.c == the corpus' ARE under "~", and the fast
+        # program exists exactly when the pure-C translator built one.
+        bad = 0
+        for rid, pat, are, subj, fast in rows:
+            m = mod_result[rid]
+            main_ans, slow_ans, has_fast = m & 1, (m >> 1) & 1, (m >> 2) & 1
+            ok = (main_ans == slow_ans and str(slow_ans) == are_result[rid]
+                  and has_fast == (fast != "-"))
+            if not ok:
+                bad += 1
+                if bad <= 20:
+                    sys.stderr.write("regex.c: /%s/ on %r: match %d, ARE via regex.c %d, "
+                                     "ARE via ~ %s, fast program %d\n" % (
+                                         bytes.fromhex(pat).decode(), bytes.fromhex(subj).decode(),
+                                         main_ans, slow_ans, are_result[rid], has_fast))
+        print("%s unit:regex:server-regex-c (%d/%d rows)" % ("FAIL" if bad else "PASS",
+                                                            len(rows) - bad, len(rows)))
+        rc |= bad > 0
 
     bad = 0
     nfast = 0
