@@ -78,6 +78,15 @@ if [ -f test/unit/test_regex.c ]; then
 		rc=1
 	fi
 fi
+# The suite's own "pattern" cases, run by regex.c in the server.
+if [ -n "${GG_REGEX_MODULE:-}" ] && [ -d "$suite" ]; then
+	python3 test/unit/pattern_suite.py "$suite" "$GG_PGBIN/psql" "$GG_REGEX_MODULE" \
+		draft2020-12 draft7 >"$out/pattern.results" 2>"$out/pattern.log" || rc=1
+	cat "$out/pattern.results" >>"$GG_RESULTS"
+	cat "$out/pattern.log" >&2
+	grep -q . "$out/pattern.results" || { echo "FAIL unit:pattern-suite (no output)" >>"$GG_RESULTS"; rc=1; }
+fi
+
 # Memory: compile, match and drop a regex 20000 times; the malloc arena of
 # the backend (where PostgreSQL 15's regex library allocates) must not grow.
 if [ -n "${GG_REGEX_MODULE:-}" ]; then
