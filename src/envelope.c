@@ -22,9 +22,10 @@
  * As in JSON Schema, a keyword that only constrains strings (pattern,
  * format, minLength) says nothing about a value of another type, so a number
  * where a string belongs gives one finding (type), while "const" applies to
- * every type.  test/suites/envelope_reference.sh runs a corpus through this
- * code, python jsonschema and (when present) jsonschema_is_valid() and shows
- * that they agree.
+ * every type.  test/suites/envelope_reference.sh runs a named corpus and a
+ * random batch through this code, python jsonschema and the generic
+ * validator (jsonschema_is_valid, jsonschema_errors) and shows that they
+ * agree, verdict and findings.
  *
  * The date-time rule of occurredAt is the "format" checker of the JSON
  * Schema library (jsonschema/format.h), so RFC 3339 is parsed in one place
