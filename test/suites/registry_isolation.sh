@@ -10,7 +10,7 @@ if [ ! -x "$iso" ]; then
 	echo "SKIP registry_isolation:registry_cache (no pg_isolation_regress)" >>"$GG_RESULTS"
 	exit 0
 fi
-out=$GG_TMP/registry_isolation
+out=$GG_ROOT/output_iso
 mkdir -p "$out"
 [ "$(id -u)" -eq 0 ] && chown postgres: "$out"
 gg_run() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
