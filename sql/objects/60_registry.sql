@@ -186,3 +186,22 @@ REVOKE ALL ON FUNCTION goodgo_events.register_event_type(text, jsonb, text) FROM
 REVOKE ALL ON FUNCTION goodgo_events.set_event_type_mode(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION goodgo_events.register_event_type(text, jsonb, text) TO goodgo_events_admin;
 GRANT EXECUTE ON FUNCTION goodgo_events.set_event_type_mode(text, text) TO goodgo_events_admin;
+
+-- The bundled contracts (schemas/*.schema.json, embedded as
+-- goodgo_events.bundled_schemas by 40_bundled_schemas.sql).  A file named after
+-- an event type (a dotted name) registers that type; every other file
+-- (definitions, envelope) is a shared document, registered first so that the
+-- event schemas' $refs resolve.  Format assertion is pinned on whatever the
+-- installing session says: the contracts mean what the standard says.  SET
+-- LOCAL here ends with the script.
+SET LOCAL goodgo_events.json_schema_format_assertion = on;
+
+SELECT goodgo_events.register_schema(b.uri, b.schema)
+  FROM goodgo_events.bundled_schemas b
+ WHERE b.name NOT LIKE '%.%'
+ ORDER BY b.name COLLATE "C";
+
+SELECT goodgo_events.register_event_type(b.name, b.schema, 'enforce')
+  FROM goodgo_events.bundled_schemas b
+ WHERE b.name LIKE '%.%'
+ ORDER BY b.name COLLATE "C";
