@@ -375,48 +375,6 @@ registry_compile_error_context(void *arg)
 }
 
 /*
- * Resolver for $ref: the shared documents of goodgo_events.schema_documents,
- * by URI.  "arg" is the memory context the document is copied into (it must
- * outlive the compile call).
- */
-static Jsonb *
-registry_resolve_document(const char *uri, void *arg)
-{
-	MemoryContext target = (MemoryContext) arg;
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		values[1];
-	SPIPlanPtr	plan;
-	Jsonb	   *result = NULL;
-	bool		isnull;
-	Datum		d;
-
-	values[0] = CStringGetTextDatum(uri);
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	plan = SPI_prepare("SELECT schema FROM goodgo_events.schema_documents WHERE uri = $1",
-					   1, argtypes);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	if (SPI_execute_snapshot(plan, values, NULL, GetLatestSnapshot(),
-							 InvalidSnapshot, true, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read goodgo_events.schema_documents");
-	if (SPI_processed == 1)
-	{
-		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		if (!isnull)
-		{
-			MemoryContext old = MemoryContextSwitchTo(target);
-
-			result = DatumGetJsonbPCopy(d);
-			MemoryContextSwitchTo(old);
-		}
-	}
-	SPI_finish();
-	return result;
-}
-
-/*
  * Compile a schema with pinned settings into a new child context of
  * "parent".  Errors from the compiler (22023, with the JSON Pointer of the bad
  * part) get a context line naming the event type.
@@ -430,18 +388,12 @@ registry_compile(const char *event_type, int32 version, Jsonb *schema,
 	JsonSchemaCompiled *compiled;
 	RegistryCompileContext cctx;
 	ErrorContextCallback errcallback;
-	MemoryContext docs;
-
-	/* resolved documents only need to live as long as the compile call */
-	docs = AllocSetContextCreate(CurrentMemoryContext,
-								 "goodgo_events registry $ref documents",
-								 ALLOCSET_SMALL_SIZES);
 
 	memset(&options, 0, sizeof(options));
 	options.default_draft = dialect;
 	options.format_assertion = format_assertion;
-	options.resolver = registry_resolve_document;
-	options.resolver_arg = docs;
+	options.resolver = JsonSchemaRegistryResolver;
+	options.resolver_arg = NULL;
 
 	cctx.event_type = event_type;
 	cctx.version = version;
@@ -450,10 +402,16 @@ registry_compile(const char *event_type, int32 version, Jsonb *schema,
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
+	/*
+	 * The resolver reads schema_documents with the active snapshot: make that
+	 * the latest, for the reason the registry itself is read with it (see the
+	 * file header).  An error pops it with the rest of the transaction state.
+	 */
+	PushActiveSnapshot(GetLatestSnapshot());
 	compiled = JsonSchemaCompile(schema, &options, parent);
+	PopActiveSnapshot();
 
 	error_context_stack = errcallback.previous;
-	MemoryContextDelete(docs);
 	return compiled;
 }
 

@@ -187,6 +187,41 @@ REVOKE ALL ON FUNCTION goodgo_events.set_event_type_mode(text, text) FROM PUBLIC
 GRANT EXECUTE ON FUNCTION goodgo_events.register_event_type(text, jsonb, text) TO goodgo_events_admin;
 GRANT EXECUTE ON FUNCTION goodgo_events.set_event_type_mode(text, text) TO goodgo_events_admin;
 
+-- Shared documents in dumps (schema_documents belongs to 20_jsonschema.sql;
+-- this only adjusts how it is dumped, because the registration below puts the
+-- bundled documents in it).  CREATE EXTENSION on restore registers them
+-- again, so a row still equal to its bundled file is not dumped, and a
+-- restored row for a bundled document that the user replaced updates the
+-- bundled row instead of colliding with it.
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.schema_documents',
+	'WHERE NOT EXISTS (SELECT 1 FROM goodgo_events.bundled_schemas b'
+	' WHERE b.uri = schema_documents.uri AND b.schema = schema_documents.schema)');
+
+CREATE FUNCTION goodgo_events.schema_documents_merge_bundled()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	UPDATE goodgo_events.schema_documents d
+	   SET schema_id = NEW.schema_id, schema = NEW.schema, registered_at = NEW.registered_at
+	 WHERE d.uri = NEW.uri
+	   AND EXISTS (SELECT 1 FROM goodgo_events.bundled_schemas b
+				   WHERE b.uri = d.uri AND b.schema = d.schema);
+	IF FOUND THEN
+		RETURN NULL;
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+COMMENT ON FUNCTION goodgo_events.schema_documents_merge_bundled() IS
+	'goodgo_events: trigger merging a restored schema_documents row into the bundled document CREATE EXTENSION registered';
+
+CREATE TRIGGER schema_documents_merge_bundled
+	BEFORE INSERT ON goodgo_events.schema_documents
+	FOR EACH ROW EXECUTE FUNCTION goodgo_events.schema_documents_merge_bundled();
+
 -- The bundled contracts (schemas/*.schema.json, embedded as
 -- goodgo_events.bundled_schemas by 40_bundled_schemas.sql).  A file named after
 -- an event type (a dotted name) registers that type; every other file
