@@ -168,13 +168,15 @@ RegistryInit(void)
 
 /*
  * Relcache invalidation: InvalidOid means "every relation" (e.g. after the
- * invalidation queue overflowed).  Only marks the cache stale: callbacks may
+ * invalidation queue overflowed).  Before the tables' OIDs are known (the
+ * extension was not installed at the last lookup) any relation may be one.  Only marks the cache stale: callbacks may
  * run in the middle of a lookup, which must not lose its entry.
  */
 static void
 registry_relcache_callback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid ||
+		!OidIsValid(registry_event_types_oid) ||
 		relid == registry_event_types_oid ||
 		relid == registry_versions_oid ||
 		relid == registry_documents_oid)
