@@ -133,6 +133,23 @@ SELECT goodgo_events.set_event_type_mode('order.shipped', 'warn');
 SELECT goodgo_events.set_event_type_mode('order.placed', NULL);
 SELECT count(*) AS versions FROM goodgo_events.event_type_versions WHERE event_type = 'order.placed';
 
+-- Nothing of a validation outlives it: after a warm-up, thousands of
+-- validations (valid, and failing in warn mode) leave the registry's cache
+-- contexts exactly as large as they were.
+SET client_min_messages = error;
+SELECT goodgo_events.set_event_type_mode('order.placed', 'warn');
+SELECT count(goodgo_events.validate_payload('order.placed', '{"order_id": "o", "total": -1}'))
+  FROM generate_series(1, 10);
+SELECT sum(total_bytes) AS cache_bytes, count(*) AS cache_contexts
+  FROM pg_backend_memory_contexts WHERE name LIKE 'goodgo_events registry%' \gset
+SELECT count(goodgo_events.validate_payload('order.placed',
+		CASE WHEN g % 2 = 0 THEN '{"order_id": "o", "total": -1}' ELSE '{"order_id": "o", "total": 1}' END::jsonb))
+  FROM generate_series(1, 5000) g;
+SELECT sum(total_bytes) = :cache_bytes AS cache_did_not_grow, count(*) = :cache_contexts AS same_contexts
+  FROM pg_backend_memory_contexts WHERE name LIKE 'goodgo_events registry%';
+SELECT goodgo_events.set_event_type_mode('order.placed', 'enforce');
+SET client_min_messages = notice;
+
 -- Unknown event types: rejected, unless a superuser allows them.
 SELECT goodgo_events.validate_payload('order.shipped', '{}');
 SET goodgo_events.unknown_event_types = 'allow';
