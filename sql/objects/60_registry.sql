@@ -69,7 +69,7 @@ COMMENT ON COLUMN goodgo_events.event_type_versions.dialect IS
 COMMENT ON COLUMN goodgo_events.event_type_versions.format_assertion IS
 	'goodgo_events.json_schema_format_assertion pinned at registration: whether "format" is asserted';
 COMMENT ON COLUMN goodgo_events.event_type_versions.bundled IS
-	'true for a version CREATE EXTENSION registered from the bundled schemas (not dumped: the extension recreates it)';
+	'true for a version an extension script registered, such as the bundled schemas (not dumped: the script registers it again on restore)';
 COMMENT ON COLUMN goodgo_events.event_type_versions.registered_at IS 'when the version was registered';
 COMMENT ON COLUMN goodgo_events.event_type_versions.registered_by IS 'the role that called register_event_type() (the SET ROLE role, not the function owner)';
 
