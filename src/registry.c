@@ -744,6 +744,10 @@ goodgo_register_event_type(PG_FUNCTION_ARGS)
 	values[2] = CStringGetTextDatum(mode_name);
 	values[3] = CStringGetTextDatum(registry_dialect_name(dialect));
 	values[4] = BoolGetDatum(format_assertion);
+	/*
+	 * Rows an extension script registers are "bundled": the script registers
+	 * them again when a dump is restored, so they are left out of the dump.
+	 */
 	values[5] = BoolGetDatum(creating_extension);
 	/* the role that called, not this SECURITY DEFINER function's owner */
 	values[6] = DirectFunctionCall1(namein,
