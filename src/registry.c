@@ -168,9 +168,10 @@ RegistryInit(void)
 
 /*
  * Relcache invalidation: InvalidOid means "every relation" (e.g. after the
- * invalidation queue overflowed).  Before the tables' OIDs are known (the
- * extension was not installed at the last lookup) any relation may be one.  Only marks the cache stale: callbacks may
- * run in the middle of a lookup, which must not lose its entry.
+ * invalidation queue overflowed), and before the tables' OIDs are known (the
+ * extension was not installed at the last lookup) any relation may be one of
+ * them.  Only marks the cache stale: callbacks may run in the middle of a
+ * lookup, which must not lose its entry.
  */
 static void
 registry_relcache_callback(Datum arg, Oid relid)
