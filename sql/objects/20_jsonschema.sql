@@ -30,8 +30,10 @@ CREATE FUNCTION goodgo_events.jsonschema_is_valid(schema jsonb, instance jsonb) 
 COMMENT ON FUNCTION goodgo_events.jsonschema_is_valid(jsonb, jsonb) IS
 	'does the instance match the JSON Schema (draft 2020-12 unless $schema or default_json_schema_draft says otherwise)';
 
+-- Compiles in a subtransaction to turn an invalid schema into false: no
+-- subtransactions in parallel mode, so PARALLEL UNSAFE.
 CREATE FUNCTION goodgo_events.jsonschema_is_valid(schema jsonb) RETURNS boolean
-	LANGUAGE c STABLE STRICT PARALLEL SAFE
+	LANGUAGE c STABLE STRICT PARALLEL UNSAFE
 	AS 'MODULE_PATHNAME', 'goodgo_jsonschema_schema_is_valid';
 COMMENT ON FUNCTION goodgo_events.jsonschema_is_valid(jsonb) IS
 	'is the schema itself valid: against its metaschema, with valid regexes and resolvable references';
@@ -76,8 +78,9 @@ $$;
 COMMENT ON FUNCTION goodgo_events.register_schema(text, jsonb) IS
 	'store a schema document that any schema can $ref by this URI or by its $id (replaces one registered under the same URI)';
 
-CREATE FUNCTION goodgo_events.jsonschema_cache_stats(OUT entries integer, OUT hits bigint, OUT misses bigint, OUT epoch bigint)
+CREATE FUNCTION goodgo_events.jsonschema_cache_stats(OUT entries integer, OUT hits bigint, OUT misses bigint,
+													OUT epoch bigint, OUT bytes bigint)
 	LANGUAGE c VOLATILE STRICT PARALLEL RESTRICTED
 	AS 'MODULE_PATHNAME', 'goodgo_jsonschema_cache_stats';
 COMMENT ON FUNCTION goodgo_events.jsonschema_cache_stats() IS
-	'this backend''s cache of compiled JSON Schemas: entries, hits, misses and invalidation epoch';
+	'this backend''s cache of compiled JSON Schemas: entries, hits, misses, invalidation epoch, memory used';

@@ -106,7 +106,8 @@ static const KwDef kwdefs[K_COUNT] = {
 	[K_REQUIRED] = {"required", DALL},
 	[K_DEPREQ] = {"dependentRequired", D19 | D20},
 	[K_DEPSCHEMAS] = {"dependentSchemas", D19 | D20},
-	[K_DEPENDENCIES] = {"dependencies", D4 | D6 | D7},
+	/* 2019-09 split it in two; later drafts still honour it, as most validators do */
+	[K_DEPENDENCIES] = {"dependencies", DALL},
 	[K_MINPROPS] = {"minProperties", DALL},
 	[K_MAXPROPS] = {"maxProperties", DALL},
 	[K_UNEVALPROPS] = {"unevaluatedProperties", D19 | D20},
@@ -128,6 +129,8 @@ typedef struct Scope
 	const char *doc;			/* URI of the document, for messages */
 	const char *dptr;			/* JSON Pointer from the document root */
 	JsonSchemaDraft draft;
+	bool		no_validation;	/* metaschema leaves out the validation vocabulary */
+	bool		format_vocab;	/* metaschema asks for the format-assertion vocabulary */
 } Scope;
 
 /* An identifier: a resource URI or an anchor (uri#name). */
@@ -444,13 +447,16 @@ object_get(JsonbContainer *jc, const char *key, JsonbValue *out)
  * else the default.  *known says whether "$schema" was understood.
  */
 static JsonSchemaDraft
-document_draft(CompileCtx *cc, JsonbValue *root, JsonSchemaDraft dflt, bool *known)
+document_draft(CompileCtx *cc, JsonbValue *root, JsonSchemaDraft dflt, bool *known,
+			   bool *no_validation, bool *format_vocab)
 {
 	JsonbValue	sv;
 	JsonSchemaDraft d;
 	int			hops;
 
 	*known = false;
+	*no_validation = false;
+	*format_vocab = false;
 	if (!js_is_object(root) || !object_get(root->val.binary.data, "$schema", &sv) ||
 		sv.type != jbvString)
 		return dflt;
@@ -472,6 +478,20 @@ document_draft(CompileCtx *cc, JsonbValue *root, JsonSchemaDraft dflt, bool *kno
 		if (meta == NULL)
 			return dflt;
 		js_root(meta, &mroot);
+		if (hops == 0 && js_is_object(&mroot))
+		{
+			JsonbValue	vocab,
+						dummy;
+
+			/* a $vocabulary without the validation vocabulary turns it off */
+			if (object_get(mroot.val.binary.data, "$vocabulary", &vocab) && js_is_object(&vocab) &&
+				!object_get(vocab.val.binary.data, "https://json-schema.org/draft/2020-12/vocab/validation", &dummy) &&
+				!object_get(vocab.val.binary.data, "https://json-schema.org/draft/2019-09/vocab/validation", &dummy))
+				*no_validation = true;
+			if (object_get(mroot.val.binary.data, "$vocabulary", &vocab) && js_is_object(&vocab) &&
+				object_get(vocab.val.binary.data, "https://json-schema.org/draft/2020-12/vocab/format-assertion", &dummy))
+				*format_vocab = true;
+		}
 		if (!js_is_object(&mroot) || !object_get(mroot.val.binary.data, "$schema", &sv) ||
 			sv.type != jbvString)
 			return dflt;
@@ -731,6 +751,7 @@ compile_value(CompileCtx *cc, JsonbValue *v, Scope *scope_in)
 	if (node)
 		return node;
 
+collect:
 	memset(present, 0, sizeof(present));
 	js_iter_init(&it, v->val.binary.data);
 	while (js_iter_pair(&it, &k, &e))
@@ -746,6 +767,35 @@ compile_value(CompileCtx *cc, JsonbValue *v, Scope *scope_in)
 				break;
 			}
 		}
+	}
+
+	/* an embedded resource (one with an id) may name its own draft */
+	if (present[K_SCHEMA] && kv[K_SCHEMA].type == jbvString)
+	{
+		JsonSchemaDraft d;
+		JsonbValue	idv;
+
+		if (JsonSchemaDraftFromUri(kv[K_SCHEMA].val.string.val, kv[K_SCHEMA].val.string.len, &d) &&
+			d != scope->draft &&
+			(object_get(v->val.binary.data, "$id", &idv) || object_get(v->val.binary.data, "id", &idv)))
+		{
+			scope->draft = d;
+			dbit = 1 << d;
+			goto collect;
+		}
+	}
+
+	if (scope->no_validation)
+	{
+		static const Kw validation[] = {
+			K_TYPE, K_ENUM, K_CONST, K_MINIMUM, K_MAXIMUM, K_EXMIN, K_EXMAX,
+			K_MULTIPLEOF, K_MINLENGTH, K_MAXLENGTH, K_PATTERN, K_MINITEMS,
+			K_MAXITEMS, K_UNIQUE, K_MINCONTAINS, K_MAXCONTAINS, K_MINPROPS,
+			K_MAXPROPS, K_REQUIRED, K_DEPREQ
+		};
+
+		for (i = 0; i < (int) lengthof(validation); i++)
+			present[validation[i]] = false;
 	}
 
 	/* up to draft 7, "$ref" makes every sibling keyword be ignored */
@@ -956,7 +1006,7 @@ compile_value(CompileCtx *cc, JsonbValue *v, Scope *scope_in)
 		if (kv[K_FORMAT].type != jbvString)
 			schema_error(scope, "format", "the value must be a string");
 		node->format_name = str_of(&kv[K_FORMAT]);
-		if (cc->options->format_assertion)
+		if (cc->options->format_assertion || scope->format_vocab)
 			node->format = JsonSchemaFormatLookup(node->format_name);
 	}
 	if (node->min_length >= 0 || node->max_length >= 0 || node->pattern || node->format)
@@ -1065,6 +1115,8 @@ compile_value(CompileCtx *cc, JsonbValue *v, Scope *scope_in)
 		else
 			node->required = string_array(scope, "required", &kv[K_REQUIRED], &node->nrequired);
 	}
+	if (present[K_DEPENDENCIES] && (present[K_DEPREQ] || present[K_DEPSCHEMAS]))
+		present[K_DEPENDENCIES] = false;	/* the new keywords win */
 	if (present[K_DEPREQ] || present[K_DEPENDENCIES])
 	{
 		Kw			kwi = present[K_DEPREQ] ? K_DEPREQ : K_DEPENDENCIES;
@@ -1078,6 +1130,7 @@ compile_value(CompileCtx *cc, JsonbValue *v, Scope *scope_in)
 		if (!js_is_object(&kv[kwi]))
 			schema_error(scope, kwname, "the value must be an object");
 		n = JsonContainerSize(kv[kwi].val.binary.data);
+		node->dependent_required_keyword = kwname;
 		node->dependent_required = palloc0(sizeof(SchemaDependentRequired) * Max(n, 1));
 		if (kwi == K_DEPENDENCIES)
 		{
@@ -1427,9 +1480,11 @@ compile_document(CompileCtx *cc, Jsonb *doc, const char *uri, JsonSchemaDraft dr
 	Scope		scope;
 	SchemaResource *res;
 	bool		known;
+	bool		no_validation;
+	bool		format_vocab;
 
 	js_root(doc, &root);
-	draft = document_draft(cc, &root, draft, &known);
+	draft = document_draft(cc, &root, draft, &known, &no_validation, &format_vocab);
 	if (metavalidate)
 		metavalidate_document(doc, draft, uri);
 
@@ -1441,6 +1496,8 @@ compile_document(CompileCtx *cc, Jsonb *doc, const char *uri, JsonSchemaDraft dr
 	scope.doc = uri;
 	scope.dptr = "";
 	scope.draft = draft;
+	scope.no_validation = no_validation;
+	scope.format_vocab = format_vocab;
 	if (root.type != jbvBool && !js_is_object(&root))
 		schema_error(&scope, NULL, "a schema must be an object or a boolean");
 	add_ident(cc, res->uri, &root, &scope, false);
@@ -1458,6 +1515,8 @@ JsonSchemaCompileTree(Jsonb *schema, const JsonSchemaOptions *options,
 	SchemaNode *root;
 	JsonbValue	rootv;
 	bool		known;
+	bool		no_validation;
+	bool		format_vocab;
 	int			i;
 
 	memset(&cc, 0, sizeof(cc));
@@ -1466,7 +1525,8 @@ JsonSchemaCompileTree(Jsonb *schema, const JsonSchemaOptions *options,
 	cc.lenient = lenient;
 
 	js_root(schema, &rootv);
-	*draft_out = document_draft(&cc, &rootv, options->default_draft, &known);
+	*draft_out = document_draft(&cc, &rootv, options->default_draft, &known, &no_validation,
+								&format_vocab);
 
 	/* the root document has no retrieval URI: "" until an $id says more */
 	root = compile_document(&cc, schema, "", options->default_draft, metavalidate);

@@ -1971,17 +1971,10 @@ struct EcmaFast
 	Bits	   *after;			/* state -> closure of the state it moves
 								 * to on consuming a char */
 	Bits		start;			/* closure of (piece 0, count 0) */
+	int			nwords;			/* words of Bits in use */
+	bool		linear;			/* ^...$ with fixed counts: no NFA needed */
 	CpRange    *range_store;
 };
-
-static inline void
-bits_or(Bits *a, const Bits *b)
-{
-	int			i;
-
-	for (i = 0; i < FAST_WORDS; i++)
-		a->w[i] |= b->w[i];
-}
 
 static inline bool
 bits_test(const Bits *a, int i)
@@ -1993,17 +1986,6 @@ static inline void
 bits_set(Bits *a, int i)
 {
 	a->w[i >> 6] |= (uint64_t) 1 << (i & 63);
-}
-
-static inline bool
-bits_empty(const Bits *a)
-{
-	int			i;
-
-	for (i = 0; i < FAST_WORDS; i++)
-		if (a->w[i])
-			return false;
-	return true;
 }
 
 void
@@ -2155,6 +2137,11 @@ build_fast(Node *root)
 	f->final_state = nstates;
 	f->state_piece[nstates] = -1;
 	f->nstates = nstates + 1;
+	f->nwords = (f->nstates + 63) / 64;
+	f->linear = f->bol && f->eol;
+	for (k = 0; k < f->npieces; k++)
+		if (f->pieces[k].min != f->pieces[k].max)
+			f->linear = false;
 
 	fast_closure(f, 0, 0, &f->start);
 	for (k = 0; k < f->npieces; k++)
@@ -2200,27 +2187,72 @@ piece_has(const FastPiece *fp, uint32_t c)
 	return false;
 }
 
+static inline size_t
+next_char(const unsigned char *s, size_t pos, size_t len, uint32_t *c)
+{
+	if (s[pos] < 0x80)
+	{
+		*c = s[pos];
+		return 1;
+	}
+	return EcmaUtf8Decode(s + pos, len - pos, c);
+}
+
+/*
+ * ^ p1{n1} p2{n2} ... $ with every count fixed: one way to match, so walk
+ * the pieces in order.
+ */
+static bool
+fast_linear(const EcmaFast *f, const unsigned char *s, size_t len)
+{
+	size_t		pos = 0;
+	int			k,
+				i;
+
+	for (k = 0; k < f->npieces; k++)
+	{
+		const FastPiece *fp = &f->pieces[k];
+
+		for (i = 0; i < fp->min; i++)
+		{
+			uint32_t	c;
+
+			if (pos >= len)
+				return false;
+			pos += next_char(s, pos, len, &c);
+			if (!piece_has(fp, c))
+				return false;
+		}
+	}
+	return pos == len;
+}
+
 bool
 EcmaFastMatch(const EcmaFast *f, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *) str;
 	size_t		pos = 0;
 	Bits		cur = f->start;
+	int			nw = f->nwords;
 
+	if (f->linear)
+		return fast_linear(f, s, len);
 	for (;;)
 	{
 		Bits		next;
 		uint32_t	c;
 		int			w;
+		bool		any = false;
 
 		if (bits_test(&cur, f->final_state) && (!f->eol || pos == len))
 			return true;
 		if (pos >= len)
 			return false;
-		pos += EcmaUtf8Decode(s + pos, len - pos, &c);
+		pos += next_char(s, pos, len, &c);
 
-		memset(&next, 0, sizeof(next));
-		for (w = 0; w < FAST_WORDS; w++)
+		for (w = 0; w < nw; w++)
+			next.w[w] = 0;
+		for (w = 0; w < nw; w++)
 		{
 			uint64_t	bits = cur.w[w];
 
@@ -2231,12 +2263,21 @@ EcmaFastMatch(const EcmaFast *f, const char *str, size_t len)
 
 				bits &= bits - 1;
 				if (k >= 0 && piece_has(&f->pieces[k], c))
-					bits_or(&next, &f->after[st]);
+				{
+					int			j;
+
+					for (j = 0; j < nw; j++)
+						next.w[j] |= f->after[st].w[j];
+					any = true;
+				}
 			}
 		}
 		if (!f->bol)
-			bits_or(&next, &f->start);
-		else if (bits_empty(&next))
+		{
+			for (w = 0; w < nw; w++)
+				next.w[w] |= f->start.w[w];
+		}
+		else if (!any)
 			return false;
 		cur = next;
 	}

@@ -3,9 +3,11 @@
  *		Checkers for the JSON Schema "format" keyword.
  *
  * Each checker reads exactly len bytes (the string is not NUL-terminated),
- * allocates nothing and loops at most a fixed number of times per byte, so
- * they are total on any input and safe to fuzz.  No PostgreSQL headers: the
- * unit tests link this file alone.
+ * allocates nothing (except "regex", whose syntax check mallocs a parse tree
+ * and frees it before returning; out of memory answers "invalid") and loops
+ * a bounded number of times per byte, so they are total on any input and
+ * safe to fuzz.  No PostgreSQL headers: the unit tests link this file with
+ * ecma_regex.c alone.
  *
  * The grammar followed is the one the specification names for each format
  * (RFC 3339 for dates and times and its appendix A for durations, RFC 5321

@@ -47,6 +47,7 @@
 int			json_schema_default_draft = JSON_SCHEMA_DRAFT2020_12;
 bool		json_schema_format_assertion = true;
 static int	json_schema_cache_size = 128;
+static int	json_schema_cache_memory = 65536;	/* kB */
 
 static const struct config_enum_entry draft_options[] = {
 	{"draft2020-12", JSON_SCHEMA_DRAFT2020_12, false},
@@ -184,11 +185,9 @@ goodgo_schema_documents_changed(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
 
+	/* the executor refuses to call a trigger function any other way */
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" was not called by trigger manager",
-						"schema_documents_changed")));
+		elog(ERROR, "schema_documents_changed() was not called by the trigger manager");
 	documents_relid = RelationGetRelid(td->tg_relation);
 	CacheInvalidateRelcacheByRelid(documents_relid);
 	return PointerGetDatum(NULL);
@@ -203,6 +202,7 @@ typedef struct CacheEntry
 	int			draft;
 	bool		format;
 	uint64		epoch;
+	Size		bytes;			/* memory of the compiled schema and its key */
 	Jsonb	   *schema;			/* the bytes it was compiled from */
 	JsonSchemaCompiled *compiled;
 } CacheEntry;
@@ -210,6 +210,7 @@ typedef struct CacheEntry
 static MemoryContext cache_cxt = NULL;
 static dlist_head cache_lru = DLIST_STATIC_INIT(cache_lru);
 static int	cache_count = 0;
+static Size cache_bytes = 0;
 static uint64 cache_evictions = 0;
 static uint64 cache_hits = 0;
 static uint64 cache_misses = 0;
@@ -220,6 +221,7 @@ cache_drop(CacheEntry *e)
 	dlist_delete(&e->lru);
 	JsonSchemaFree(e->compiled);
 	pfree(e->schema);
+	cache_bytes -= e->bytes;
 	pfree(e);
 	cache_count--;
 }
@@ -269,6 +271,14 @@ cache_lookup(Jsonb *schema)
 	}
 
 	cache_misses++;
+	/* learn the table's OID so that other relations' invalidations pass by */
+	if (!OidIsValid(documents_relid))
+	{
+		Oid			nsp = get_namespace_oid("goodgo_events", true);
+
+		if (OidIsValid(nsp))
+			documents_relid = get_relname_relid("schema_documents", nsp);
+	}
 	e = MemoryContextAllocZero(cache_cxt, sizeof(CacheEntry));
 	e->hash = hash;
 	e->draft = json_schema_default_draft;
@@ -288,9 +298,13 @@ cache_lookup(Jsonb *schema)
 	e->epoch = cache_epoch;
 	e->schema = MemoryContextAlloc(cache_cxt, size);
 	memcpy(e->schema, schema, size);
+	e->bytes = MemoryContextMemAllocated(e->compiled->cxt, true) + size;
 	dlist_push_head(&cache_lru, &e->lru);
 	cache_count++;
-	while (cache_count > json_schema_cache_size && cache_count > 1)
+	cache_bytes += e->bytes;
+	/* bounded in entries and in memory; the newest entry always stays */
+	while ((cache_count > json_schema_cache_size ||
+			cache_bytes > (Size) json_schema_cache_memory * 1024) && cache_count > 1)
 	{
 		cache_drop(dlist_container(CacheEntry, lru, dlist_tail_node(&cache_lru)));
 		/* a call site may still point at what was just freed */
@@ -537,14 +551,14 @@ goodgo_jsonschema_check_document(PG_FUNCTION_ARGS)
 	PG_RETURN_NULL();
 }
 
-/* Cache statistics, for tests: entries, hits, misses, epoch. */
+/* Cache statistics, for tests: entries, hits, misses, epoch, bytes. */
 PG_FUNCTION_INFO_V1(goodgo_jsonschema_cache_stats);
 Datum
 goodgo_jsonschema_cache_stats(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Datum		values[4];
-	bool		nulls[4] = {false, false, false, false};
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -552,6 +566,7 @@ goodgo_jsonschema_cache_stats(PG_FUNCTION_ARGS)
 	values[1] = Int64GetDatum((int64) cache_hits);
 	values[2] = Int64GetDatum((int64) cache_misses);
 	values[3] = Int64GetDatum((int64) cache_epoch);
+	values[4] = Int64GetDatum((int64) cache_bytes);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
@@ -582,6 +597,14 @@ JsonSchemaInit(void)
 							128, 1, 100000,
 							PGC_USERSET,
 							0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("goodgo_events.json_schema_cache_memory",
+							"Memory the compiled JSON Schemas of one backend may use.",
+							NULL,
+							&json_schema_cache_memory,
+							65536, 64, MAX_KILOBYTES,
+							PGC_USERSET,
+							GUC_UNIT_KB,
 							NULL, NULL, NULL);
 	CacheRegisterRelcacheCallback(documents_inval_callback, (Datum) 0);
 }

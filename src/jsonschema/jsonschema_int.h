@@ -153,6 +153,7 @@ struct SchemaNode
 	SchemaKey  *required;
 	int			ndependent_required;
 	SchemaDependentRequired *dependent_required;
+	const char *dependent_required_keyword; /* "dependentRequired" or "dependencies" */
 	int			ndependent_schemas;
 	SchemaProperty *dependent_schemas;
 	const char *dependent_schemas_keyword;	/* "dependentSchemas" or "dependencies" */

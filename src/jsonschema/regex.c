@@ -138,21 +138,18 @@ JsonSchemaRegexCompile(const char *pattern, int len, MemoryContext cxt,
 	return r;
 }
 
-bool
-JsonSchemaRegexMatch(JsonSchemaRegex *r, const char *str, int len)
+/* The ARE engine on a UTF-8 string. */
+static bool
+regex_match_are(JsonSchemaRegex *r, const char *str, int ulen)
 {
 	pg_wchar	stackbuf[STACK_WCHARS];
 	pg_wchar   *w = stackbuf;
 	const unsigned char *s;
-	int			ulen;
 	size_t		n = 0,
 				pos = 0;
 	int			rc;
 
-	str = to_utf8(str, len, &ulen);
-	if (r->fast)
-		return EcmaFastMatch(r->fast, str, (size_t) ulen);
-
+	stackbuf[0] = 0;			/* an empty subject is still an array */
 	/* at most one character per byte */
 	if (ulen > STACK_WCHARS)
 		w = (pg_wchar *) palloc(ulen * sizeof(pg_wchar));
@@ -185,3 +182,38 @@ JsonSchemaRegexMatch(JsonSchemaRegex *r, const char *str, int len)
 	}
 	return false;				/* not reached */
 }
+
+bool
+JsonSchemaRegexMatch(JsonSchemaRegex *r, const char *str, int len)
+{
+	int			ulen;
+
+	str = to_utf8(str, len, &ulen);
+	if (r->fast)
+		return EcmaFastMatch(r->fast, str, (size_t) ulen);
+	return regex_match_are(r, str, ulen);
+}
+
+#ifdef GG_REGEX_TESTING
+/*
+ * For test/unit/pg only: the ARE engine even when a fast program exists, so
+ * the two can be compared inside a server; and whether there is one.
+ */
+extern bool JsonSchemaRegexMatchSlow(JsonSchemaRegex *r, const char *str, int len);
+extern bool JsonSchemaRegexHasFast(JsonSchemaRegex *r);
+
+bool
+JsonSchemaRegexMatchSlow(JsonSchemaRegex *r, const char *str, int len)
+{
+	int			ulen;
+
+	str = to_utf8(str, len, &ulen);
+	return regex_match_are(r, str, ulen);
+}
+
+bool
+JsonSchemaRegexHasFast(JsonSchemaRegex *r)
+{
+	return r->fast != NULL;
+}
+#endif

@@ -28,6 +28,7 @@
  */
 #include "postgres.h"
 
+#include "common/hashfn.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -288,6 +289,68 @@ JsonSchemaJsonEqual(JsonbValue *a, JsonbValue *b)
 		default:
 			return false;
 	}
+}
+
+/* A hash consistent with JsonSchemaJsonEqual: equal values hash equal. */
+static uint32
+json_hash(JsonbValue *v)
+{
+	check_stack_depth();
+	switch (v->type)
+	{
+		case jbvNull:
+			return 0x9e3779b9;
+		case jbvBool:
+			return v->val.boolean ? 0x1234567 : 0x7654321;
+		case jbvString:
+			return hash_bytes((const unsigned char *) v->val.string.val, v->val.string.len);
+		case jbvNumeric:
+			/* hash_numeric ignores the display scale: 1 and 1.0 hash alike */
+			return DatumGetUInt32(DirectFunctionCall1(hash_numeric, NumericGetDatum(v->val.numeric)));
+		case jbvBinary:
+			{
+				JsIter		it;
+				JsonbValue	k,
+							e;
+				uint32		h;
+
+				js_iter_init(&it, v->val.binary.data);
+				if (JsonContainerIsObject(v->val.binary.data))
+				{
+					/* keys are in jsonb order in both of two equal objects */
+					h = 0xabcdef;
+					while (js_iter_pair(&it, &k, &e))
+					{
+						h = hash_combine(h, json_hash(&k));
+						h = hash_combine(h, json_hash(&e));
+					}
+				}
+				else
+				{
+					h = 0xfedcba;
+					while (js_iter_elem(&it, &e))
+						h = hash_combine(h, json_hash(&e));
+				}
+				return h;
+			}
+		default:
+			return 0;
+	}
+}
+
+typedef struct HashedValue
+{
+	uint32		hash;
+	JsonbValue	v;
+} HashedValue;
+
+static int
+hashed_cmp(const void *a, const void *b)
+{
+	uint32		ha = ((const HashedValue *) a)->hash;
+	uint32		hb = ((const HashedValue *) b)->hash;
+
+	return ha < hb ? -1 : (ha > hb ? 1 : 0);
 }
 
 /* ---------- keyword groups ---------- */
@@ -614,19 +677,27 @@ check_array(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 
 	if (node->unique_items && n > 1)
 	{
-		JsonbValue *vals = palloc(sizeof(JsonbValue) * n);
+		HashedValue *vals = palloc(sizeof(HashedValue) * n);
 		int			j;
 		bool		dup = false;
 
+		/*
+		 * Hash every item consistently with JSON equality, sort by hash, and
+		 * compare only items whose hashes are equal: O(n log n), not O(n^2).
+		 */
 		js_iter_init(&it, jc);
 		i = 0;
-		while (js_iter_elem(&it, &vals[i]))
+		while (js_iter_elem(&it, &vals[i].v))
+		{
+			vals[i].hash = json_hash(&vals[i].v);
 			i++;
+		}
+		qsort(vals, n, sizeof(HashedValue), hashed_cmp);
 		for (i = 0; i < n && !dup; i++)
 		{
 			CHECK_FOR_INTERRUPTS();
-			for (j = i + 1; j < n; j++)
-				if (JsonSchemaJsonEqual(&vals[i], &vals[j]))
+			for (j = i + 1; j < n && vals[j].hash == vals[i].hash; j++)
+				if (JsonSchemaJsonEqual(&vals[i].v, &vals[j].v))
 				{
 					dup = true;
 					break;
@@ -851,7 +922,7 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 		{
 			if (!object_has(jc, d->required[j].str, d->required[j].len))
 			{
-				int			ko = kpush2(cx, node->draft <= JSON_SCHEMA_DRAFT7 ? "dependencies" : "dependentRequired",
+				int			ko = kpush2(cx, node->dependent_required_keyword,
 										d->key.str, d->key.len);
 
 				add_error(cx, node, NULL, "must have property \"%s\" when property \"%s\" is present",
@@ -1178,14 +1249,20 @@ validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	if (has == 0)
 		return true;
 
+	/* schemas can branch exponentially (nested oneOf through $refs): stay cancelable */
+	CHECK_FOR_INTERRUPTS();
 	check_stack_depth();
 
 	if (cx->nscope == 0 || cx->scope[cx->nscope - 1] != node->resource)
 	{
 		if (cx->nscope == cx->maxscope)
 		{
+			SchemaResource **bigger = palloc(sizeof(SchemaResource *) * cx->maxscope * 2);
+
+			/* the first array is on the caller's stack: copy, never repalloc */
+			memcpy(bigger, cx->scope, sizeof(SchemaResource *) * cx->maxscope);
+			cx->scope = bigger;
 			cx->maxscope *= 2;
-			cx->scope = repalloc(cx->scope, sizeof(SchemaResource *) * cx->maxscope);
 		}
 		cx->scope[cx->nscope++] = node->resource;
 		pushed = true;
@@ -1277,6 +1354,7 @@ bool
 JsonSchemaValidateNode(SchemaNode *root, JsonbValue *instance, List **errors)
 {
 	VCtx		cx;
+	SchemaResource *scope[16];
 	bool		ok;
 
 	memset(&cx, 0, sizeof(cx));
@@ -1292,11 +1370,10 @@ JsonSchemaValidateNode(SchemaNode *root, JsonbValue *instance, List **errors)
 		cx.kpath.data = "";
 		cx.ipath.data = "";
 	}
-	cx.maxscope = 16;
-	cx.scope = palloc(sizeof(SchemaResource *) * cx.maxscope);
+	cx.maxscope = lengthof(scope);
+	cx.scope = scope;
 	ok = validate(&cx, root, instance, NULL);
 	if (errors)
 		*errors = cx.errors;
-	pfree(cx.scope);
 	return ok;
 }

@@ -48,7 +48,59 @@ if [ -f test/unit/test_regex.c ]; then
 		cat "$out/regex.results" >>"$GG_RESULTS"
 		cat "$out/regex.log" >&2
 		grep -q . "$out/regex.results" || { echo "FAIL unit:regex (no output)" >>"$GG_RESULTS"; rc=1; }
+		# Differential proof: fast path == ARE engine (in the throwaway
+		# server) == ECMA-262 (node's RegExp, when node is installed).
+		# regex.c itself runs in the server through a throwaway module.
+		rm -rf "$out/pg"
+		cp -r test/unit/pg "$out/pg"
+		if make -C "$out/pg" -s PG_CFLAGS="${GG_CFLAGS:-}" GG_SRC="$GG_ROOT/src" \
+			>"$out/pg.build.log" 2>&1; then
+			export GG_REGEX_MODULE=$out/pg/gg_regex_test.so
+		else
+			cat "$out/pg.build.log"
+			echo "FAIL unit:build:gg_regex_test" >>"$GG_RESULTS"
+			rc=1
+		fi
+		if "$out/test_regex" --corpus >"$out/corpus.tsv" 2>"$out/corpus.log"; then
+			node=$(command -v node || true)
+			[ -n "$node" ] || echo "SKIP unit:regex:are-equals-ecma (node is not installed)" >>"$GG_RESULTS"
+			python3 test/unit/regex_diff.py "$out/corpus.tsv" "$GG_PGBIN/psql" $node \
+				>"$out/diff.results" 2>"$out/diff.log" || rc=1
+			cat "$out/diff.results" >>"$GG_RESULTS"
+			cat "$out/diff.log" >&2
+			grep -q . "$out/diff.results" || { echo "FAIL unit:regex:differential (no output)" >>"$GG_RESULTS"; rc=1; }
+		else
+			cat "$out/corpus.log" >&2
+			echo "FAIL unit:regex:corpus" >>"$GG_RESULTS"
+			rc=1
+		fi
 	else
+		rc=1
+	fi
+fi
+# The suite's own "pattern" cases, run by regex.c in the server.
+if [ -n "${GG_REGEX_MODULE:-}" ] && [ -d "$suite" ]; then
+	python3 test/unit/pattern_suite.py "$suite" "$GG_PGBIN/psql" "$GG_REGEX_MODULE" \
+		draft2020-12 draft7 >"$out/pattern.results" 2>"$out/pattern.log" || rc=1
+	cat "$out/pattern.results" >>"$GG_RESULTS"
+	cat "$out/pattern.log" >&2
+	grep -q . "$out/pattern.results" || { echo "FAIL unit:pattern-suite (no output)" >>"$GG_RESULTS"; rc=1; }
+fi
+
+# Memory: compile, match and drop a regex 20000 times; the malloc arena of
+# the backend (where PostgreSQL 15's regex library allocates) must not grow.
+if [ -n "${GG_REGEX_MODULE:-}" ]; then
+	"$GG_PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 >"$out/leak.out" 2>&1 <<SQL
+CREATE FUNCTION pg_temp.gg_test_regex_leak(text, text, int) RETURNS bigint
+	AS '$GG_REGEX_MODULE', 'gg_test_regex_leak' LANGUAGE C STRICT;
+SELECT p, pg_temp.gg_test_regex_leak(p, 'USD', 20000) < 16384
+  FROM unnest(ARRAY['^[A-Z]{3}\$', '^(a|b)+\$', '\\p{L}+\\d', '(a)\\1']) p;
+SQL
+	if [ $? -eq 0 ] && ! grep -q '|f$' "$out/leak.out" && [ "$(grep -c '|t$' "$out/leak.out")" -eq 4 ]; then
+		echo "PASS unit:regex:no-leak (4 patterns x 20000 compile/match/free)" >>"$GG_RESULTS"
+	else
+		cat "$out/leak.out"
+		echo "FAIL unit:regex:no-leak" >>"$GG_RESULTS"
 		rc=1
 	fi
 fi
