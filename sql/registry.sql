@@ -2,6 +2,12 @@
 -- cache, privileges.  Output shows properties and counts, never timestamps.
 
 \set VERBOSITY default
+
+-- Start from a fresh install: tests that ran before in this database may
+-- have emptied schema_documents or registered types of their own.
+SET client_min_messages = warning;
+DROP EXTENSION goodgo_events CASCADE;
+CREATE EXTENSION goodgo_events;
 SET client_min_messages = notice;
 
 -- Objects and their labels.

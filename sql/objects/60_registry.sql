@@ -197,7 +197,7 @@ SELECT pg_catalog.pg_extension_config_dump('goodgo_events.schema_documents',
 	'WHERE NOT EXISTS (SELECT 1 FROM goodgo_events.bundled_schemas b'
 	' WHERE b.uri = schema_documents.uri AND b.schema = schema_documents.schema)');
 
-CREATE FUNCTION goodgo_events.schema_documents_merge_bundled()
+CREATE FUNCTION goodgo_events.bundled_documents_merge()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -215,12 +215,12 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION goodgo_events.schema_documents_merge_bundled() IS
+COMMENT ON FUNCTION goodgo_events.bundled_documents_merge() IS
 	'goodgo_events: trigger merging a restored schema_documents row into the bundled document CREATE EXTENSION registered';
 
 CREATE TRIGGER schema_documents_merge_bundled
 	BEFORE INSERT ON goodgo_events.schema_documents
-	FOR EACH ROW EXECUTE FUNCTION goodgo_events.schema_documents_merge_bundled();
+	FOR EACH ROW EXECUTE FUNCTION goodgo_events.bundled_documents_merge();
 
 -- The bundled contracts (schemas/*.schema.json, embedded as
 -- goodgo_events.bundled_schemas by 40_bundled_schemas.sql).  A file named after
