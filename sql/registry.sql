@@ -122,6 +122,15 @@ SELECT goodgo_events.validate_payload('order.placed', '{"anything": 1}') AS vali
 ROLLBACK;
 SELECT goodgo_events.validate_payload('order.placed', '{"anything": 1}');
 SELECT max(version) FROM goodgo_events.event_type_versions WHERE event_type = 'order.placed';
+-- The same for a registration rolled back to a savepoint.
+BEGIN;
+SAVEPOINT before_registration;
+SELECT goodgo_events.register_event_type('order.placed', 'true') AS v;
+SELECT goodgo_events.validate_payload('order.placed', '{"anything": 1}') AS validated_by;
+ROLLBACK TO SAVEPOINT before_registration;
+SELECT goodgo_events.validate_payload('order.placed', '{"order_id": "o-1", "total": 1}') AS validated_by;
+SELECT goodgo_events.validate_payload('order.placed', '{"anything": 1}');
+COMMIT;
 
 -- Modes.  The same schema with another mode changes only the mode.
 SELECT goodgo_events.register_event_type('order.placed',
