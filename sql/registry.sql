@@ -261,7 +261,8 @@ DROP FUNCTION registry_invalidate_misused();
 CREATE ROLE registry_producer;
 CREATE ROLE registry_admin;
 GRANT goodgo_events_admin TO registry_admin;
-GRANT USAGE ON SCHEMA goodgo_events TO registry_producer, registry_admin;
+-- (the schema is usable by the admin role; producers are granted it here)
+GRANT USAGE ON SCHEMA goodgo_events TO registry_producer;
 SET ROLE registry_producer;
 SELECT goodgo_events.register_event_type('order.hacked', 'true');
 SELECT goodgo_events.set_event_type_mode('order.placed', 'off');
@@ -282,6 +283,6 @@ RESET ROLE;
 SELECT event_type, mode, v.registered_by
   FROM goodgo_events.event_types t JOIN goodgo_events.event_type_versions v USING (event_type)
  WHERE event_type = 'order.audited';
-REVOKE USAGE ON SCHEMA goodgo_events FROM registry_producer, registry_admin;
+REVOKE USAGE ON SCHEMA goodgo_events FROM registry_producer;
 DROP ROLE registry_producer;
 DROP ROLE registry_admin;

@@ -184,6 +184,7 @@ REVOKE ALL ON goodgo_events.event_types, goodgo_events.event_type_versions FROM 
 GRANT SELECT ON goodgo_events.event_types, goodgo_events.event_type_versions TO PUBLIC;
 REVOKE ALL ON FUNCTION goodgo_events.register_event_type(text, jsonb, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION goodgo_events.set_event_type_mode(text, text) FROM PUBLIC;
+GRANT USAGE ON SCHEMA goodgo_events TO goodgo_events_admin;
 GRANT EXECUTE ON FUNCTION goodgo_events.register_event_type(text, jsonb, text) TO goodgo_events_admin;
 GRANT EXECUTE ON FUNCTION goodgo_events.set_event_type_mode(text, text) TO goodgo_events_admin;
 
