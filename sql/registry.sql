@@ -172,6 +172,11 @@ SELECT goodgo_events.validate_payload('order.shipped', '{}') IS NULL AS unvalida
 -- registering it is seen by the next validation, though the type was cached as unknown
 SELECT goodgo_events.register_event_type('order.shipped', '{"type": "object", "required": ["carrier"]}') AS v;
 SELECT goodgo_events.validate_payload('order.shipped', '{}');
+-- past the 1024 unknown types a backend remembers, lookups still answer right
+SELECT count(goodgo_events.validate_payload('probe.n' || g, '{}')) AS validated
+  FROM generate_series(1, 1100) g;
+SELECT goodgo_events.register_event_type('probe.n1100', '{"required": ["x"]}') AS v;
+SELECT goodgo_events.validate_payload('probe.n1100', '{}');
 RESET goodgo_events.unknown_event_types;
 SELECT goodgo_events.validate_payload('order.nonexistent', '{}');
 -- a name longer than any registered one is simply unknown
