@@ -62,6 +62,7 @@
 #include "compat.h"
 #include "goodgo_events.h"
 #include "jsonschema/jsonschema.h"
+#include "jsonschema/jsonschema_int.h"	/* JsonSchemaDraftFromUri, JsonSchemaDraftName */
 #include "registry.h"
 
 /* Longest event type name, in bytes; the hash key holds it and a NUL. */
@@ -86,32 +87,6 @@ static const struct config_enum_entry unknown_event_types_options[] = {
 };
 
 static int	registry_unknown_event_types = REGISTRY_UNKNOWN_REJECT;
-
-/* Dialect names as stored in event_type_versions.dialect. */
-static const struct
-{
-	JsonSchemaDraft draft;
-	const char *name;
-}			registry_dialects[] = {
-	{JSON_SCHEMA_DRAFT4, "draft4"},
-	{JSON_SCHEMA_DRAFT6, "draft6"},
-	{JSON_SCHEMA_DRAFT7, "draft7"},
-	{JSON_SCHEMA_DRAFT2019_09, "draft2019-09"},
-	{JSON_SCHEMA_DRAFT2020_12, "draft2020-12"},
-};
-
-/* The $schema URIs of the dialects (with or without the empty fragment). */
-static const struct
-{
-	const char *uri;
-	JsonSchemaDraft draft;
-}			registry_metaschemas[] = {
-	{"http://json-schema.org/draft-04/schema", JSON_SCHEMA_DRAFT4},
-	{"http://json-schema.org/draft-06/schema", JSON_SCHEMA_DRAFT6},
-	{"http://json-schema.org/draft-07/schema", JSON_SCHEMA_DRAFT7},
-	{"https://json-schema.org/draft/2019-09/schema", JSON_SCHEMA_DRAFT2019_09},
-	{"https://json-schema.org/draft/2020-12/schema", JSON_SCHEMA_DRAFT2020_12},
-};
 
 typedef struct RegistryEntry
 {
@@ -298,26 +273,19 @@ registry_parse_mode(const char *mode)
 	return REGISTRY_MODE_ENFORCE;	/* keep the compiler quiet */
 }
 
-static const char *
-registry_dialect_name(JsonSchemaDraft draft)
-{
-	int			i;
-
-	for (i = 0; i < lengthof(registry_dialects); i++)
-		if (registry_dialects[i].draft == draft)
-			return registry_dialects[i].name;
-	elog(ERROR, "unrecognized JSON Schema draft %d", (int) draft);
-	return NULL;				/* keep the compiler quiet */
-}
-
+/*
+ * Dialect names as stored in event_type_versions.dialect are the library's
+ * (JsonSchemaDraftName), which are also the values of the
+ * default_json_schema_draft GUC.
+ */
 static JsonSchemaDraft
 registry_dialect_from_name(const char *name)
 {
-	int			i;
+	JsonSchemaDraft d;
 
-	for (i = 0; i < lengthof(registry_dialects); i++)
-		if (strcmp(registry_dialects[i].name, name) == 0)
-			return registry_dialects[i].draft;
+	for (d = JSON_SCHEMA_DRAFT4; d <= JSON_SCHEMA_DRAFT2020_12; d++)
+		if (strcmp(JsonSchemaDraftName(d), name) == 0)
+			return d;
 	elog(ERROR, "unrecognized JSON Schema dialect \"%s\" in the registry", name);
 	return JSON_SCHEMA_DRAFT2020_12;	/* keep the compiler quiet */
 }
@@ -332,25 +300,15 @@ static JsonSchemaDraft
 registry_schema_dialect(Jsonb *schema)
 {
 	JsonbValue *v;
-	int			i;
+	JsonSchemaDraft draft;
 
 	if (JB_ROOT_IS_OBJECT(schema))
 	{
 		v = getKeyJsonValueFromContainer(&schema->root, "$schema",
 										 strlen("$schema"), NULL);
-		if (v != NULL && v->type == jbvString)
-		{
-			for (i = 0; i < lengthof(registry_metaschemas); i++)
-			{
-				const char *uri = registry_metaschemas[i].uri;
-				int			len = strlen(uri);
-
-				if ((v->val.string.len == len ||
-					 (v->val.string.len == len + 1 && v->val.string.val[len] == '#')) &&
-					strncmp(v->val.string.val, uri, len) == 0)
-					return registry_metaschemas[i].draft;
-			}
-		}
+		if (v != NULL && v->type == jbvString &&
+			JsonSchemaDraftFromUri(v->val.string.val, v->val.string.len, &draft))
+			return draft;
 	}
 	return (JsonSchemaDraft) json_schema_default_draft;
 }
@@ -743,7 +701,7 @@ goodgo_register_event_type(PG_FUNCTION_ARGS)
 	values[0] = CStringGetTextDatum(event_type);
 	values[1] = JsonbPGetDatum(schema);
 	values[2] = CStringGetTextDatum(mode_name);
-	values[3] = CStringGetTextDatum(registry_dialect_name(dialect));
+	values[3] = CStringGetTextDatum(JsonSchemaDraftName(dialect));
 	values[4] = BoolGetDatum(format_assertion);
 	/*
 	 * Rows an extension script registers are "bundled": the script registers
