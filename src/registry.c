@@ -380,6 +380,9 @@ registry_compile(const char *event_type, int32 version, Jsonb *schema,
  * Lookup.
  */
 
+/* The lookup query, prepared once per backend (the plan cache replans it). */
+static SPIPlanPtr registry_fetch_plan = NULL;
+
 /*
  * Read the current version of an event type from the registry with the
  * latest snapshot.  Returns false when the type is not registered.  The
@@ -399,15 +402,21 @@ registry_fetch(const char *event_type, MemoryContext cxt, int32 *version,
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	plan = SPI_prepare("SELECT t.current_version, t.mode, v.schema, v.dialect, v.format_assertion"
-					   "  FROM goodgo_events.event_types t"
-					   "  JOIN goodgo_events.event_type_versions v"
-					   "    ON v.event_type = t.event_type AND v.version = t.current_version"
-					   " WHERE t.event_type = $1",
-					   1, argtypes);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	if (SPI_execute_snapshot(plan, values, NULL, GetLatestSnapshot(),
+	if (registry_fetch_plan == NULL)
+	{
+		plan = SPI_prepare("SELECT t.current_version, t.mode, v.schema, v.dialect, v.format_assertion"
+						   "  FROM goodgo_events.event_types t"
+						   "  JOIN goodgo_events.event_type_versions v"
+						   "    ON v.event_type = t.event_type AND v.version = t.current_version"
+						   " WHERE t.event_type = $1",
+						   1, argtypes);
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		registry_fetch_plan = plan;
+	}
+	if (SPI_execute_snapshot(registry_fetch_plan, values, NULL, GetLatestSnapshot(),
 							 InvalidSnapshot, true, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read goodgo_events.event_types");
 
