@@ -291,3 +291,12 @@ SELECT event_type, mode, v.registered_by
 REVOKE USAGE ON SCHEMA goodgo_events FROM registry_producer;
 DROP ROLE registry_producer;
 DROP ROLE registry_admin;
+
+-- A backend that has used the registry answers right across DROP and CREATE
+-- EXTENSION: the dropped tables' invalidations empty its cache.
+SET client_min_messages = warning;
+DROP EXTENSION goodgo_events CASCADE;
+CREATE EXTENSION goodgo_events;
+SET client_min_messages = notice;
+SELECT goodgo_events.validate_payload('order.placed', '{"order_id": "o-1", "total": 1}');
+SELECT count(*) AS types FROM goodgo_events.event_types;
