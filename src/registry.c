@@ -16,9 +16,10 @@
  * use, the schema of that version.  Unknown types are cached too, as negative
  * entries, in bounded number.  A lookup per row is one hash probe.
  *
- * Invalidation.  Every statement that writes a registry table (or the shared
- * schema documents a schema may $ref) fires registry_invalidate(), a
- * statement-level trigger that queues a relcache invalidation for the table.
+ * Invalidation.  Every statement that writes a registry table fires
+ * registry_invalidate(), a statement-level trigger that queues a relcache
+ * invalidation for the table (the JSON Schema library's trigger does the same
+ * for schema_documents, whose documents a schema may $ref; we listen to it).
  * PostgreSQL sends queued invalidations to every backend of the database when
  * the writing transaction commits, applies them locally at the end of each
  * command, and undoes them locally on abort; a rolled-back registration is
