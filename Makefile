@@ -46,6 +46,13 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_SQL_PARTS) Makefile
 	  printf '%s\n' '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit'; \
 	  for f in $(INSTALL_SQL_PARTS); do echo; echo "-- $$f"; cat "$$f"; done; } > $@
 
+# Regenerate the bundled metaschemas (checked in as generated C) from the
+# published documents: make metaschemas.
+METASCHEMAS_SRC ?= $(srcdir)/../shared/conformance/metaschemas
+metaschemas:
+	python3 $(srcdir)/src/jsonschema/gen_metaschemas.py $(METASCHEMAS_SRC) > $(srcdir)/src/jsonschema/metaschemas.c
+.PHONY: metaschemas
+
 # One INSERT per schema file, the JSON text dollar-quoted as it is in the file.
 # A file name outside [a-z0-9._-] or a file holding the quote tag stops the
 # build rather than producing a script that means something else.

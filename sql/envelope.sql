@@ -159,4 +159,30 @@ SELECT p.proname, p.provolatile, p.proisstrict, p.proparallel
 SELECT typname, format_type(typbasetype, typtypmod) AS base
   FROM pg_type WHERE oid = 'goodgo_events.event_envelope'::regtype;
 
+-- The bundled contracts are valid schemas against the 2020-12 metaschema.
+-- (Compiling the payload schemas needs definitions.schema.json registered
+-- for their $ref, which is the registry's business.)
+SELECT name, uri,
+       goodgo_events.jsonschema_is_valid('{"$ref": "https://json-schema.org/draft/2020-12/schema"}', schema) AS valid_schema
+  FROM goodgo_events.bundled_schemas ORDER BY name COLLATE "C";
+
+-- The generic validator, on the bundled envelope.schema.json, finds the same
+-- (keywordLocation, instanceLocation) pairs as the C check; the corpus of
+-- test/suites/envelope_reference.sh does this for 264 cases.
+SELECT label,
+       (SELECT array_agg(DISTINCT (f->>'keywordLocation') || ' @' || (f->>'instanceLocation'))
+          FROM jsonb_array_elements(goodgo_events.envelope_errors(e)) f)
+       IS NOT DISTINCT FROM
+       (SELECT array_agg(DISTINCT (f->>'keywordLocation') || ' @' || (f->>'instanceLocation'))
+          FROM jsonb_array_elements(goodgo_events.jsonschema_errors(
+                 (SELECT schema FROM goodgo_events.bundled_schemas WHERE name = 'envelope'), e)) f) AS same_findings,
+       goodgo_events.jsonschema_is_valid((SELECT schema FROM goodgo_events.bundled_schemas WHERE name = 'envelope'), e)
+       = (goodgo_events.envelope_errors(e) = '[]') AS same_verdict
+  FROM (VALUES ('valid', :'env'::jsonb),
+               ('not an object', '[1]'),
+               ('missing keys', :'env'::jsonb - 'eventId' - 'payload'),
+               ('bad values', :'env'::jsonb || '{"schemaVersion": "1", "occurredAt": "2024-02-30T10:15:30+07:00", "producer": ""}'),
+               ('wrong types', :'env'::jsonb || '{"eventId": 1, "traceId": null, "payload": []}'),
+               ('leap second', :'env'::jsonb || '{"occurredAt": "1998-12-31T23:59:60Z"}')) AS t(label, e);
+
 DROP TABLE envelope_test;

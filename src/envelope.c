@@ -22,9 +22,10 @@
  * As in JSON Schema, a keyword that only constrains strings (pattern,
  * format, minLength) says nothing about a value of another type, so a number
  * where a string belongs gives one finding (type), while "const" applies to
- * every type.  test/suites/envelope_reference.sh runs a corpus through this
- * code, python jsonschema and (when present) jsonschema_is_valid() and shows
- * that they agree.
+ * every type.  test/suites/envelope_reference.sh runs a named corpus and a
+ * random batch through this code, python jsonschema and the generic
+ * validator (jsonschema_is_valid, jsonschema_errors) and shows that they
+ * agree, verdict and findings.
  *
  * The date-time rule of occurredAt is the "format" checker of the JSON
  * Schema library (jsonschema/format.h), so RFC 3339 is parsed in one place
@@ -497,14 +498,18 @@ EnvelopeFindings(Jsonb *envelope)
 	return findings;
 }
 
-/* A JSON Pointer for errdetail: the root is "envelope", long ones shortened. */
+/*
+ * A JSON Pointer for errdetail: the root is "(root)", as in the payload errors
+ * of JsonSchemaErrorsToDetail; a long one (an unknown key's name can be any
+ * length) is shortened.
+ */
 static void
 append_detail_pointer(StringInfo buf, const char *pointer)
 {
 	int			len = strlen(pointer);
 
 	if (len == 0)
-		appendStringInfoString(buf, "envelope");
+		appendStringInfoString(buf, "(root)");
 	else if (len <= ENVELOPE_DETAIL_MAX_POINTER)
 		appendStringInfoString(buf, pointer);
 	else
@@ -551,48 +556,6 @@ EnvelopeCheck(Jsonb *envelope)
 			 errdetail("%s", detail.data)));
 }
 
-static void
-push_string_pair(JsonbParseState **state, const char *key, const char *value)
-{
-	JsonbValue	k;
-	JsonbValue	v;
-
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = strlen(key);
-	v.type = jbvString;
-	v.val.string.val = (char *) value;
-	v.val.string.len = strlen(value);
-	pushJsonbValue(state, WJB_KEY, &k);
-	pushJsonbValue(state, WJB_VALUE, &v);
-}
-
-/* The findings as a jsonb array of "basic" output units ([] when none). */
-static Jsonb *
-findings_to_jsonb(List *findings)
-{
-	JsonbParseState *state = NULL;
-	JsonbValue *result;
-	ListCell   *lc;
-
-	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
-	foreach(lc, findings)
-	{
-		JsonSchemaError *e = (JsonSchemaError *) lfirst(lc);
-
-		pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-		push_string_pair(&state, "keywordLocation", e->keywordLocation);
-		if (e->absoluteKeywordLocation)
-			push_string_pair(&state, "absoluteKeywordLocation",
-							 e->absoluteKeywordLocation);
-		push_string_pair(&state, "instanceLocation", e->instanceLocation);
-		push_string_pair(&state, "error", e->message);
-		pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-	}
-	result = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
-	return JsonbValueToJsonb(result);
-}
-
 /*
  * event_envelope_check(jsonb) returns boolean: the CHECK of the domain
  * event_envelope.  It raises the precise error itself (a CHECK can only say
@@ -611,5 +574,5 @@ PG_FUNCTION_INFO_V1(goodgo_envelope_errors);
 Datum
 goodgo_envelope_errors(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_JSONB_P(findings_to_jsonb(EnvelopeFindings(PG_GETARG_JSONB_P(0))));
+	PG_RETURN_JSONB_P(JsonSchemaErrorsToJsonb(EnvelopeFindings(PG_GETARG_JSONB_P(0))));
 }

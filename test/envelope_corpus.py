@@ -12,6 +12,8 @@ the other answer).
 """
 
 import json
+import random
+import re
 import sys
 
 BASE = {
@@ -312,6 +314,81 @@ def cases():
 
     names = [c[0] for c in out]
     assert len(names) == len(set(names)), "duplicate case names"
+    return out
+
+
+EDIT_ALPHABET = "0123456789abcdefABCDEF-:.TtZz +_/\n\u00e9"
+
+
+def _edit(rng, s):
+    """One to three random single-character edits of s."""
+    s = list(s)
+    for _ in range(rng.randint(1, 3)):
+        op = rng.random()
+        pos = rng.randint(0, len(s))
+        c = rng.choice(EDIT_ALPHABET)
+        if op < 0.4 and pos < len(s):
+            s[pos] = c
+        elif op < 0.7:
+            s.insert(pos, c)
+        elif s:
+            del s[min(pos, len(s) - 1)]
+    return "".join(s)
+
+
+def _date_time(rng):
+    """A date-time from fields around and beyond their limits."""
+    year = rng.choice(["0000", "0001", "1900", "1970", "1998", "2000", "2023", "2024", "2100", "9999"])
+    month = "%02d" % rng.randint(0, 13)
+    day = "%02d" % rng.choice([0, 1, 15, 28, 29, 30, 31, 32])
+    hour = "%02d" % rng.choice([0, 1, 12, 22, 23, 24])
+    minute = "%02d" % rng.choice([0, 30, 58, 59, 60])
+    second = "%02d" % rng.choice([0, 30, 59, 60, 61])
+    frac = rng.choice(["", "", ".0", ".5", ".123456", ".", ".1234567890123"])
+    zone = rng.choice(["Z", "Z", "Z", "z", "+00:00", "-00:00", "+07:00", "-08:00", "+23:59", "+24:00", "+07:60", "+0700", ""])
+    sep = rng.choice(["T", "T", "T", "t", " "])
+    return "%s-%s-%s%s%s:%s:%s%s%s" % (year, month, day, sep, hour, minute, second, frac, zone)
+
+
+def _python_departs(env):
+    """Would python's known departures (see the named cases) touch this case?"""
+    if not isinstance(env, dict):
+        return False
+    for v in env.values():
+        if isinstance(v, str) and v.endswith("\n"):
+            return True
+    t = env.get("occurredAt")
+    if isinstance(t, str) and (re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:60", t)
+                               or t.startswith("0000")):
+        return True
+    return False
+
+
+def random_cases(seed, n):
+    """n random envelopes near the rules' edges, reproducible from seed:
+    [(name, json_text, python_comparable)].  Their verdict is not known in
+    advance: the legs must agree with each other."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        e = dict(BASE)
+        for key in rng.sample(KEYS, rng.randint(1, 3)):
+            r = rng.random()
+            if key == "schemaVersion":
+                e[key] = rng.choice([1, 1.0, 0, 2, -1, 1.5, "1", True, None, [], {}])
+            elif key == "payload":
+                e[key] = rng.choice([{}, {"a": [1]}, [], "x", None, 0])
+            elif key == "occurredAt" and r < 0.6:
+                e[key] = _date_time(rng)
+            elif r < 0.08:
+                del e[key]
+            elif r < 0.14:
+                e[key] = rng.choice([None, 0, True, [], {}])
+            else:
+                e[key] = _edit(rng, BASE[key])
+        if rng.random() < 0.05:
+            e[rng.choice(["extra", "eventid", "payload ", "~/"])] = 1
+        out.append(("random/%d/%d" % (seed, i), json.dumps(e), not _python_departs(e)))
     return out
 
 

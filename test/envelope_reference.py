@@ -3,7 +3,7 @@
   2. python jsonschema (Draft202012Validator with its format checker) on
      schemas/envelope.schema.json, the outside reference,
   3. goodgo_events.jsonschema_is_valid(envelope schema, case), our generic
-     validator, when the database has it,
+     validator, and jsonschema_errors() for its findings,
 and record one line per case in $GG_RESULTS: PASS when every leg gives the
 specification's verdict, and the findings of (1) name the same keyword and
 instance locations as those of (2) and (3).  Where python departs from the
@@ -29,8 +29,19 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import envelope_corpus  # noqa: E402
 
 ROOT = os.environ["GG_ROOT"]
-RESULTS = os.environ["GG_RESULTS"]
+RESULTS = os.environ.get("GG_RESULTS", "/dev/null")
 PREFIX = "envelope_reference:"
+# The random differential batch: GG_ENVELOPE_SEED, GG_ENVELOPE_RANDOM cases.
+SEED = int(os.environ.get("GG_ENVELOPE_SEED", "1"))
+NRANDOM = int(os.environ.get("GG_ENVELOPE_RANDOM", "5000"))
+
+
+def all_cases():
+    """The named corpus, then the random batch (whose verdict is unknown)."""
+    for name, text, valid, departure in envelope_corpus.cases():
+        yield name, text
+    for name, text, _ in envelope_corpus.random_cases(SEED, NRANDOM):
+        yield name, text
 
 
 def pointer(parts):
@@ -62,7 +73,7 @@ def reference():
     if validator.is_valid(envelope_corpus.envelope(occurredAt="2024-02-30T10:15:30Z")):
         sys.stderr.write("this python jsonschema does not check date-time; it cannot be the reference\n")
         return 2
-    for name, text, _, _ in envelope_corpus.cases():
+    for name, text in all_cases():
         errors = list(validator.iter_errors(json.loads(text)))
         sys.stdout.write(json.dumps({
             "name": name,
@@ -70,6 +81,42 @@ def reference():
             "locations": [[pointer(e.absolute_schema_path), pointer(e.absolute_path)] for e in errors],
         }) + "\n")
     return 0
+
+
+def random_batch(cur, schema_text, ref):
+    """Random envelopes near the rules' edges: the C check and the generic
+    validator must agree on every one (verdict and findings), and python too
+    where none of its named departures is involved.  One result line."""
+    cases = envelope_corpus.random_cases(SEED, NRANDOM)
+    cur.execute("""
+        SELECT goodgo_events.envelope_errors(t::jsonb),
+               goodgo_events.jsonschema_is_valid(%s::jsonb, t::jsonb),
+               goodgo_events.jsonschema_errors(%s::jsonb, t::jsonb)
+          FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n""",
+                (schema_text, schema_text, [c[1] for c in cases]))
+    bad = []
+    compared = 0
+    nvalid = 0
+    for (name, text, comparable), (ours, gen_valid, gen) in zip(cases, cur.fetchall()):
+        ours_loc = normalize((u["keywordLocation"], u["instanceLocation"]) for u in ours)
+        gen_loc = normalize((u["keywordLocation"], u["instanceLocation"]) for u in gen)
+        why = []
+        if gen_valid != (ours == []) or gen_loc != ours_loc:
+            why.append("generic: ours only %s, generic only %s" % (sorted(ours_loc - gen_loc), sorted(gen_loc - ours_loc)))
+        if comparable:
+            compared += 1
+            py_loc = normalize(tuple(l) for l in ref[name]["locations"])
+            if ref[name]["valid"] != (ours == []) or py_loc != ours_loc:
+                why.append("python: ours only %s, python only %s" % (sorted(ours_loc - py_loc), sorted(py_loc - ours_loc)))
+        nvalid += ours == []
+        if why:
+            bad.append(name)
+            print("disagreement on %s %s: %s" % (name, text, "; ".join(why)))
+    label = "%srandom/seed-%d" % (PREFIX, SEED)
+    summary = "%d cases, %d valid, %d also compared with python" % (len(cases), nvalid, compared)
+    if bad:
+        return "FAIL %s (%s; %d disagree: %s)" % (label, summary, len(bad), " ".join(bad[:5]))
+    return "PASS %s (%s; all agree)" % (label, summary)
 
 
 def main():
@@ -91,7 +138,12 @@ def main():
     cur.execute("SELECT to_regprocedure('goodgo_events.jsonschema_is_valid(jsonb,jsonb)') IS NOT NULL,"
                 "       to_regprocedure('goodgo_events.jsonschema_errors(jsonb,jsonb)') IS NOT NULL")
     has_is_valid, has_errors = cur.fetchone()
-    print("generic validator leg: %s" % ("jsonschema_is_valid" if has_is_valid else "absent (not merged yet)"))
+    if not (has_is_valid and has_errors):
+        # The generic validator is part of the extension: without it the
+        # third leg would be silently missing.
+        with open(RESULTS, "a") as r:
+            r.write("FAIL %sgeneric-validator (jsonschema_is_valid or jsonschema_errors missing)\n" % PREFIX)
+        return 1
 
     lines = []
     counts = {"pass": 0, "fail": 0, "departure": 0}
@@ -127,18 +179,16 @@ def main():
                 problems.append("findings differ from python: ours only %s, python only %s"
                                 % (sorted(ours_loc - py_loc), sorted(py_loc - ours_loc)))
 
-        # leg 3: our generic validator, when present
-        if has_is_valid:
-            cur.execute("SELECT goodgo_events.jsonschema_is_valid(%s::jsonb, %s::jsonb)", (schema_text, text))
-            generic_valid = cur.fetchone()[0]
-            if generic_valid != spec_valid:
-                problems.append("jsonschema_is_valid says %s" % ("valid" if generic_valid else "invalid"))
-            if has_errors:
-                cur.execute("SELECT goodgo_events.jsonschema_errors(%s::jsonb, %s::jsonb)", (schema_text, text))
-                gen_loc = normalize((u["keywordLocation"], u["instanceLocation"]) for u in cur.fetchone()[0])
-                if gen_loc != ours_loc:
-                    problems.append("findings differ from jsonschema_errors: ours only %s, generic only %s"
-                                    % (sorted(ours_loc - gen_loc), sorted(gen_loc - ours_loc)))
+        # leg 3: our generic validator
+        cur.execute("SELECT goodgo_events.jsonschema_is_valid(%s::jsonb, %s::jsonb)", (schema_text, text))
+        generic_valid = cur.fetchone()[0]
+        if generic_valid != spec_valid:
+            problems.append("jsonschema_is_valid says %s" % ("valid" if generic_valid else "invalid"))
+        cur.execute("SELECT goodgo_events.jsonschema_errors(%s::jsonb, %s::jsonb)", (schema_text, text))
+        gen_loc = normalize((u["keywordLocation"], u["instanceLocation"]) for u in cur.fetchone()[0])
+        if gen_loc != ours_loc:
+            problems.append("findings differ from jsonschema_errors: ours only %s, generic only %s"
+                            % (sorted(ours_loc - gen_loc), sorted(gen_loc - ours_loc)))
 
         verdict = "valid" if spec_valid else "invalid"
         if problems:
@@ -152,10 +202,12 @@ def main():
                 note = "; python departs from the spec: %s" % departure
             lines.append("PASS %s%s (spec: %s%s)" % (PREFIX, name, verdict, note))
 
+    lines.append(random_batch(cur, schema_text, ref))
+
     with open(RESULTS, "a") as r:
         r.write("".join(l + "\n" for l in lines))
     for l in lines:
-        if l.startswith("FAIL") or "departs" in l:
+        if l.startswith("FAIL") or "departs" in l or "random/" in l:
             print(l)
     print("%d cases: %d agree, %d disagree; %d named python departures"
           % (counts["pass"] + counts["fail"], counts["pass"], counts["fail"], counts["departure"]))

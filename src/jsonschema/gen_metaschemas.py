@@ -2,7 +2,7 @@
 # gen_metaschemas.py: write metaschemas.c, the official metaschemas of the
 # drafts we support as C string literals (data, embedded as published).
 #
-#   python3 src/jsonschema/gen_metaschemas.py ../shared/conformance/metaschemas > src/jsonschema/metaschemas.c
+#   make metaschemas    (python3 src/jsonschema/gen_metaschemas.py DIR > src/jsonschema/metaschemas.c)
 import json
 import os
 import sys

@@ -1,6 +1,6 @@
 # The envelope check against the outside reference: a corpus of envelopes
 # (test/envelope_corpus.py) through the domain, python jsonschema with a
-# format checker, and jsonschema_is_valid() when present.  One line per case.
+# format checker, and jsonschema_is_valid()/jsonschema_errors().  One line per case.
 set -uo pipefail
 cd "$GG_ROOT"
 
