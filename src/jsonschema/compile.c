@@ -24,11 +24,13 @@
  */
 #include "postgres.h"
 
+#include "common/hashfn.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
@@ -171,8 +173,8 @@ typedef struct CompileCtx
 	const JsonSchemaOptions *options;
 	bool		metavalidate;
 	bool		lenient;		/* leave refs to unknown documents unresolved */
-	List	   *idents;
-	List	   *nodes;
+	HTAB	   *idents;			/* hash of the URI -> IdentBucket */
+	HTAB	   *nodes;			/* container address -> NodeEntry */
 	List	   *pending;
 	List	   *docs;			/* URIs of documents loaded */
 	int			depth;
@@ -276,12 +278,23 @@ str_of(JsonbValue *v)
 	return pnstrdup(v->val.string.val, v->val.string.len);
 }
 
+/* Identifiers hashed by URI; a bucket lists those sharing a hash. */
+typedef struct IdentBucket
+{
+	uint32		hash;
+	List	   *idents;
+} IdentBucket;
+
 static Ident *
 find_ident(CompileCtx *cc, const char *uri)
 {
+	uint32		h = hash_bytes((const unsigned char *) uri, strlen(uri));
+	IdentBucket *b = hash_search(cc->idents, &h, HASH_FIND, NULL);
 	ListCell   *lc;
 
-	foreach(lc, cc->idents)
+	if (b == NULL)
+		return NULL;
+	foreach(lc, b->idents)
 	{
 		Ident	   *id = lfirst(lc);
 
@@ -296,6 +309,9 @@ add_ident(CompileCtx *cc, const char *uri, JsonbValue *v, const Scope *scope,
 		  bool dynamic)
 {
 	Ident	   *id;
+	uint32		h;
+	IdentBucket *b;
+	bool		found;
 
 	/* the first definition wins; duplicates are not worth failing over */
 	if (find_ident(cc, uri))
@@ -305,22 +321,19 @@ add_ident(CompileCtx *cc, const char *uri, JsonbValue *v, const Scope *scope,
 	id->value = *v;
 	id->scope = *scope;
 	id->dynamic = dynamic;
-	cc->idents = lappend(cc->idents, id);
+	h = hash_bytes((const unsigned char *) uri, strlen(uri));
+	b = hash_search(cc->idents, &h, HASH_ENTER, &found);
+	if (!found)
+		b->idents = NIL;
+	b->idents = lappend(b->idents, id);
 }
 
 static SchemaNode *
 find_node(CompileCtx *cc, JsonbContainer *c)
 {
-	ListCell   *lc;
+	NodeEntry  *e = hash_search(cc->nodes, &c, HASH_FIND, NULL);
 
-	foreach(lc, cc->nodes)
-	{
-		NodeEntry  *e = lfirst(lc);
-
-		if (e->container == c)
-			return e->node;
-	}
-	return NULL;
+	return e ? e->node : NULL;
 }
 
 static void
@@ -837,10 +850,12 @@ collect:
 	}
 
 	node = new_node(SN_OBJECT, scope);
-	ne = palloc(sizeof(NodeEntry));
-	ne->container = v->val.binary.data;
-	ne->node = node;
-	cc->nodes = lappend(cc->nodes, ne);
+	{
+		JsonbContainer *key = v->val.binary.data;
+
+		ne = hash_search(cc->nodes, &key, HASH_ENTER, NULL);
+		ne->node = node;
+	}
 
 	/* the definitions are compiled even beside a draft-7 $ref (anchors) */
 	if (present[K_DEFS])
@@ -1520,6 +1535,21 @@ JsonSchemaCompileTree(Jsonb *schema, const JsonSchemaOptions *options,
 	int			i;
 
 	memset(&cc, 0, sizeof(cc));
+	{
+		HASHCTL		hc;
+
+		/* the tables live only as long as the compile's scratch memory */
+		memset(&hc, 0, sizeof(hc));
+		hc.keysize = sizeof(uint32);
+		hc.entrysize = sizeof(IdentBucket);
+		hc.hcxt = CurrentMemoryContext;
+		cc.idents = hash_create("goodgo_events schema identifiers", 64, &hc,
+								HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		hc.keysize = sizeof(JsonbContainer *);
+		hc.entrysize = sizeof(NodeEntry);
+		cc.nodes = hash_create("goodgo_events schema nodes", 256, &hc,
+							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
 	cc.options = options;
 	cc.metavalidate = metavalidate;
 	cc.lenient = lenient;

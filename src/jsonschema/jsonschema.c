@@ -114,6 +114,8 @@ static uint64 cache_epoch = 1;
 static Oid	documents_relid = InvalidOid;
 static SPIPlanPtr resolver_plan = NULL;
 
+static void learn_documents_relid(void);
+
 /*
  * Resolver for documents registered with register_schema(): by the URI they
  * were registered under, or by their own $id.
@@ -141,9 +143,7 @@ JsonSchemaRegistryResolver(const char *uri, void *arg)
 		SPI_keepplan(plan);
 		resolver_plan = plan;
 	}
-	if (!OidIsValid(documents_relid))
-		documents_relid = get_relname_relid("schema_documents",
-											get_namespace_oid("goodgo_events", true));
+	learn_documents_relid();
 	values[0] = CStringGetTextDatum(uri);
 	rc = SPI_execute_plan(resolver_plan, values, NULL, true, 1);
 	if (rc != SPI_OK_SELECT)
@@ -165,10 +165,28 @@ JsonSchemaRegistryResolver(const char *uri, void *arg)
 	return result;
 }
 
+/*
+ * Learn schema_documents' OID, so that the relcache callback can let other
+ * relations' invalidations pass by.  Until then every invalidation counts.
+ * Needs catalog access: never from the callback itself.
+ */
+static void
+learn_documents_relid(void)
+{
+	Oid			nsp;
+
+	if (OidIsValid(documents_relid) || !IsTransactionState())
+		return;
+	nsp = get_namespace_oid("goodgo_events", true);
+	if (OidIsValid(nsp))
+		documents_relid = get_relname_relid("schema_documents", nsp);
+}
+
 /* A number that changes whenever cached schemas may have become stale. */
 uint64
 JsonSchemaCacheEpoch(void)
 {
+	learn_documents_relid();
 	return cache_epoch;
 }
 
@@ -271,14 +289,7 @@ cache_lookup(Jsonb *schema)
 	}
 
 	cache_misses++;
-	/* learn the table's OID so that other relations' invalidations pass by */
-	if (!OidIsValid(documents_relid))
-	{
-		Oid			nsp = get_namespace_oid("goodgo_events", true);
-
-		if (OidIsValid(nsp))
-			documents_relid = get_relname_relid("schema_documents", nsp);
-	}
+	learn_documents_relid();
 	e = MemoryContextAllocZero(cache_cxt, sizeof(CacheEntry));
 	e->hash = hash;
 	e->draft = json_schema_default_draft;
