@@ -11,6 +11,9 @@ extern void UuidV7Init(void);
 /* src/jsonschema/ */
 extern void JsonSchemaInit(void);
 
-/* src/registry.c, src/outbox.c (to be added with their subsystems) */
+/* src/registry.c */
+extern void RegistryInit(void);
+
+/* src/outbox.c (to be added with its subsystem) */
 
 #endif							/* GOODGO_EVENTS_H */
