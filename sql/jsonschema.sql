@@ -27,7 +27,7 @@ $$;
 SELECT p.oid::regprocedure AS function, provolatile, proisstrict, proparallel
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE nspname = 'goodgo_events' AND proname ~ '(schema|json)'
- ORDER BY 1::text COLLATE "C";
+ ORDER BY p.oid::regprocedure::text COLLATE "C";
 
 -- Defaults of the GUCs (once the library is loaded).
 SELECT jsonschema_is_valid('true', 'null') AS loaded;
@@ -224,7 +224,7 @@ SELECT register_schema('https://schemas.example.com/money.json',
 	'{"$defs": {"amount": {"type": "integer", "minimum": 0}, "currency": {"type": "string", "pattern": "^[A-Z]{3}$"}}}');
 SELECT register_schema('https://schemas.example.com/registered-as',
 	'{"$id": "https://schemas.example.com/address.json", "type": "object", "required": ["country"]}');
-SELECT uri, schema_id FROM schema_documents ORDER BY uri COLLATE "C";
+SELECT uri, schema_id FROM schema_documents WHERE uri LIKE 'https://schemas.example.com/%' ORDER BY uri COLLATE "C";
 
 SELECT jsonschema_is_valid(s, '{"amount": 5, "currency": "KES", "to": {"country": "KE"}}') AS ok,
        jsonschema_is_valid(s, '{"amount": 5, "currency": "kes", "to": {"country": "KE"}}') AS bad_currency,
@@ -287,4 +287,4 @@ SELECT jsonschema_is_valid(s, '"text"') AS from_column
 
 -- the documents are user data for pg_dump
 SELECT extcondition IS NOT NULL AS dumped FROM pg_extension WHERE extname = 'goodgo_events';
-DELETE FROM schema_documents;
+DELETE FROM schema_documents WHERE uri LIKE 'https://schemas.example.com/%';

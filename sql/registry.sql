@@ -283,8 +283,14 @@ RESET ROLE;
 SET ROLE registry_admin;
 SELECT goodgo_events.register_event_type('order.audited', '{"type": "object"}', 'warn') AS v;
 SELECT goodgo_events.set_event_type_mode('order.audited', 'enforce');
+-- admins register shared documents too, but cannot write the table directly
+SELECT goodgo_events.register_schema('https://schemas.example.com/admin-owned.json', '{"type": "string"}');
+DELETE FROM goodgo_events.schema_documents WHERE uri = 'https://schemas.example.com/admin-owned.json';
 INSERT INTO goodgo_events.event_types (event_type, current_version) VALUES ('order.sneaky', 1);
 RESET ROLE;
+SELECT count(*) AS admin_documents FROM goodgo_events.schema_documents
+ WHERE uri = 'https://schemas.example.com/admin-owned.json';
+DELETE FROM goodgo_events.schema_documents WHERE uri = 'https://schemas.example.com/admin-owned.json';
 SELECT event_type, mode, v.registered_by
   FROM goodgo_events.event_types t JOIN goodgo_events.event_type_versions v USING (event_type)
  WHERE event_type = 'order.audited';

@@ -11,7 +11,7 @@ SELECT p.oid::regprocedure AS function, p.provolatile, p.proisstrict,
   FROM pg_proc p
  WHERE p.pronamespace = 'goodgo_events'::regnamespace
    AND p.proname LIKE 'uuid_v7%'
- ORDER BY 1::text COLLATE "C";
+ ORDER BY p.oid::regprocedure::text COLLATE "C";
 
 -- The test clock GUCs (defined when the library loads) are internal:
 -- hidden from SHOW ALL and pg_settings, superuser only (tested at the end).

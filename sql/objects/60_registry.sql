@@ -241,3 +241,10 @@ SELECT goodgo_events.register_event_type(b.name, b.schema, 'enforce')
   FROM goodgo_events.bundled_schemas b
  WHERE b.name LIKE '%.%'
  ORDER BY b.name COLLATE "C";
+
+-- Shared schema documents are part of the registry: admins may register them,
+-- producers may not (a changed document changes every type that $refs it).
+ALTER FUNCTION goodgo_events.register_schema(text, jsonb) SECURITY DEFINER;
+REVOKE ALL ON FUNCTION goodgo_events.register_schema(text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION goodgo_events.register_schema(text, jsonb) TO goodgo_events_admin;
+GRANT SELECT ON goodgo_events.schema_documents TO PUBLIC;
