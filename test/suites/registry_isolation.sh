@@ -17,9 +17,7 @@ if [ ! -x "$iso" ]; then
 fi
 out=$GG_ROOT/output_iso
 mkdir -p "$out"
-[ "$(id -u)" -eq 0 ] && chown postgres: "$out"
-gg_run() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-gg_run "$iso" --inputdir=. --outputdir="$out" --bindir="$GG_PGBIN" \
+"$iso" --inputdir=. --outputdir="$out" --bindir="$GG_PGBIN" \
 	--host="$PGHOST" --port="$PGPORT" --user="$PGUSER" \
 	--dbname=registry_isolation --load-extension=goodgo_events registry_cache
 rc=$?
