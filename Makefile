@@ -45,3 +45,10 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_SQL_PARTS) Makefile
 	{ echo '-- generated from sql/objects/*.sql by the Makefile: edit those files'; \
 	  printf '%s\n' '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit'; \
 	  for f in $(INSTALL_SQL_PARTS); do echo; echo "-- $$f"; cat "$$f"; done; } > $@
+
+# Regenerate the bundled metaschemas (checked in as generated C) from the
+# published documents: make metaschemas.
+METASCHEMAS_SRC ?= $(srcdir)/../shared/conformance/metaschemas
+metaschemas:
+	python3 $(srcdir)/src/jsonschema/gen_metaschemas.py $(METASCHEMAS_SRC) > $(srcdir)/src/jsonschema/metaschemas.c
+.PHONY: metaschemas
