@@ -176,7 +176,8 @@ CREATE TABLE goodgo_events.relay_positions (
 	part		integer NOT NULL,
 	snap		pg_snapshot NOT NULL,
 	win_snap	pg_snapshot,
-	win_after_seq bigint NOT NULL DEFAULT 0,
+	win_seqs	bigint[],
+	win_pos		integer NOT NULL DEFAULT 0,
 	batch_seq	bigint NOT NULL DEFAULT 0,
 	open_batch_id bigint,
 	last_batch_id bigint NOT NULL DEFAULT 0,
@@ -194,8 +195,7 @@ CREATE TABLE goodgo_events.relay_batches (
 	batch_id	bigint NOT NULL,
 	prev_snap	pg_snapshot NOT NULL,
 	cur_snap	pg_snapshot NOT NULL,
-	after_seq	bigint NOT NULL,
-	upto_seq	bigint NOT NULL,
+	seqs		bigint[] NOT NULL,
 	n_window	integer NOT NULL,
 	n_redrive	integer NOT NULL,
 	window_done boolean NOT NULL,
@@ -327,7 +327,7 @@ BEGIN
 	INSERT INTO goodgo_events.relay_positions AS p (relay, part, snap, sysid)
 		VALUES (relay, part, s, goodgo_events.system_identifier())
 	ON CONFLICT ON CONSTRAINT relay_positions_pkey DO UPDATE
-		SET snap = s, win_snap = NULL, win_after_seq = 0, open_batch_id = NULL,
+		SET snap = s, win_snap = NULL, win_seqs = NULL, win_pos = 0, open_batch_id = NULL,
 			batch_seq = greatest(p.batch_seq, p.last_batch_id),
 			sysid = goodgo_events.system_identifier();
 	DELETE FROM goodgo_events.relay_batches b WHERE b.relay = relay_reset.relay AND b.part = relay_reset.part;
@@ -357,16 +357,8 @@ BEGIN
 	RETURN QUERY
 	WITH w AS (
 		SELECT o.seq, o.event_id, o.event_type, o.aggregate_id, o.stream, o.envelope, 0 AS src
-		  FROM (SELECT * FROM goodgo_events.outbox x
-				 WHERE x.part = b.part AND x.txid >= pg_snapshot_xmax(b.prev_snap)
-				   AND x.txid < pg_snapshot_xmax(b.cur_snap)
-				UNION ALL
-				SELECT * FROM goodgo_events.outbox x
-				 WHERE x.part = b.part
-				   AND x.txid = ANY (ARRAY(SELECT pg_snapshot_xip(b.prev_snap)))) o
-		 WHERE pg_visible_in_snapshot(o.txid, b.cur_snap)
-		   AND NOT pg_visible_in_snapshot(o.txid, b.prev_snap)
-		   AND o.seq > b.after_seq AND o.seq <= b.upto_seq
+		  FROM goodgo_events.outbox o
+		 WHERE o.part = b.part AND o.seq = ANY (b.seqs)
 		UNION ALL
 		SELECT d.seq, d.event_id, d.event_type, d.aggregate_id, d.stream, d.envelope, 1
 		  FROM goodgo_events.relay_batch_redrives x
@@ -392,7 +384,6 @@ DECLARE
 	cur pg_snapshot;
 	fresh boolean;
 	n bigint;
-	upto bigint;
 	nred integer;
 	bid bigint;
 BEGIN
@@ -422,32 +413,35 @@ BEGIN
 	FOR attempt IN 1..2 LOOP
 		fresh := p.win_snap IS NULL;
 		IF fresh THEN
+			-- Open the next window: the rows whose transaction is visible in a
+			-- new snapshot and not in the previous one, in seq order.  The scan
+			-- touches only txids from the previous snapshot's xmax on, plus
+			-- those it listed as in progress, so an old open transaction
+			-- elsewhere does not widen it.  The window's seqs are kept (one
+			-- array per window, not a write per event), so each batch of a
+			-- large window costs its own size, not the window's.
 			cur := pg_current_snapshot();
 			p.win_snap := cur;
-			p.win_after_seq := 0;
-		END IF;
-		-- Count up to max_events + 1 rows of the window after win_after_seq:
-		-- the scan touches only txids from the previous snapshot's xmax on,
-		-- plus those it listed as in progress, so an old open transaction
-		-- elsewhere does not widen it.
-		SELECT count(*), max(w.seq) FILTER (WHERE w.rn <= max_events) INTO n, upto
-		  FROM (SELECT o.seq, row_number() OVER (ORDER BY o.seq) AS rn
+			p.win_pos := 0;
+			p.win_seqs := ARRAY(
+				SELECT o.seq
 				  FROM (SELECT x.seq, x.txid FROM goodgo_events.outbox x
 						 WHERE x.part = p.part AND x.txid >= pg_snapshot_xmax(p.snap)
-						   AND x.txid < pg_snapshot_xmax(p.win_snap)
+						   AND x.txid < pg_snapshot_xmax(cur)
 						UNION ALL
 						SELECT x.seq, x.txid FROM goodgo_events.outbox x
 						 WHERE x.part = p.part
 						   AND x.txid = ANY (ARRAY(SELECT pg_snapshot_xip(p.snap)))) o
-				 WHERE pg_visible_in_snapshot(o.txid, p.win_snap)
+				 WHERE pg_visible_in_snapshot(o.txid, cur)
 				   AND NOT pg_visible_in_snapshot(o.txid, p.snap)
-				   AND o.seq > p.win_after_seq
-				 ORDER BY o.seq
-				 LIMIT max_events + 1) w;
+				 ORDER BY o.seq);
+		END IF;
+		n := coalesce(cardinality(p.win_seqs), 0) - p.win_pos;
 		EXIT WHEN n > 0 OR fresh;
 		-- The open window is used up: close it and open the next one.
 		p.snap := p.win_snap;
 		p.win_snap := NULL;
+		p.win_seqs := NULL;
 	END LOOP;
 
 	SELECT count(*) INTO nred FROM goodgo_events.dead_letters d
@@ -456,16 +450,17 @@ BEGIN
 
 	IF n = 0 AND nred = 0 THEN
 		-- Nothing committed in the window: move the position past it.
-		UPDATE goodgo_events.relay_positions rp SET snap = p.win_snap, win_snap = NULL, win_after_seq = 0
+		UPDATE goodgo_events.relay_positions rp
+		   SET snap = p.win_snap, win_snap = NULL, win_seqs = NULL, win_pos = 0
 		 WHERE rp.relay = p.relay AND rp.part = p.part;
 		RETURN;
 	END IF;
 
 	bid := greatest(p.batch_seq, p.last_batch_id) + 1;
 	INSERT INTO goodgo_events.relay_batches
-		(relay, part, batch_id, prev_snap, cur_snap, after_seq, upto_seq, n_window, n_redrive,
-		 window_done, claimed_at)
-	VALUES (p.relay, p.part, bid, p.snap, p.win_snap, p.win_after_seq, coalesce(upto, p.win_after_seq),
+		(relay, part, batch_id, prev_snap, cur_snap, seqs, n_window, n_redrive, window_done, claimed_at)
+	VALUES (p.relay, p.part, bid, p.snap, p.win_snap,
+			coalesce(p.win_seqs[p.win_pos + 1 : p.win_pos + max_events], '{}'),
 			least(n, max_events), 0, n <= max_events, clock_timestamp());
 	IF nred > 0 AND n < max_events THEN
 		WITH r AS (SELECT d.id FROM goodgo_events.dead_letters d
@@ -480,10 +475,16 @@ BEGIN
 		UPDATE goodgo_events.relay_batches rb SET n_redrive = nred
 		 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = bid;
 	END IF;
-	UPDATE goodgo_events.relay_positions rp
-	   SET snap = p.snap, win_snap = p.win_snap, win_after_seq = p.win_after_seq,
-		   batch_seq = bid, open_batch_id = bid
-	 WHERE rp.relay = p.relay AND rp.part = p.part;
+	IF fresh THEN
+		UPDATE goodgo_events.relay_positions rp
+		   SET snap = p.snap, win_snap = p.win_snap, win_seqs = p.win_seqs, win_pos = p.win_pos,
+			   batch_seq = bid, open_batch_id = bid
+		 WHERE rp.relay = p.relay AND rp.part = p.part;
+	ELSE
+		UPDATE goodgo_events.relay_positions rp
+		   SET batch_seq = bid, open_batch_id = bid
+		 WHERE rp.relay = p.relay AND rp.part = p.part;
+	END IF;
 	RETURN QUERY SELECT * FROM goodgo_events.relay_batch_rows(relay, part, bid);
 END $$;
 COMMENT ON FUNCTION goodgo_events.relay_claim(text, integer, integer) IS
@@ -512,12 +513,13 @@ BEGIN
 	 WHERE d.relay = p.relay AND d.part = p.part AND d.redrive_batch_id = b.batch_id
 	   AND d.redriven_at IS NULL;
 	DELETE FROM goodgo_events.relay_failures f
-	 WHERE f.relay = p.relay AND f.part = p.part AND f.seq > b.after_seq AND f.seq <= b.upto_seq;
+	 WHERE f.relay = p.relay AND f.part = p.part AND f.seq = ANY (b.seqs);
 	UPDATE goodgo_events.relay_positions rp
 	   SET open_batch_id = NULL, last_batch_id = b.batch_id, last_acked_at = b.acked_at,
 		   snap = CASE WHEN b.window_done THEN rp.win_snap ELSE rp.snap END,
 		   win_snap = CASE WHEN b.window_done THEN NULL ELSE rp.win_snap END,
-		   win_after_seq = CASE WHEN b.window_done THEN 0 ELSE b.upto_seq END
+		   win_seqs = CASE WHEN b.window_done THEN NULL ELSE rp.win_seqs END,
+		   win_pos = CASE WHEN b.window_done THEN 0 ELSE rp.win_pos + b.n_window END
 	 WHERE rp.relay = p.relay AND rp.part = p.part;
 	RETURN b.n_window + b.n_redrive;
 END $$;
@@ -680,7 +682,7 @@ BEGIN
 			DELETE FROM goodgo_events.relay_batches b
 			 WHERE b.acked_at IS NOT NULL
 			   AND NOT EXISTS (SELECT 1 FROM goodgo_events.outbox o
-								WHERE o.part = b.part AND o.seq > b.after_seq AND o.seq <= b.upto_seq)
+								WHERE o.part = b.part AND o.seq = ANY (b.seqs))
 			RETURNING b.relay, b.part, b.batch_id)
 		DELETE FROM goodgo_events.relay_batch_redrives x
 		 USING gone g WHERE x.relay = g.relay AND x.part = g.part AND x.batch_id = g.batch_id;
