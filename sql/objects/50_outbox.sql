@@ -354,11 +354,14 @@ BEGIN
 	IF NOT FOUND THEN
 		RETURN;
 	END IF;
+	-- seq is unique across generations (one sequence), so the primary key
+	-- finds each row of the batch directly (one probe per seq, whatever the
+	-- planner's statistics of a table that only grows say).
 	RETURN QUERY
 	WITH w AS (
 		SELECT o.seq, o.event_id, o.event_type, o.aggregate_id, o.stream, o.envelope, 0 AS src
-		  FROM goodgo_events.outbox o
-		 WHERE o.part = b.part AND o.seq = ANY (b.seqs)
+		  FROM unnest(b.seqs) AS s(seq),
+			   LATERAL (SELECT * FROM goodgo_events.outbox x WHERE x.seq = s.seq LIMIT 1) o
 		UNION ALL
 		SELECT d.seq, d.event_id, d.event_type, d.aggregate_id, d.stream, d.envelope, 1
 		  FROM goodgo_events.relay_batch_redrives x
@@ -366,10 +369,10 @@ BEGIN
 		 WHERE x.relay = b.relay AND x.part = b.part AND x.batch_id = b.batch_id
 	)
 	SELECT b.batch_id, (row_number() OVER (ORDER BY w.src, w.seq))::integer, w.seq, w.event_id,
-		   w.event_type, w.aggregate_id, w.stream, w.envelope,
-		   coalesce((SELECT f.attempts FROM goodgo_events.relay_failures f
-					  WHERE f.relay = b.relay AND f.part = b.part AND f.seq = w.seq), 0)
+		   w.event_type, w.aggregate_id, w.stream, w.envelope, coalesce(f.attempts, 0)
 	  FROM w
+	  LEFT JOIN goodgo_events.relay_failures f
+		ON f.relay = b.relay AND f.part = b.part AND f.seq = w.seq
 	 ORDER BY w.src, w.seq;
 END $$;
 COMMENT ON FUNCTION goodgo_events.relay_batch_rows(text, integer, bigint) IS
