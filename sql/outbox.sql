@@ -251,7 +251,7 @@ SELECT part, bool_and(ok) AS ordered FROM (
 SELECT goodgo_events.relay_ack('r1', :pp, 1);
 SELECT goodgo_events.relay_ack('r1', :pp, 999);
 SELECT * FROM goodgo_events.relay_claim('r1', :pp);
-SELECT last_batch_id > 0 AS acked, last_acked_at IS NOT NULL AS at, open_batch_id, window_open, same_cluster
+SELECT last_batch_id > 0 AS acked, last_acked_at IS NOT NULL AS at, open_batch_id, window_open, same_database
   FROM goodgo_events.relay_position('r1', :pp);
 
 -- A second relay has its own positions.
@@ -304,9 +304,9 @@ SELECT relay, part, pending_estimate, oldest_pending_age IS NULL AS none_pending
 SELECT goodgo_events.emit('shipment.dispatched', '{}', 'lst-1') IS NOT NULL AS emitted;
 SELECT sum(pending_estimate) AS pending FROM goodgo_events.outbox_stats WHERE relay = 'r2';
 
--- A restored position from another cluster is re-initialised on claim.
+-- A position restored from a dump (another database) is re-initialised on claim.
 SET goodgo_events.outbox_maintenance = on;
-UPDATE goodgo_events.relay_positions SET sysid = sysid + 1 WHERE relay = 'r2' AND part = :pp;
+UPDATE goodgo_events.relay_positions SET origin = '1/1' WHERE relay = 'r2' AND part = :pp;
 RESET goodgo_events.outbox_maintenance;
 SELECT count(*) AS delivered_again,
 	   count(*) = (SELECT count(*) FROM goodgo_events.outbox WHERE part = :pp) AS all_retained

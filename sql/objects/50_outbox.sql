@@ -116,17 +116,49 @@ SELECT pg_catalog.pg_extension_config_dump('goodgo_events.outbox_g1', '');
 SELECT pg_catalog.pg_extension_config_dump('goodgo_events.outbox_g2', '');
 SELECT pg_catalog.pg_extension_config_dump('goodgo_events.outbox_gen', '');
 
--- Number of relay partitions, read from the validating trigger's argument
--- (the one place the trigger reads it from).
+-- The number N of relay partitions: its source of truth is outbox_config
+-- (kept by pg_dump); the validating trigger gets it as an argument so that
+-- no row pays a lookup.  A restore recreates the extension's trigger with
+-- the default argument: outbox_after_restore() puts them in agreement again.
+CREATE TABLE goodgo_events.outbox_config (
+	singleton	boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+	partitions	integer NOT NULL DEFAULT 1 CHECK (partitions BETWEEN 1 AND 1024)
+);
+COMMENT ON TABLE goodgo_events.outbox_config IS
+	'outbox settings kept by pg_dump: the number of relay partitions (no row: the defaults)';
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.outbox_config', '');
+
 CREATE FUNCTION goodgo_events.outbox_partitions() RETURNS integer
+	LANGUAGE sql STABLE PARALLEL SAFE
+	RETURN coalesce((SELECT c.partitions FROM goodgo_events.outbox_config c), 1);
+COMMENT ON FUNCTION goodgo_events.outbox_partitions() IS
+	'number N of relay partitions of goodgo_events.outbox (rows go to hash(aggregate_id) mod N)';
+
+CREATE FUNCTION goodgo_events.outbox_trigger_partitions() RETURNS integer
 	LANGUAGE sql STABLE PARALLEL SAFE
 	RETURN (SELECT substr(a, 12)::integer
 			  FROM pg_catalog.pg_trigger t,
 				   LATERAL unnest(string_to_array(encode(t.tgargs, 'escape'), '\000')) AS a
 			 WHERE t.tgrelid = 'goodgo_events.outbox'::regclass
 			   AND t.tgname = 'outbox_validate' AND a LIKE 'partitions=%');
-COMMENT ON FUNCTION goodgo_events.outbox_partitions() IS
-	'number N of relay partitions of goodgo_events.outbox (rows go to hash(aggregate_id) mod N)';
+COMMENT ON FUNCTION goodgo_events.outbox_trigger_partitions() IS
+	'number of partitions the validating trigger of goodgo_events.outbox computes with';
+
+CREATE FUNCTION goodgo_events.outbox_set_trigger(n integer) RETURNS void
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	DROP TRIGGER outbox_validate ON goodgo_events.outbox;
+	EXECUTE format('CREATE TRIGGER outbox_validate BEFORE INSERT ON goodgo_events.outbox FOR EACH ROW '
+				   'EXECUTE FUNCTION goodgo_events.outbox_validate(%L, %L)',
+				   'partitions=' || n, 'seq_sequence=goodgo_events.outbox_seq');
+	ALTER TABLE goodgo_events.outbox ENABLE ALWAYS TRIGGER outbox_validate;
+	ALTER TABLE goodgo_events.outbox_g0 ENABLE ALWAYS TRIGGER outbox_validate;
+	ALTER TABLE goodgo_events.outbox_g1 ENABLE ALWAYS TRIGGER outbox_validate;
+	ALTER TABLE goodgo_events.outbox_g2 ENABLE ALWAYS TRIGGER outbox_validate;
+END $$;
+COMMENT ON FUNCTION goodgo_events.outbox_set_trigger(integer) IS
+	'recreate the validating trigger of goodgo_events.outbox for n partitions (internal)';
 
 -- Change N while the outbox is empty and no relay has a position yet
 -- (changing it later would move aggregates between partitions: a migration).
@@ -145,17 +177,39 @@ BEGIN
 				  DETAIL = 'The outbox holds events or relays have positions: aggregates would change partition.',
 				  HINT = 'Drain the outbox, rotate its generations away and reset the relays first.';
 	END IF;
-	DROP TRIGGER outbox_validate ON goodgo_events.outbox;
-	EXECUTE format('CREATE TRIGGER outbox_validate BEFORE INSERT ON goodgo_events.outbox FOR EACH ROW '
-				   'EXECUTE FUNCTION goodgo_events.outbox_validate(%L, %L)',
-				   'partitions=' || n, 'seq_sequence=goodgo_events.outbox_seq');
-	ALTER TABLE goodgo_events.outbox ENABLE ALWAYS TRIGGER outbox_validate;
-	ALTER TABLE goodgo_events.outbox_g0 ENABLE ALWAYS TRIGGER outbox_validate;
-	ALTER TABLE goodgo_events.outbox_g1 ENABLE ALWAYS TRIGGER outbox_validate;
-	ALTER TABLE goodgo_events.outbox_g2 ENABLE ALWAYS TRIGGER outbox_validate;
+	INSERT INTO goodgo_events.outbox_config (partitions) VALUES (n)
+	ON CONFLICT (singleton) DO UPDATE SET partitions = excluded.partitions;
+	PERFORM goodgo_events.outbox_set_trigger(n);
 END $$;
 COMMENT ON FUNCTION goodgo_events.outbox_set_partitions(integer) IS
 	'set the number N of relay partitions; only while the outbox is empty and no relay has a position';
+
+-- After pg_restore: the restore re-inserted every event through a trigger
+-- recreated by CREATE EXTENSION with the default number of partitions.  Put
+-- the trigger back to outbox_config's N and route the events again (they
+-- keep their generation, envelope, aggregate key and order).
+CREATE FUNCTION goodgo_events.outbox_after_restore() RETURNS bigint
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	n integer := goodgo_events.outbox_partitions();
+	moved bigint := 0;
+BEGIN
+	LOCK TABLE goodgo_events.outbox IN SHARE ROW EXCLUSIVE MODE;
+	IF goodgo_events.outbox_trigger_partitions() IS DISTINCT FROM n THEN
+		PERFORM goodgo_events.outbox_set_trigger(n);
+		PERFORM set_config('goodgo_events.outbox_maintenance', 'on', true);
+		WITH d AS (
+			DELETE FROM goodgo_events.outbox RETURNING gen, seq, aggregate_id, envelope, created_at)
+		INSERT INTO goodgo_events.outbox (gen, aggregate_id, envelope, created_at)
+		SELECT d.gen, d.aggregate_id, d.envelope, d.created_at FROM d ORDER BY d.seq;
+		GET DIAGNOSTICS moved = ROW_COUNT;
+		PERFORM set_config('goodgo_events.outbox_maintenance', 'off', true);
+	END IF;
+	RETURN moved;
+END $$;
+COMMENT ON FUNCTION goodgo_events.outbox_after_restore() IS
+	'after pg_restore: give the validating trigger outbox_config''s number of partitions again and re-route the restored events; returns how many';
 
 -- Producer: emit().
 CREATE FUNCTION goodgo_events.emit(event_type text, payload jsonb,
@@ -182,7 +236,7 @@ CREATE TABLE goodgo_events.relay_positions (
 	open_batch_id bigint,
 	last_batch_id bigint NOT NULL DEFAULT 0,
 	last_acked_at timestamptz,
-	sysid		bigint NOT NULL,
+	origin		text NOT NULL,
 	PRIMARY KEY (relay, part)
 );
 COMMENT ON TABLE goodgo_events.relay_positions IS
@@ -282,6 +336,13 @@ BEGIN
 		RAISE EXCEPTION 'relay name must not be empty'
 			USING ERRCODE = '22023', DETAIL = 'A relay position is kept per relay name and partition.';
 	END IF;
+	IF goodgo_events.outbox_trigger_partitions() IS DISTINCT FROM n THEN
+		RAISE EXCEPTION 'outbox partitions are not in agreement'
+			USING ERRCODE = '55000',
+				  DETAIL = format('outbox_config says %s partitions, the validating trigger computes with %s.',
+								  n, goodgo_events.outbox_trigger_partitions()),
+				  HINT = 'After a restore, call goodgo_events.outbox_after_restore().';
+	END IF;
 	IF part IS NULL OR part < 0 OR part >= n THEN
 		RAISE EXCEPTION 'outbox partition % does not exist', part
 			USING ERRCODE = '22023', DETAIL = format('The outbox has %s partitions, numbered from 0.', n);
@@ -300,11 +361,13 @@ END $$;
 COMMENT ON FUNCTION goodgo_events.relay_check_leader(text, integer) IS
 	'raise 55P03 unless this session holds the advisory lock of (relay, part)';
 
-CREATE FUNCTION goodgo_events.system_identifier() RETURNS bigint
+CREATE FUNCTION goodgo_events.database_identity() RETURNS text
 	LANGUAGE sql STABLE PARALLEL SAFE
-	RETURN (SELECT system_identifier FROM pg_catalog.pg_control_system());
-COMMENT ON FUNCTION goodgo_events.system_identifier() IS
-	'this cluster''s system identifier: a relay position from another cluster (restored dump) is re-initialised';
+	RETURN (SELECT c.system_identifier || '/' || d.oid
+			  FROM pg_catalog.pg_control_system() c, pg_catalog.pg_database d
+			 WHERE d.datname = current_database());
+COMMENT ON FUNCTION goodgo_events.database_identity() IS
+	'this cluster''s system identifier and this database''s OID: a relay position restored from a dump (another database or cluster) is re-initialised';
 
 -- (Re)initialise a position: 'beginning' delivers every retained event,
 -- 'now' only events committed from now on.  Keeps the batch counter, so
@@ -324,12 +387,12 @@ BEGIN
 		RAISE EXCEPTION 'invalid relay start "%"', start
 			USING ERRCODE = '22023', DETAIL = 'The start must be "beginning" or "now".';
 	END IF;
-	INSERT INTO goodgo_events.relay_positions AS p (relay, part, snap, sysid)
-		VALUES (relay, part, s, goodgo_events.system_identifier())
+	INSERT INTO goodgo_events.relay_positions AS p (relay, part, snap, origin)
+		VALUES (relay, part, s, goodgo_events.database_identity())
 	ON CONFLICT ON CONSTRAINT relay_positions_pkey DO UPDATE
 		SET snap = s, win_snap = NULL, win_seqs = NULL, win_pos = 0, open_batch_id = NULL,
 			batch_seq = greatest(p.batch_seq, p.last_batch_id),
-			sysid = goodgo_events.system_identifier();
+			origin = goodgo_events.database_identity();
 	DELETE FROM goodgo_events.relay_batches b WHERE b.relay = relay_reset.relay AND b.part = relay_reset.part;
 	DELETE FROM goodgo_events.relay_batch_redrives x WHERE x.relay = relay_reset.relay AND x.part = relay_reset.part;
 	-- Redriven dead letters of a batch never acked are queued again.
@@ -397,10 +460,10 @@ BEGIN
 	END IF;
 	SELECT * INTO p FROM goodgo_events.relay_positions rp
 	 WHERE rp.relay = relay_claim.relay AND rp.part = relay_claim.part FOR UPDATE;
-	IF NOT FOUND OR p.sysid <> goodgo_events.system_identifier() THEN
+	IF NOT FOUND OR p.origin <> goodgo_events.database_identity() THEN
 		IF FOUND THEN
-			RAISE WARNING 'relay position of "%" partition % comes from another cluster', relay, part
-				USING DETAIL = 'Transaction ids of a restored dump mean nothing here; every retained event will be delivered again.';
+			RAISE WARNING 'relay position of "%" partition % comes from another database', relay, part
+				USING DETAIL = 'Transaction ids and seqs of a restored dump mean nothing here: every retained event will be delivered again, with higher batch ids.';
 		END IF;
 		PERFORM goodgo_events.relay_reset(relay, part, 'beginning');
 		SELECT * INTO p FROM goodgo_events.relay_positions rp
@@ -601,11 +664,11 @@ COMMENT ON FUNCTION goodgo_events.redrive_dead_letters(text) IS
 
 CREATE FUNCTION goodgo_events.relay_position(relay text, part integer)
 	RETURNS TABLE(last_batch_id bigint, last_acked_at timestamptz, open_batch_id bigint,
-				  window_open boolean, same_cluster boolean)
+				  window_open boolean, same_database boolean)
 	LANGUAGE sql STABLE STRICT PARALLEL SAFE
 	BEGIN ATOMIC
 		SELECT p.last_batch_id, p.last_acked_at, p.open_batch_id, p.win_snap IS NOT NULL,
-			   p.sysid = goodgo_events.system_identifier()
+			   p.origin = goodgo_events.database_identity()
 		  FROM goodgo_events.relay_positions p
 		 WHERE p.relay = relay_position.relay AND p.part = relay_position.part;
 	END;
@@ -669,7 +732,7 @@ BEGIN
 						WHERE o.gen = oldest
 						  AND NOT EXISTS (SELECT 1 FROM goodgo_events.relay_positions p
 										   WHERE p.relay = r.relay AND p.part = o.part
-											 AND p.sysid = goodgo_events.system_identifier()
+											 AND p.origin = goodgo_events.database_identity()
 											 AND pg_visible_in_snapshot(o.txid, p.snap)))
 		  INTO behind;
 		IF behind THEN
