@@ -329,3 +329,22 @@ SELECT goodgo_events.outbox_current_gen() = :g0 AS wrapped, count(*) AS retained
 
 SELECT goodgo_events.relay_unlock('r2', p) FROM generate_series(0, 3) p;
 SELECT goodgo_events.relay_unlock('r1', p) FROM generate_series(0, 3) p;
+
+-- Privileges back the triggers up: a producer role needs USAGE on the
+-- schema, INSERT on the envelope and aggregate_id columns and EXECUTE on
+-- emit() (PUBLIC by default); it can neither choose derived columns nor
+-- read, change or delete events.
+CREATE ROLE outbox_test_writer;
+GRANT USAGE ON SCHEMA goodgo_events TO outbox_test_writer;
+GRANT INSERT (envelope, aggregate_id) ON goodgo_events.outbox TO outbox_test_writer;
+SET ROLE outbox_test_writer;
+SELECT goodgo_events.emit('shipment.dispatched', '{}', 'w-1') IS NOT NULL AS emitted;
+INSERT INTO goodgo_events.outbox (envelope, aggregate_id) VALUES (pg_temp.env('shipment.dispatched'), 'w-2');
+INSERT INTO goodgo_events.outbox (envelope, seq) VALUES (pg_temp.env('shipment.dispatched'), 1);
+SELECT count(*) FROM goodgo_events.outbox;
+DELETE FROM goodgo_events.outbox;
+RESET ROLE;
+SELECT count(*) AS written_by_writer FROM goodgo_events.outbox WHERE aggregate_id IN ('w-1', 'w-2');
+REVOKE ALL ON goodgo_events.outbox FROM outbox_test_writer;
+REVOKE ALL ON SCHEMA goodgo_events FROM outbox_test_writer;
+DROP ROLE outbox_test_writer;

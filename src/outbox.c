@@ -587,21 +587,25 @@ goodgo_outbox_append_only(PG_FUNCTION_ARGS)
 /*
  * emit(event_type, payload, aggregate_id, producer, trace_id, occurred_at):
  * build the envelope and insert it through one saved plan; the trigger does
- * every check.
+ * every check.  The eventId comes from uuid_v7() (src/uuid_v7.c) called
+ * directly, and the INSERT has no RETURNING, so a producer role needs only
+ * INSERT on the envelope and aggregate_id columns and EXECUTE on emit().
  */
+extern Datum goodgo_uuid_v7(PG_FUNCTION_ARGS);
+
 static SPIPlanPtr emit_plan = NULL;
 
 PG_FUNCTION_INFO_V1(goodgo_emit);
 Datum
 goodgo_emit(PG_FUNCTION_ARGS)
 {
-	Datum		args[6];
-	char		argnulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		args[7];
+	char		argnulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	const char *producer = NULL;
 	const char *trace_id = NULL;
-	bool		isnull;
 	Datum		result;
 	int			ret;
+	LOCAL_FCINFO(idcall, 0);
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -638,33 +642,32 @@ goodgo_emit(PG_FUNCTION_ARGS)
 	args[3] = CStringGetTextDatum(producer);
 	args[4] = CStringGetTextDatum(trace_id);
 	args[5] = PG_ARGISNULL(5) ? TimestampTzGetDatum(GetCurrentTimestamp()) : PG_GETARG_DATUM(5);
+	InitFunctionCallInfoData(*idcall, NULL, 0, InvalidOid, NULL, NULL);
+	result = goodgo_uuid_v7(idcall);
+	args[6] = result;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (emit_plan == NULL)
 	{
-		Oid			types[6] = {TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
+		Oid			types[7] = {TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, UUIDOID};
 		SPIPlanPtr	plan;
 
 		plan = SPI_prepare("INSERT INTO goodgo_events.outbox (envelope, aggregate_id) "
-						   "SELECT pg_catalog.jsonb_build_object("
-						   "'schemaVersion', 1, 'eventId', u, 'eventType', $1, "
+						   "VALUES (pg_catalog.jsonb_build_object("
+						   "'schemaVersion', 1, 'eventId', $7, 'eventType', $1, "
 						   "'occurredAt', pg_catalog.to_char(pg_catalog.timezone('UTC', $6), "
 						   "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
-						   "'producer', $4, 'traceId', $5, 'payload', $2), $3 "
-						   "FROM goodgo_events.uuid_v7() AS u "
-						   "RETURNING event_id", 6, types);
+						   "'producer', $4, 'traceId', $5, 'payload', $2), $3)", 7, types);
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 		if (SPI_keepplan(plan) != 0)
 			elog(ERROR, "SPI_keepplan failed");
 		emit_plan = plan;
 	}
-	ret = SPI_execute_plan(emit_plan, args, argnulls, false, 1);
-	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+	ret = SPI_execute_plan(emit_plan, args, argnulls, false, 0);
+	if (ret != SPI_OK_INSERT || SPI_processed != 1)
 		elog(ERROR, "emit insert returned %d", ret);
-	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	result = SPI_datumTransfer(result, false, UUID_LEN);
 	SPI_finish();
 	PG_RETURN_DATUM(result);
 }
