@@ -299,7 +299,7 @@ SELECT count(*) AS from_past
 -- Stats: one row per relay and partition.
 SELECT relay, part, pending_estimate, oldest_pending_age IS NULL AS none_pending,
 	   current_gen = goodgo_events.outbox_current_gen() AS gen_ok,
-	   generation_rows IS NOT NULL AS has_gens
+	   (SELECT count(*) FROM jsonb_each(generation_bytes)) AS gens
   FROM goodgo_events.outbox_stats ORDER BY relay, part;
 SELECT goodgo_events.emit('shipment.dispatched', '{}', 'lst-1') IS NOT NULL AS emitted;
 SELECT sum(pending_estimate) AS pending FROM goodgo_events.outbox_stats WHERE relay = 'r2';
@@ -324,6 +324,7 @@ SELECT goodgo_events.outbox_rotate();
 SELECT (goodgo_events.outbox_current_gen() - :g0 + 3) % 3 AS moved;
 SELECT sum(pg_temp.drain('r2', p, 1000)) AS r2_acked FROM generate_series(0, 3) p;
 SELECT sum(pg_temp.drain('r1', p, 1000)) AS r1_acked FROM generate_series(0, 3) p;
+SELECT goodgo_events.outbox_rotate(keep => interval '1 day');
 SELECT goodgo_events.outbox_rotate();
 SELECT goodgo_events.outbox_current_gen() = :g0 AS wrapped, count(*) AS retained FROM goodgo_events.outbox;
 

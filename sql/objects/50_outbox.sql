@@ -706,7 +706,7 @@ COMMENT ON FUNCTION goodgo_events.relay_replay(text, integer, timestamptz) IS
 	're-deliver the retained events of the batches acked at or after from_time (replay = true)';
 
 -- Retention.
-CREATE FUNCTION goodgo_events.outbox_rotate() RETURNS boolean
+CREATE FUNCTION goodgo_events.outbox_rotate(keep interval DEFAULT interval '0') RETURNS boolean
 	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -723,6 +723,11 @@ BEGIN
 			RAISE NOTICE 'outbox generation % is still in use, not rotated', oldest;
 			RETURN false;
 		END;
+		-- Retained for replay at least as long as asked.
+		IF (SELECT max(o.created_at) FROM goodgo_events.outbox o WHERE o.gen = oldest) > now() - keep THEN
+			RAISE NOTICE 'outbox generation % holds events younger than the retention asked for, not rotated', oldest;
+			RETURN false;
+		END IF;
 		-- Every relay position must have passed every row of it.
 		-- (A relay with no position for a row's partition has not passed it.)
 		SELECT NOT EXISTS (SELECT 1 FROM goodgo_events.relay_positions)
@@ -756,16 +761,17 @@ BEGIN
 	PERFORM nextval('goodgo_events.outbox_gen');
 	RETURN true;
 END $$;
-COMMENT ON FUNCTION goodgo_events.outbox_rotate() IS
-	'switch new inserts to the next generation, TRUNCATEing it first when every relay passed its events and no writer holds it; false when not possible yet';
+COMMENT ON FUNCTION goodgo_events.outbox_rotate(interval) IS
+	'switch new inserts to the next generation, TRUNCATEing it first when every relay passed its events, no writer holds it and its newest event is older than keep; false when not possible yet';
 
 -- Stats.
 CREATE VIEW goodgo_events.outbox_stats AS
 SELECT p.relay, p.part, p.last_batch_id, p.last_acked_at, p.open_batch_id,
 	   pend.n AS pending_estimate,
 	   now() - pend.oldest AS oldest_pending_age,
-	   (SELECT jsonb_object_agg(g.gen, g.n ORDER BY g.gen)
-		  FROM (SELECT o.gen, count(*) AS n FROM goodgo_events.outbox o GROUP BY o.gen) g) AS generation_rows,
+	   jsonb_build_object('0', pg_total_relation_size('goodgo_events.outbox_g0'),
+						  '1', pg_total_relation_size('goodgo_events.outbox_g1'),
+						  '2', pg_total_relation_size('goodgo_events.outbox_g2')) AS generation_bytes,
 	   goodgo_events.outbox_current_gen() AS current_gen,
 	   (SELECT now() - min(a.xact_start) FROM pg_catalog.pg_stat_activity a
 		 WHERE a.pid <> pg_backend_pid()
@@ -778,4 +784,4 @@ SELECT p.relay, p.part, p.last_batch_id, p.last_acked_at, p.open_batch_id,
 						OR o.txid = ANY (ARRAY(SELECT pg_snapshot_xip(p.snap))))
 				   AND NOT pg_visible_in_snapshot(o.txid, p.snap)) pend;
 COMMENT ON VIEW goodgo_events.outbox_stats IS
-	'per relay and partition: position, pending events and the oldest one''s age, rows per generation, oldest open transaction age';
+	'per relay and partition: position, pending events and the oldest one''s age, bytes per generation (with indexes), oldest open transaction age';
