@@ -339,6 +339,12 @@ SELECT goodgo_events.outbox_after_restore() AS rerouted;
 SELECT goodgo_events.outbox_trigger_partitions();
 SELECT goodgo_events.outbox_after_restore() AS again;
 SELECT count(DISTINCT part) AS parts_of_lst FROM goodgo_events.outbox WHERE aggregate_id LIKE 'lst-%';
+-- A relay that is gone for good no longer holds retention back.
+SELECT goodgo_events.relay_lock('gone', 0);
+SELECT count(*) FROM goodgo_events.relay_claim('gone', 0);
+SELECT goodgo_events.relay_forget('gone') AS positions_dropped;
+SELECT count(*) AS left FROM goodgo_events.relay_positions WHERE relay = 'gone';
+SELECT goodgo_events.relay_unlock('gone', 0);
 SELECT goodgo_events.relay_unlock('r2', p) FROM generate_series(0, 3) p;
 SELECT goodgo_events.relay_unlock('r1', p) FROM generate_series(0, 3) p;
 

@@ -422,6 +422,22 @@ END $$;
 COMMENT ON FUNCTION goodgo_events.relay_reset(text, integer, text) IS
 	'(re)initialise the position of (relay, part) to ''beginning'' (every retained event) or ''now''; batch ids keep increasing';
 
+-- A relay name that is gone for good would hold retention back forever.
+CREATE FUNCTION goodgo_events.relay_forget(relay text) RETURNS bigint
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE AS $$
+DECLARE
+	n bigint;
+BEGIN
+	DELETE FROM goodgo_events.relay_batches b WHERE b.relay = relay_forget.relay;
+	DELETE FROM goodgo_events.relay_batch_redrives x WHERE x.relay = relay_forget.relay;
+	DELETE FROM goodgo_events.relay_failures f WHERE f.relay = relay_forget.relay;
+	DELETE FROM goodgo_events.relay_positions p WHERE p.relay = relay_forget.relay;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END $$;
+COMMENT ON FUNCTION goodgo_events.relay_forget(text) IS
+	'drop every position of a relay that will not come back (it no longer holds retention back); dead letters stay; returns the number of positions dropped';
+
 -- The rows of one recorded batch, in delivery order.
 CREATE FUNCTION goodgo_events.relay_batch_rows(relay text, part integer, batch bigint)
 	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
