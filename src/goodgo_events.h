@@ -14,6 +14,7 @@ extern void JsonSchemaInit(void);
 /* src/registry.c */
 extern void RegistryInit(void);
 
-/* src/outbox.c (to be added with its subsystem) */
+/* src/outbox.c */
+extern void OutboxInit(void);
 
 #endif							/* GOODGO_EVENTS_H */
