@@ -12,5 +12,6 @@ extern void UuidV7Init(void);
 extern void JsonSchemaInit(void);
 
 /* src/registry.c, src/outbox.c (to be added with their subsystems) */
+extern void OutboxInit(void);
 
 #endif							/* GOODGO_EVENTS_H */

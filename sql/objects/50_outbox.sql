@@ -1,0 +1,686 @@
+-- The transactional outbox: table, validating trigger, emit(), relay claim/ack.
+--
+-- Design (see doc/outbox.md):
+--  * goodgo_events.outbox is append-only and LIST-partitioned by generation
+--    (a ring of three: outbox_g0..outbox_g2).  Consuming never writes to a row.
+--  * A relay position is one row per (relay, part): the snapshot that ended
+--    the last completed window.  A window is the set of rows whose inserting
+--    transaction is visible in a new pg_current_snapshot() and not in the
+--    previous one (PgQ's rule), ordered by seq; committed-late rows with a
+--    lower seq land in a later window, never get skipped.
+--  * Batches are recorded (one row per batch, not per event), so a re-claim
+--    before ack returns exactly the same rows, and replay can re-deliver them.
+--  * Retention: outbox_rotate() switches the generation and TRUNCATEs the
+--    oldest one only when every relay position passed all its rows and no
+--    writer still holds it.
+
+-- Generation counter: the current generation is last_value % 3.  A sequence,
+-- not a table row, so a switch is seen at once by every inserter, whatever
+-- its snapshot (a REPEATABLE READ producer would keep reading an old row).
+CREATE SEQUENCE goodgo_events.outbox_gen MINVALUE 0 START 0;
+SELECT nextval('goodgo_events.outbox_gen');
+GRANT SELECT ON SEQUENCE goodgo_events.outbox_gen TO PUBLIC;
+COMMENT ON SEQUENCE goodgo_events.outbox_gen IS
+	'outbox generation counter; the current generation (partition) is last_value % 3';
+
+CREATE FUNCTION goodgo_events.outbox_current_gen() RETURNS smallint
+	LANGUAGE sql STABLE STRICT PARALLEL SAFE
+	RETURN (pg_sequence_last_value('goodgo_events.outbox_gen'::regclass) % 3)::smallint;
+COMMENT ON FUNCTION goodgo_events.outbox_current_gen() IS
+	'generation (outbox partition 0..2) that new outbox rows go to';
+
+CREATE SEQUENCE goodgo_events.outbox_seq;
+COMMENT ON SEQUENCE goodgo_events.outbox_seq IS
+	'insertion sequence of outbox rows; drawn by the validating trigger, never by the producer';
+
+CREATE TABLE goodgo_events.outbox (
+	gen			smallint NOT NULL DEFAULT goodgo_events.outbox_current_gen(),
+	seq			bigint NOT NULL DEFAULT 0,
+	txid		xid8 NOT NULL DEFAULT '0',
+	part		integer NOT NULL DEFAULT 0,
+	event_id	uuid NOT NULL,
+	event_type	text NOT NULL,
+	aggregate_id text,
+	stream		text NOT NULL,
+	envelope	jsonb NOT NULL,
+	created_at	timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (seq, gen),
+	UNIQUE (event_id, gen)
+) PARTITION BY LIST (gen);
+COMMENT ON TABLE goodgo_events.outbox IS
+	'append-only transactional outbox; rows are validated on insert and removed only by generation rotation';
+COMMENT ON COLUMN goodgo_events.outbox.gen IS 'generation (partition of the ring of three), from outbox_current_gen()';
+COMMENT ON COLUMN goodgo_events.outbox.seq IS 'insertion order, set by the trigger; orders rows inside a window';
+COMMENT ON COLUMN goodgo_events.outbox.txid IS 'inserting transaction, set by the trigger; decides the window a row falls in';
+COMMENT ON COLUMN goodgo_events.outbox.part IS 'relay partition: hash of aggregate_id (else of event_id) mod outbox_partitions()';
+COMMENT ON COLUMN goodgo_events.outbox.event_id IS 'envelope eventId (UUIDv7), unique within a generation';
+COMMENT ON COLUMN goodgo_events.outbox.event_type IS 'envelope eventType';
+COMMENT ON COLUMN goodgo_events.outbox.aggregate_id IS 'optional ordering key: events of one aggregate keep their order';
+COMMENT ON COLUMN goodgo_events.outbox.stream IS 'target stream, derived by the trigger from the event type and partition';
+COMMENT ON COLUMN goodgo_events.outbox.envelope IS 'the validated event envelope';
+COMMENT ON COLUMN goodgo_events.outbox.created_at IS 'start of the inserting transaction (not its commit time)';
+
+CREATE INDEX outbox_part_txid ON goodgo_events.outbox (part, txid);
+
+CREATE TABLE goodgo_events.outbox_g0 PARTITION OF goodgo_events.outbox FOR VALUES IN (0);
+CREATE TABLE goodgo_events.outbox_g1 PARTITION OF goodgo_events.outbox FOR VALUES IN (1);
+CREATE TABLE goodgo_events.outbox_g2 PARTITION OF goodgo_events.outbox FOR VALUES IN (2);
+COMMENT ON TABLE goodgo_events.outbox_g0 IS 'outbox generation 0 (ring of three; TRUNCATEd by outbox_rotate())';
+COMMENT ON TABLE goodgo_events.outbox_g1 IS 'outbox generation 1 (ring of three; TRUNCATEd by outbox_rotate())';
+COMMENT ON TABLE goodgo_events.outbox_g2 IS 'outbox generation 2 (ring of three; TRUNCATEd by outbox_rotate())';
+
+-- The triggers.  Arguments are key=value: the column names (defaults shown in
+-- doc/outbox.md), the sequence for seq, and the number of relay partitions.
+CREATE FUNCTION goodgo_events.outbox_validate() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'goodgo_outbox_validate'
+	LANGUAGE C;
+COMMENT ON FUNCTION goodgo_events.outbox_validate() IS
+	'BEFORE INSERT row trigger: checks the envelope and payload, sets seq, txid, part, event_id, event_type and stream';
+
+CREATE FUNCTION goodgo_events.outbox_append_only() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'goodgo_outbox_append_only'
+	LANGUAGE C;
+COMMENT ON FUNCTION goodgo_events.outbox_append_only() IS
+	'trigger refusing UPDATE, DELETE and TRUNCATE of an outbox unless goodgo_events.outbox_maintenance is on';
+
+CREATE TRIGGER outbox_validate BEFORE INSERT ON goodgo_events.outbox
+	FOR EACH ROW EXECUTE FUNCTION goodgo_events.outbox_validate('partitions=1', 'seq_sequence=goodgo_events.outbox_seq');
+CREATE TRIGGER outbox_append_only BEFORE UPDATE OR DELETE ON goodgo_events.outbox
+	FOR EACH ROW EXECUTE FUNCTION goodgo_events.outbox_append_only();
+CREATE TRIGGER outbox_no_truncate BEFORE TRUNCATE ON goodgo_events.outbox
+	FOR EACH STATEMENT EXECUTE FUNCTION goodgo_events.outbox_append_only();
+CREATE TRIGGER outbox_no_truncate BEFORE TRUNCATE ON goodgo_events.outbox_g0
+	FOR EACH STATEMENT EXECUTE FUNCTION goodgo_events.outbox_append_only();
+CREATE TRIGGER outbox_no_truncate BEFORE TRUNCATE ON goodgo_events.outbox_g1
+	FOR EACH STATEMENT EXECUTE FUNCTION goodgo_events.outbox_append_only();
+CREATE TRIGGER outbox_no_truncate BEFORE TRUNCATE ON goodgo_events.outbox_g2
+	FOR EACH STATEMENT EXECUTE FUNCTION goodgo_events.outbox_append_only();
+-- Fire even under session_replication_role = replica.
+ALTER TABLE goodgo_events.outbox ENABLE ALWAYS TRIGGER outbox_validate;
+ALTER TABLE goodgo_events.outbox ENABLE ALWAYS TRIGGER outbox_append_only;
+ALTER TABLE goodgo_events.outbox ENABLE ALWAYS TRIGGER outbox_no_truncate;
+ALTER TABLE goodgo_events.outbox_g0 ENABLE ALWAYS TRIGGER outbox_validate;
+ALTER TABLE goodgo_events.outbox_g1 ENABLE ALWAYS TRIGGER outbox_validate;
+ALTER TABLE goodgo_events.outbox_g2 ENABLE ALWAYS TRIGGER outbox_validate;
+ALTER TABLE goodgo_events.outbox_g0 ENABLE ALWAYS TRIGGER outbox_append_only;
+ALTER TABLE goodgo_events.outbox_g1 ENABLE ALWAYS TRIGGER outbox_append_only;
+ALTER TABLE goodgo_events.outbox_g2 ENABLE ALWAYS TRIGGER outbox_append_only;
+ALTER TABLE goodgo_events.outbox_g0 ENABLE ALWAYS TRIGGER outbox_no_truncate;
+ALTER TABLE goodgo_events.outbox_g1 ENABLE ALWAYS TRIGGER outbox_no_truncate;
+ALTER TABLE goodgo_events.outbox_g2 ENABLE ALWAYS TRIGGER outbox_no_truncate;
+
+-- pg_dump keeps the events (the partitions hold the rows: marking the parent
+-- would dump none) and the generation counter.
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.outbox_g0', '');
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.outbox_g1', '');
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.outbox_g2', '');
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.outbox_gen', '');
+
+-- Number of relay partitions, read from the validating trigger's argument
+-- (the one place the trigger reads it from).
+CREATE FUNCTION goodgo_events.outbox_partitions() RETURNS integer
+	LANGUAGE sql STABLE PARALLEL SAFE
+	RETURN (SELECT substr(a, 12)::integer
+			  FROM pg_catalog.pg_trigger t,
+				   LATERAL unnest(string_to_array(encode(t.tgargs, 'escape'), '\000')) AS a
+			 WHERE t.tgrelid = 'goodgo_events.outbox'::regclass
+			   AND t.tgname = 'outbox_validate' AND a LIKE 'partitions=%');
+COMMENT ON FUNCTION goodgo_events.outbox_partitions() IS
+	'number N of relay partitions of goodgo_events.outbox (rows go to hash(aggregate_id) mod N)';
+
+-- Change N while the outbox is empty and no relay has a position yet
+-- (changing it later would move aggregates between partitions: a migration).
+CREATE FUNCTION goodgo_events.outbox_set_partitions(n integer) RETURNS void
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF n < 1 OR n > 1024 THEN
+		RAISE EXCEPTION 'invalid number of outbox partitions %', n
+			USING ERRCODE = '22023', DETAIL = 'The number of partitions is an integer from 1 to 1024.';
+	END IF;
+	LOCK TABLE goodgo_events.outbox IN SHARE ROW EXCLUSIVE MODE;
+	IF EXISTS (SELECT 1 FROM goodgo_events.outbox) OR EXISTS (SELECT 1 FROM goodgo_events.relay_positions) THEN
+		RAISE EXCEPTION 'cannot change the number of outbox partitions'
+			USING ERRCODE = '55000',
+				  DETAIL = 'The outbox holds events or relays have positions: aggregates would change partition.',
+				  HINT = 'Drain the outbox, rotate its generations away and reset the relays first.';
+	END IF;
+	DROP TRIGGER outbox_validate ON goodgo_events.outbox;
+	EXECUTE format('CREATE TRIGGER outbox_validate BEFORE INSERT ON goodgo_events.outbox FOR EACH ROW '
+				   'EXECUTE FUNCTION goodgo_events.outbox_validate(%L, %L)',
+				   'partitions=' || n, 'seq_sequence=goodgo_events.outbox_seq');
+	ALTER TABLE goodgo_events.outbox ENABLE ALWAYS TRIGGER outbox_validate;
+	ALTER TABLE goodgo_events.outbox_g0 ENABLE ALWAYS TRIGGER outbox_validate;
+	ALTER TABLE goodgo_events.outbox_g1 ENABLE ALWAYS TRIGGER outbox_validate;
+	ALTER TABLE goodgo_events.outbox_g2 ENABLE ALWAYS TRIGGER outbox_validate;
+END $$;
+COMMENT ON FUNCTION goodgo_events.outbox_set_partitions(integer) IS
+	'set the number N of relay partitions; only while the outbox is empty and no relay has a position';
+
+-- Producer: emit().
+CREATE FUNCTION goodgo_events.emit(event_type text, payload jsonb,
+								   aggregate_id text DEFAULT NULL,
+								   producer text DEFAULT NULL,
+								   trace_id text DEFAULT NULL,
+								   occurred_at timestamptz DEFAULT NULL)
+	RETURNS uuid
+	AS 'MODULE_PATHNAME', 'goodgo_emit'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION goodgo_events.emit(text, jsonb, text, text, text, timestamptz) IS
+	'build an envelope (eventId uuid_v7(), occurredAt now in UTC) and insert it into goodgo_events.outbox; returns the eventId';
+
+-- Relay side.
+
+CREATE TABLE goodgo_events.relay_positions (
+	relay		text NOT NULL,
+	part		integer NOT NULL,
+	snap		pg_snapshot NOT NULL,
+	win_snap	pg_snapshot,
+	win_after_seq bigint NOT NULL DEFAULT 0,
+	batch_seq	bigint NOT NULL DEFAULT 0,
+	open_batch_id bigint,
+	last_batch_id bigint NOT NULL DEFAULT 0,
+	last_acked_at timestamptz,
+	sysid		bigint NOT NULL,
+	PRIMARY KEY (relay, part)
+);
+COMMENT ON TABLE goodgo_events.relay_positions IS
+	'one row per (relay, partition): the snapshot ending the last completed window, the open window and batch';
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.relay_positions', '');
+
+CREATE TABLE goodgo_events.relay_batches (
+	relay		text NOT NULL,
+	part		integer NOT NULL,
+	batch_id	bigint NOT NULL,
+	prev_snap	pg_snapshot NOT NULL,
+	cur_snap	pg_snapshot NOT NULL,
+	after_seq	bigint NOT NULL,
+	upto_seq	bigint NOT NULL,
+	n_window	integer NOT NULL,
+	n_redrive	integer NOT NULL,
+	window_done boolean NOT NULL,
+	claimed_at	timestamptz NOT NULL,
+	acked_at	timestamptz,
+	PRIMARY KEY (relay, part, batch_id)
+);
+COMMENT ON TABLE goodgo_events.relay_batches IS
+	'history of batches (one row per batch): makes re-claims and replays return the same rows';
+
+CREATE TABLE goodgo_events.relay_failures (
+	relay		text NOT NULL,
+	part		integer NOT NULL,
+	seq			bigint NOT NULL,
+	attempts	integer NOT NULL,
+	first_failed_at timestamptz NOT NULL,
+	last_failed_at timestamptz NOT NULL,
+	last_error	text,
+	PRIMARY KEY (relay, part, seq)
+);
+COMMENT ON TABLE goodgo_events.relay_failures IS
+	'failed publish attempts of events not yet dead letters';
+
+CREATE TABLE goodgo_events.dead_letters (
+	id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	relay		text NOT NULL,
+	part		integer NOT NULL,
+	seq			bigint NOT NULL,
+	event_id	uuid NOT NULL,
+	event_type	text NOT NULL,
+	aggregate_id text,
+	stream		text NOT NULL,
+	envelope	jsonb NOT NULL,
+	attempts	integer NOT NULL,
+	last_error	text,
+	first_failed_at timestamptz NOT NULL,
+	dead_at		timestamptz NOT NULL DEFAULT now(),
+	redrive_requested_at timestamptz,
+	redrive_batch_id bigint,
+	redriven_at timestamptz
+);
+CREATE INDEX dead_letters_redrive ON goodgo_events.dead_letters (relay, part, id)
+	WHERE redrive_requested_at IS NOT NULL AND redriven_at IS NULL;
+COMMENT ON TABLE goodgo_events.dead_letters IS
+	'events a relay could not publish after goodgo_events.relay_max_attempts attempts, with the error; redrive_dead_letter() re-queues them';
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.dead_letters', '');
+
+-- Advisory lock key of (relay, part): classid = hash of the relay name.
+CREATE FUNCTION goodgo_events.relay_lock_key(relay text) RETURNS integer
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	RETURN hashtext('goodgo_events.relay:' || relay);
+COMMENT ON FUNCTION goodgo_events.relay_lock_key(text) IS
+	'first key of the session advisory lock fencing a relay''s partitions (the second is the partition)';
+
+CREATE FUNCTION goodgo_events.relay_lock(relay text, part integer) RETURNS boolean
+	LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
+	RETURN pg_try_advisory_lock(goodgo_events.relay_lock_key(relay), part);
+COMMENT ON FUNCTION goodgo_events.relay_lock(text, integer) IS
+	'try to become the leader of (relay, part) for this session; false when another session leads it';
+
+CREATE FUNCTION goodgo_events.relay_unlock(relay text, part integer) RETURNS boolean
+	LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
+	RETURN pg_advisory_unlock(goodgo_events.relay_lock_key(relay), part);
+COMMENT ON FUNCTION goodgo_events.relay_unlock(text, integer) IS
+	'give up the leadership of (relay, part) (also released at disconnect)';
+
+-- Raise 55P03 unless this session leads (relay, part); check the partition.
+CREATE FUNCTION goodgo_events.relay_check_leader(relay text, part integer) RETURNS void
+	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED AS $$
+DECLARE
+	n integer := goodgo_events.outbox_partitions();
+BEGIN
+	IF relay IS NULL OR relay = '' THEN
+		RAISE EXCEPTION 'relay name must not be empty'
+			USING ERRCODE = '22023', DETAIL = 'A relay position is kept per relay name and partition.';
+	END IF;
+	IF part IS NULL OR part < 0 OR part >= n THEN
+		RAISE EXCEPTION 'outbox partition % does not exist', part
+			USING ERRCODE = '22023', DETAIL = format('The outbox has %s partitions, numbered from 0.', n);
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l
+				    WHERE l.locktype = 'advisory' AND l.pid = pg_backend_pid() AND l.granted
+					  AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+					  AND l.classid = (goodgo_events.relay_lock_key(relay)::bigint & 4294967295)::oid
+					  AND l.objid = part::oid AND l.objsubid = 2) THEN
+		RAISE EXCEPTION 'relay "%" does not lead outbox partition %', relay, part
+			USING ERRCODE = '55P03',
+				  DETAIL = 'Claim, ack and nack need the partition''s advisory lock.',
+				  HINT = 'Call goodgo_events.relay_lock() first.';
+	END IF;
+END $$;
+COMMENT ON FUNCTION goodgo_events.relay_check_leader(text, integer) IS
+	'raise 55P03 unless this session holds the advisory lock of (relay, part)';
+
+CREATE FUNCTION goodgo_events.system_identifier() RETURNS bigint
+	LANGUAGE sql STABLE PARALLEL SAFE
+	RETURN (SELECT system_identifier FROM pg_catalog.pg_control_system());
+COMMENT ON FUNCTION goodgo_events.system_identifier() IS
+	'this cluster''s system identifier: a relay position from another cluster (restored dump) is re-initialised';
+
+-- (Re)initialise a position: 'beginning' delivers every retained event,
+-- 'now' only events committed from now on.  Keeps the batch counter, so
+-- batch ids (and stream entry ids built from them) keep increasing.
+CREATE FUNCTION goodgo_events.relay_reset(relay text, part integer, start text DEFAULT 'beginning')
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE AS $$
+DECLARE
+	s pg_snapshot;
+BEGIN
+	PERFORM goodgo_events.relay_check_leader(relay, part);
+	IF start = 'beginning' THEN
+		s := '1:1:';
+	ELSIF start = 'now' THEN
+		s := pg_current_snapshot();
+	ELSE
+		RAISE EXCEPTION 'invalid relay start "%"', start
+			USING ERRCODE = '22023', DETAIL = 'The start must be "beginning" or "now".';
+	END IF;
+	INSERT INTO goodgo_events.relay_positions AS p (relay, part, snap, sysid)
+		VALUES (relay, part, s, goodgo_events.system_identifier())
+	ON CONFLICT ON CONSTRAINT relay_positions_pkey DO UPDATE
+		SET snap = s, win_snap = NULL, win_after_seq = 0, open_batch_id = NULL,
+			batch_seq = greatest(p.batch_seq, p.last_batch_id),
+			sysid = goodgo_events.system_identifier();
+	DELETE FROM goodgo_events.relay_batches b WHERE b.relay = relay_reset.relay AND b.part = relay_reset.part;
+END $$;
+COMMENT ON FUNCTION goodgo_events.relay_reset(text, integer, text) IS
+	'(re)initialise the position of (relay, part) to ''beginning'' (every retained event) or ''now''; batch ids keep increasing';
+
+-- The rows of one recorded batch, in delivery order.
+CREATE FUNCTION goodgo_events.relay_batch_rows(relay text, part integer, batch bigint)
+	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
+				  aggregate_id text, stream text, envelope jsonb, attempts integer)
+	LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED AS $$
+DECLARE
+	b goodgo_events.relay_batches;
+BEGIN
+	SELECT * INTO b FROM goodgo_events.relay_batches rb
+	 WHERE rb.relay = relay_batch_rows.relay AND rb.part = relay_batch_rows.part
+	   AND rb.batch_id = relay_batch_rows.batch;
+	IF NOT FOUND THEN
+		RETURN;
+	END IF;
+	RETURN QUERY
+	WITH w AS (
+		SELECT o.seq, o.event_id, o.event_type, o.aggregate_id, o.stream, o.envelope, 0 AS src
+		  FROM (SELECT * FROM goodgo_events.outbox x
+				 WHERE x.part = b.part AND x.txid >= pg_snapshot_xmax(b.prev_snap)
+				   AND x.txid < pg_snapshot_xmax(b.cur_snap)
+				UNION ALL
+				SELECT * FROM goodgo_events.outbox x
+				 WHERE x.part = b.part
+				   AND x.txid = ANY (ARRAY(SELECT pg_snapshot_xip(b.prev_snap)))) o
+		 WHERE pg_visible_in_snapshot(o.txid, b.cur_snap)
+		   AND NOT pg_visible_in_snapshot(o.txid, b.prev_snap)
+		   AND o.seq > b.after_seq AND o.seq <= b.upto_seq
+		UNION ALL
+		SELECT d.seq, d.event_id, d.event_type, d.aggregate_id, d.stream, d.envelope, 1
+		  FROM goodgo_events.dead_letters d
+		 WHERE d.relay = b.relay AND d.part = b.part AND d.redrive_batch_id = b.batch_id
+	)
+	SELECT b.batch_id, (row_number() OVER (ORDER BY w.src, w.seq))::integer, w.seq, w.event_id,
+		   w.event_type, w.aggregate_id, w.stream, w.envelope,
+		   coalesce((SELECT f.attempts FROM goodgo_events.relay_failures f
+					  WHERE f.relay = b.relay AND f.part = b.part AND f.seq = w.seq), 0)
+	  FROM w
+	 ORDER BY w.src, w.seq;
+END $$;
+COMMENT ON FUNCTION goodgo_events.relay_batch_rows(text, integer, bigint) IS
+	'the rows of a recorded batch of (relay, part), in delivery order (same rows every time)';
+
+CREATE FUNCTION goodgo_events.relay_claim(relay text, part integer, max_events integer DEFAULT 1000)
+	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
+				  aggregate_id text, stream text, envelope jsonb, attempts integer)
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE AS $$
+DECLARE
+	p goodgo_events.relay_positions;
+	cur pg_snapshot;
+	fresh boolean;
+	n bigint;
+	upto bigint;
+	nred integer;
+	bid bigint;
+BEGIN
+	PERFORM goodgo_events.relay_check_leader(relay, part);
+	IF max_events < 1 THEN
+		RAISE EXCEPTION 'max_events must be at least 1'
+			USING ERRCODE = '22023', DETAIL = format('The value given was %s.', max_events);
+	END IF;
+	SELECT * INTO p FROM goodgo_events.relay_positions rp
+	 WHERE rp.relay = relay_claim.relay AND rp.part = relay_claim.part FOR UPDATE;
+	IF NOT FOUND OR p.sysid <> goodgo_events.system_identifier() THEN
+		IF FOUND THEN
+			RAISE WARNING 'relay position of "%" partition % comes from another cluster', relay, part
+				USING DETAIL = 'Transaction ids of a restored dump mean nothing here; every retained event will be delivered again.';
+		END IF;
+		PERFORM goodgo_events.relay_reset(relay, part, 'beginning');
+		SELECT * INTO p FROM goodgo_events.relay_positions rp
+		 WHERE rp.relay = relay_claim.relay AND rp.part = relay_claim.part FOR UPDATE;
+	END IF;
+
+	-- Deterministic retry: an open batch is returned again, unchanged.
+	IF p.open_batch_id IS NOT NULL THEN
+		RETURN QUERY SELECT * FROM goodgo_events.relay_batch_rows(relay, part, p.open_batch_id);
+		RETURN;
+	END IF;
+
+	FOR attempt IN 1..2 LOOP
+		fresh := p.win_snap IS NULL;
+		IF fresh THEN
+			cur := pg_current_snapshot();
+			p.win_snap := cur;
+			p.win_after_seq := 0;
+		END IF;
+		-- Count up to max_events + 1 rows of the window after win_after_seq:
+		-- the scan touches only txids from the previous snapshot's xmax on,
+		-- plus those it listed as in progress, so an old open transaction
+		-- elsewhere does not widen it.
+		SELECT count(*), max(w.seq) FILTER (WHERE w.rn <= max_events) INTO n, upto
+		  FROM (SELECT o.seq, row_number() OVER (ORDER BY o.seq) AS rn
+				  FROM (SELECT x.seq, x.txid FROM goodgo_events.outbox x
+						 WHERE x.part = p.part AND x.txid >= pg_snapshot_xmax(p.snap)
+						   AND x.txid < pg_snapshot_xmax(p.win_snap)
+						UNION ALL
+						SELECT x.seq, x.txid FROM goodgo_events.outbox x
+						 WHERE x.part = p.part
+						   AND x.txid = ANY (ARRAY(SELECT pg_snapshot_xip(p.snap)))) o
+				 WHERE pg_visible_in_snapshot(o.txid, p.win_snap)
+				   AND NOT pg_visible_in_snapshot(o.txid, p.snap)
+				   AND o.seq > p.win_after_seq
+				 ORDER BY o.seq
+				 LIMIT max_events + 1) w;
+		EXIT WHEN n > 0 OR fresh;
+		-- The open window is used up: close it and open the next one.
+		p.snap := p.win_snap;
+		p.win_snap := NULL;
+	END LOOP;
+
+	SELECT count(*) INTO nred FROM goodgo_events.dead_letters d
+	 WHERE d.relay = p.relay AND d.part = p.part
+	   AND d.redrive_requested_at IS NOT NULL AND d.redriven_at IS NULL AND d.redrive_batch_id IS NULL;
+
+	IF n = 0 AND nred = 0 THEN
+		-- Nothing committed in the window: move the position past it.
+		UPDATE goodgo_events.relay_positions rp SET snap = p.win_snap, win_snap = NULL, win_after_seq = 0
+		 WHERE rp.relay = p.relay AND rp.part = p.part;
+		RETURN;
+	END IF;
+
+	bid := greatest(p.batch_seq, p.last_batch_id) + 1;
+	INSERT INTO goodgo_events.relay_batches
+		(relay, part, batch_id, prev_snap, cur_snap, after_seq, upto_seq, n_window, n_redrive,
+		 window_done, claimed_at)
+	VALUES (p.relay, p.part, bid, p.snap, p.win_snap, p.win_after_seq, coalesce(upto, p.win_after_seq),
+			least(n, max_events), 0, n <= max_events, clock_timestamp());
+	IF nred > 0 AND n < max_events THEN
+		WITH r AS (SELECT d.id FROM goodgo_events.dead_letters d
+					WHERE d.relay = p.relay AND d.part = p.part AND d.redrive_requested_at IS NOT NULL
+					  AND d.redriven_at IS NULL AND d.redrive_batch_id IS NULL
+					ORDER BY d.id LIMIT max_events - n)
+		UPDATE goodgo_events.dead_letters d SET redrive_batch_id = bid FROM r WHERE d.id = r.id;
+		GET DIAGNOSTICS nred = ROW_COUNT;
+		UPDATE goodgo_events.relay_batches rb SET n_redrive = nred
+		 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = bid;
+	END IF;
+	UPDATE goodgo_events.relay_positions rp
+	   SET snap = p.snap, win_snap = p.win_snap, win_after_seq = p.win_after_seq,
+		   batch_seq = bid, open_batch_id = bid
+	 WHERE rp.relay = p.relay AND rp.part = p.part;
+	RETURN QUERY SELECT * FROM goodgo_events.relay_batch_rows(relay, part, bid);
+END $$;
+COMMENT ON FUNCTION goodgo_events.relay_claim(text, integer, integer) IS
+	'claim the next batch of committed events of (relay, part) in commit-visibility order, or the open batch again';
+
+CREATE FUNCTION goodgo_events.relay_ack(relay text, part integer, batch_id bigint) RETURNS bigint
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE AS $$
+DECLARE
+	p goodgo_events.relay_positions;
+	b goodgo_events.relay_batches;
+BEGIN
+	PERFORM goodgo_events.relay_check_leader(relay, part);
+	SELECT * INTO p FROM goodgo_events.relay_positions rp
+	 WHERE rp.relay = relay_ack.relay AND rp.part = relay_ack.part FOR UPDATE;
+	IF FOUND AND p.open_batch_id IS DISTINCT FROM batch_id AND batch_id <= p.last_batch_id THEN
+		RETURN 0;				-- acked already
+	END IF;
+	IF NOT FOUND OR p.open_batch_id IS DISTINCT FROM batch_id THEN
+		RAISE EXCEPTION 'batch % of relay "%" partition % is not open', batch_id, relay, part
+			USING ERRCODE = '22023', DETAIL = 'Only the batch returned by the last claim can be acknowledged.';
+	END IF;
+	UPDATE goodgo_events.relay_batches rb SET acked_at = clock_timestamp()
+	 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = p.open_batch_id
+	RETURNING * INTO b;
+	UPDATE goodgo_events.dead_letters d SET redriven_at = clock_timestamp()
+	 WHERE d.relay = p.relay AND d.part = p.part AND d.redrive_batch_id = b.batch_id;
+	DELETE FROM goodgo_events.relay_failures f
+	 WHERE f.relay = p.relay AND f.part = p.part AND f.seq > b.after_seq AND f.seq <= b.upto_seq;
+	UPDATE goodgo_events.relay_positions rp
+	   SET open_batch_id = NULL, last_batch_id = b.batch_id, last_acked_at = b.acked_at,
+		   snap = CASE WHEN b.window_done THEN rp.win_snap ELSE rp.snap END,
+		   win_snap = CASE WHEN b.window_done THEN NULL ELSE rp.win_snap END,
+		   win_after_seq = CASE WHEN b.window_done THEN 0 ELSE b.upto_seq END
+	 WHERE rp.relay = p.relay AND rp.part = p.part;
+	RETURN b.n_window + b.n_redrive;
+END $$;
+COMMENT ON FUNCTION goodgo_events.relay_ack(text, integer, bigint) IS
+	'mark the open batch of (relay, part) published; returns its number of events, 0 when acked already';
+
+CREATE FUNCTION goodgo_events.relay_nack(relay text, part integer, batch_id bigint, seq bigint, error text)
+	RETURNS boolean
+	LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE AS $$
+DECLARE
+	p goodgo_events.relay_positions;
+	r record;
+	a integer;
+	maxa integer := current_setting('goodgo_events.relay_max_attempts')::integer;
+BEGIN
+	PERFORM goodgo_events.relay_check_leader(relay, part);
+	SELECT * INTO p FROM goodgo_events.relay_positions rp
+	 WHERE rp.relay = relay_nack.relay AND rp.part = relay_nack.part FOR UPDATE;
+	IF NOT FOUND OR p.open_batch_id IS DISTINCT FROM batch_id THEN
+		RAISE EXCEPTION 'batch % of relay "%" partition % is not open', batch_id, relay, part
+			USING ERRCODE = '22023', DETAIL = 'Only events of the batch returned by the last claim can be reported as failed.';
+	END IF;
+	SELECT * INTO r FROM goodgo_events.relay_batch_rows(relay, part, batch_id) x WHERE x.seq = relay_nack.seq;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'event with seq % is not in batch % of relay "%" partition %', seq, batch_id, relay, part
+			USING ERRCODE = '22023', DETAIL = 'A failure can only be reported for an event of the open batch.';
+	END IF;
+	INSERT INTO goodgo_events.relay_failures AS f (relay, part, seq, attempts, first_failed_at, last_failed_at, last_error)
+		VALUES (relay, part, seq, 1, clock_timestamp(), clock_timestamp(), error)
+	ON CONFLICT ON CONSTRAINT relay_failures_pkey DO UPDATE
+		SET attempts = f.attempts + 1, last_failed_at = clock_timestamp(), last_error = error
+	RETURNING f.attempts INTO a;
+	IF a < maxa THEN
+		RETURN false;
+	END IF;
+	INSERT INTO goodgo_events.dead_letters
+		(relay, part, seq, event_id, event_type, aggregate_id, stream, envelope, attempts, last_error, first_failed_at)
+	SELECT relay, part, seq, r.event_id, r.event_type, r.aggregate_id, r.stream, r.envelope, a, error, f.first_failed_at
+	  FROM goodgo_events.relay_failures f
+	 WHERE f.relay = relay_nack.relay AND f.part = relay_nack.part AND f.seq = relay_nack.seq;
+	DELETE FROM goodgo_events.relay_failures f
+	 WHERE f.relay = relay_nack.relay AND f.part = relay_nack.part AND f.seq = relay_nack.seq;
+	RETURN true;
+END $$;
+COMMENT ON FUNCTION goodgo_events.relay_nack(text, integer, bigint, bigint, text) IS
+	'record a failed publish of one event of the open batch; true when it became a dead letter (then ack the batch)';
+
+CREATE FUNCTION goodgo_events.redrive_dead_letter(id bigint) RETURNS boolean
+	LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
+	BEGIN ATOMIC
+		WITH u AS (
+			UPDATE goodgo_events.dead_letters d
+			   SET redrive_requested_at = clock_timestamp(), redrive_batch_id = NULL, redriven_at = NULL
+			 WHERE d.id = redrive_dead_letter.id
+			   AND (d.redrive_requested_at IS NULL OR d.redriven_at IS NOT NULL)
+			RETURNING 1)
+		SELECT count(*) > 0 FROM u;
+	END;
+COMMENT ON FUNCTION goodgo_events.redrive_dead_letter(bigint) IS
+	're-queue one dead letter: its relay delivers it again in its next batch; false if unknown or queued already';
+
+CREATE FUNCTION goodgo_events.redrive_dead_letters(relay text DEFAULT NULL) RETURNS bigint
+	LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+	BEGIN ATOMIC
+		WITH u AS (
+			UPDATE goodgo_events.dead_letters d
+			   SET redrive_requested_at = clock_timestamp(), redrive_batch_id = NULL, redriven_at = NULL
+			 WHERE (redrive_dead_letters.relay IS NULL OR d.relay = redrive_dead_letters.relay)
+			   AND (d.redrive_requested_at IS NULL OR d.redriven_at IS NOT NULL)
+			RETURNING 1)
+		SELECT count(*) FROM u;
+	END;
+COMMENT ON FUNCTION goodgo_events.redrive_dead_letters(text) IS
+	're-queue every dead letter (of one relay, or all); returns how many';
+
+CREATE FUNCTION goodgo_events.relay_position(relay text, part integer)
+	RETURNS TABLE(last_batch_id bigint, last_acked_at timestamptz, open_batch_id bigint,
+				  window_open boolean, same_cluster boolean)
+	LANGUAGE sql STABLE STRICT PARALLEL SAFE
+	BEGIN ATOMIC
+		SELECT p.last_batch_id, p.last_acked_at, p.open_batch_id, p.win_snap IS NOT NULL,
+			   p.sysid = goodgo_events.system_identifier()
+		  FROM goodgo_events.relay_positions p
+		 WHERE p.relay = relay_position.relay AND p.part = relay_position.part;
+	END;
+COMMENT ON FUNCTION goodgo_events.relay_position(text, integer) IS
+	'position of (relay, part): last acked batch id and time, open batch; no row before its first claim';
+
+CREATE FUNCTION goodgo_events.relay_replay(relay text, part integer, from_batch bigint)
+	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
+				  aggregate_id text, stream text, envelope jsonb, attempts integer, replay boolean)
+	LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED
+	BEGIN ATOMIC
+		SELECT r.batch_id, r.ord, r.seq, r.event_id, r.event_type, r.aggregate_id, r.stream,
+			   r.envelope, r.attempts, true
+		  FROM goodgo_events.relay_batches b,
+			   LATERAL goodgo_events.relay_batch_rows(b.relay, b.part, b.batch_id) r
+		 WHERE b.relay = relay_replay.relay AND b.part = relay_replay.part
+		   AND b.batch_id >= relay_replay.from_batch AND b.acked_at IS NOT NULL
+		 ORDER BY r.batch_id, r.ord;
+	END;
+COMMENT ON FUNCTION goodgo_events.relay_replay(text, integer, bigint) IS
+	're-deliver the retained events of acked batches from batch from_batch on (replay = true: publish with automatic ids)';
+
+CREATE FUNCTION goodgo_events.relay_replay(relay text, part integer, from_time timestamptz)
+	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
+				  aggregate_id text, stream text, envelope jsonb, attempts integer, replay boolean)
+	LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED
+	BEGIN ATOMIC
+		SELECT r.*
+		  FROM goodgo_events.relay_replay(relay_replay.relay, relay_replay.part,
+				coalesce((SELECT min(b.batch_id) FROM goodgo_events.relay_batches b
+						   WHERE b.relay = relay_replay.relay AND b.part = relay_replay.part
+							 AND b.acked_at >= relay_replay.from_time), 9223372036854775807)) r;
+	END;
+COMMENT ON FUNCTION goodgo_events.relay_replay(text, integer, timestamptz) IS
+	're-deliver the retained events of the batches acked at or after from_time (replay = true)';
+
+-- Retention.
+CREATE FUNCTION goodgo_events.outbox_rotate() RETURNS boolean
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	cur smallint := goodgo_events.outbox_current_gen();
+	oldest smallint := ((goodgo_events.outbox_current_gen() + 1) % 3)::smallint;
+	tbl regclass := format('goodgo_events.outbox_g%s', oldest)::regclass;
+	behind boolean;
+BEGIN
+	IF EXISTS (SELECT 1 FROM goodgo_events.outbox o WHERE o.gen = oldest) THEN
+		-- No writer may still hold the generation: wait for none, retry later.
+		BEGIN
+			EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE NOWAIT', tbl);
+		EXCEPTION WHEN lock_not_available THEN
+			RAISE NOTICE 'outbox generation % is still in use, not rotated', oldest;
+			RETURN false;
+		END;
+		-- Every relay position must have passed every row of it.
+		-- (A relay with no position for a row's partition has not passed it.)
+		SELECT NOT EXISTS (SELECT 1 FROM goodgo_events.relay_positions)
+			OR EXISTS (SELECT 1
+						 FROM goodgo_events.outbox o,
+							  (SELECT DISTINCT rp.relay FROM goodgo_events.relay_positions rp) r
+						WHERE o.gen = oldest
+						  AND NOT EXISTS (SELECT 1 FROM goodgo_events.relay_positions p
+										   WHERE p.relay = r.relay AND p.part = o.part
+											 AND p.sysid = goodgo_events.system_identifier()
+											 AND pg_visible_in_snapshot(o.txid, p.snap)))
+		  INTO behind;
+		IF behind THEN
+			RAISE NOTICE 'outbox generation % holds events a relay has not passed yet, not rotated', oldest;
+			RETURN false;
+		END IF;
+		PERFORM set_config('goodgo_events.outbox_maintenance', 'on', true);
+		EXECUTE format('TRUNCATE %s', tbl);
+		PERFORM set_config('goodgo_events.outbox_maintenance', 'off', true);
+		DELETE FROM goodgo_events.relay_batches b
+		 WHERE b.acked_at IS NOT NULL
+		   AND NOT EXISTS (SELECT 1 FROM goodgo_events.outbox o
+							WHERE o.part = b.part AND o.seq > b.after_seq AND o.seq <= b.upto_seq);
+	END IF;
+	PERFORM nextval('goodgo_events.outbox_gen');
+	RETURN true;
+END $$;
+COMMENT ON FUNCTION goodgo_events.outbox_rotate() IS
+	'switch new inserts to the next generation, TRUNCATEing it first when every relay passed its events and no writer holds it; false when not possible yet';
+
+-- Stats.
+CREATE VIEW goodgo_events.outbox_stats AS
+SELECT p.relay, p.part, p.last_batch_id, p.last_acked_at, p.open_batch_id,
+	   pend.n AS pending_estimate,
+	   now() - pend.oldest AS oldest_pending_age,
+	   (SELECT jsonb_object_agg(g.gen, g.n ORDER BY g.gen)
+		  FROM (SELECT o.gen, count(*) AS n FROM goodgo_events.outbox o GROUP BY o.gen) g) AS generation_rows,
+	   goodgo_events.outbox_current_gen() AS current_gen,
+	   (SELECT now() - min(a.xact_start) FROM pg_catalog.pg_stat_activity a
+		 WHERE a.pid <> pg_backend_pid()
+		   AND (a.backend_xid IS NOT NULL OR a.backend_xmin IS NOT NULL)) AS oldest_xact_age
+  FROM goodgo_events.relay_positions p,
+	   LATERAL (SELECT count(*) AS n, min(o.created_at) AS oldest
+				  FROM goodgo_events.outbox o
+				 WHERE o.part = p.part
+				   AND (o.txid >= pg_snapshot_xmax(p.snap)
+						OR o.txid = ANY (ARRAY(SELECT pg_snapshot_xip(p.snap))))
+				   AND NOT pg_visible_in_snapshot(o.txid, p.snap)) pend;
+COMMENT ON VIEW goodgo_events.outbox_stats IS
+	'per relay and partition: position, pending events and the oldest one''s age, rows per generation, oldest open transaction age';
