@@ -614,3 +614,22 @@ RouteFamily(const RelayConfig *cfg, const char *event_type, const char *row_stre
 		return row_stream;
 	return cfg->default_family;
 }
+
+/*
+ * The family of an outbox row's stream name: the outbox derives names like
+ * "goodgo:payment:{outbox:03}"; the relay keeps "goodgo:payment" and puts
+ * its own partition tag after it, so every key of a partition shares one tag
+ * whatever the rows say.  Writes into buf; returns buf.
+ */
+const char *
+StreamFamily(const char *row_stream, char *buf, size_t buflen)
+{
+	const char *tag = strstr(row_stream, ":{");
+	size_t		n = tag ? (size_t) (tag - row_stream) : strlen(row_stream);
+
+	if (n >= buflen)
+		n = buflen - 1;
+	memcpy(buf, row_stream, n);
+	buf[n] = '\0';
+	return buf;
+}

@@ -30,8 +30,9 @@
  * Redis losing data (restart without persistence, failover): on every
  * Redis (re)connect and every partition takeover, the highest batch id at
  * the top of the partition's streams is compared with the acknowledged
- * position; if Redis is behind, relay_replay re-delivers the retained
- * events from there.
+ * position; if Redis is behind, the retained events after its top are read
+ * with relay_replay and published again under their original ids, before
+ * any new batch, so the stream ends up as if nothing had been lost.
  */
 #include <poll.h>
 #include <stdio.h>
@@ -178,13 +179,21 @@ ensure_redis(Relay *r)
 
 /*
  * Compare the partition's stream tops with its acknowledged position and
- * ask for a replay of what Redis lost.  false on an I/O or SQL error.
+ * re-publish what Redis lost.  The retained events come back from
+ * relay_replay with their original batch ids and ords, so they take their
+ * original entry ids: whatever survived is refused as "equal or smaller"
+ * and found in place, what was lost is added again at the same position.
+ * false on an I/O or SQL error (the check is then redone from the start).
  */
 static bool
 recover_loss(Relay *r, int part)
 {
 	int64_t		top,
 				last;
+	RelayBatch	all;
+	int			n,
+				i;
+	bool		ok = true;
 
 	if (r->cfg.id_mode != ID_DETERMINISTIC)
 	{
@@ -198,15 +207,49 @@ recover_loss(Relay *r, int part)
 	}
 	if (PgLastBatch(r->pg, r->cfg.relay_name, part, &last) != 0)
 		return false;
-	if (last > top)
+	if (last <= top)
 	{
-		relay_log(LOG_WARNING,
-				  "msg=\"Redis lost published events: replaying them\" partition=%d stream_top_batch=%" PRId64 " acked_batch=%" PRId64,
-				  part, top, last);
-		if (PgReplay(r->pg, r->cfg.relay_name, part, top + 1) != 0)
-			return false;
-		r->k.loss_recoveries++;
+		r->check_loss[part] = false;
+		return true;
 	}
+	relay_log(LOG_WARNING,
+			  "msg=\"Redis lost published events: publishing them again\" partition=%d stream_top_batch=%" PRId64 " acked_batch=%" PRId64,
+			  part, top, last);
+	n = PgReplay(r->pg, r->cfg.relay_name, part, top + 1, &all);
+	if (n < 0)
+		return false;
+	for (i = 0; i < n && ok; i += r->cfg.batch)
+	{
+		RelayBatch	slice = all;
+		EntryFailure *failures;
+		int			nfail = 0,
+					j;
+		PublishResult pr;
+
+		slice.res = NULL;
+		slice.events = all.events + i;
+		slice.nevents = n - i < r->cfg.batch ? n - i : r->cfg.batch;
+		slice.batch_id = slice.events[0].batch_id;
+		for (j = 0; j < slice.nevents; j++)
+			slice.events[j].replay = false; /* the same entries, restored */
+		failures = calloc(slice.nevents, sizeof(EntryFailure));
+		pr = RedisPublish(r->redis, &r->cfg, &slice, failures, &nfail, &r->k);
+		free(failures);
+		if (pr == PUBLISH_RECONNECT)
+			drop_redis(r);
+		if (pr != PUBLISH_OK)
+		{
+			relay_log(LOG_WARNING, "msg=\"could not restore lost events of partition %d\" result=%d", part, (int) pr);
+			ok = false;
+		}
+		else
+			r->k.events_replayed += slice.nevents;
+	}
+	BatchFree(&all);
+	if (!ok)
+		return false;
+	r->k.loss_recoveries++;
+	relay_log(LOG_INFO, "msg=\"restored lost events\" partition=%d events=%d", part, n);
 	r->check_loss[part] = false;
 	return true;
 }

@@ -144,17 +144,13 @@ column(PGresult *res, const char *name, bool required)
 }
 
 /*
- * relay_claim: the open batch of (relay, part) again, or the next window.
- * Returns the number of events (0: nothing committed), or -1.
+ * Point the events of a batch at the rows of res (which the batch then
+ * owns).  Returns the number of events, or -1 when a column is missing.
  */
-int
-PgClaim(PGconn *conn, const char *relay, int part, int max, RelayBatch *batch)
+static int
+fill_batch(PGresult *res, int part, RelayBatch *batch)
 {
-	char		p[16],
-				m[16];
-	const char *params[3] = {relay, p, m};
-	PGresult   *res;
-	int			n,
+	int			n = PQntuples(res),
 				i;
 	int			c_batch,
 				c_ord,
@@ -169,18 +165,6 @@ PgClaim(PGconn *conn, const char *relay, int part, int max, RelayBatch *batch)
 
 	memset(batch, 0, sizeof(*batch));
 	batch->part = part;
-	snprintf(p, sizeof(p), "%d", part);
-	snprintf(m, sizeof(m), "%d", max);
-	res = PQexecParams(conn,
-					   "SELECT * FROM goodgo_events.relay_claim($1, $2::int, $3::int)",
-					   3, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		report(conn, res, "claim a batch");
-		PQclear(res);
-		return -1;
-	}
-	n = PQntuples(res);
 	if (n == 0)
 	{
 		PQclear(res);
@@ -195,7 +179,6 @@ PgClaim(PGconn *conn, const char *relay, int part, int max, RelayBatch *batch)
 	c_stream = column(res, "stream", false);
 	c_env = column(res, "envelope", true);
 	c_att = column(res, "attempts", false);
-	/* The re-delivery flag of relay_replay and redrives, if the API has it. */
 	c_replay = column(res, "replay", false);
 	if (c_batch < 0 || c_ord < 0 || c_seq < 0 || c_id < 0 || c_type < 0 || c_env < 0)
 	{
@@ -219,6 +202,7 @@ PgClaim(PGconn *conn, const char *relay, int part, int max, RelayBatch *batch)
 		e->envelope = PQgetvalue(res, i, c_env);
 		e->envelope_len = PQgetlength(res, i, c_env);
 		e->attempts = c_att >= 0 ? atoi(PQgetvalue(res, i, c_att)) : 0;
+		/* A re-delivery flag (operator replays), if the rows carry one. */
 		e->replay = c_replay >= 0 && strcmp(PQgetvalue(res, i, c_replay), "t") == 0;
 		/* An entry without an ord cannot take a deterministic id. */
 		if (PQgetisnull(res, i, c_ord))
@@ -226,6 +210,33 @@ PgClaim(PGconn *conn, const char *relay, int part, int max, RelayBatch *batch)
 	}
 	batch->batch_id = batch->events[0].batch_id;
 	return n;
+}
+
+/*
+ * relay_claim: the open batch of (relay, part) again, or the next window.
+ * Returns the number of events (0: nothing committed), or -1.
+ */
+int
+PgClaim(PGconn *conn, const char *relay, int part, int max, RelayBatch *batch)
+{
+	char		p[16],
+				m[16];
+	const char *params[3] = {relay, p, m};
+	PGresult   *res;
+
+	memset(batch, 0, sizeof(*batch));
+	snprintf(p, sizeof(p), "%d", part);
+	snprintf(m, sizeof(m), "%d", max);
+	res = PQexecParams(conn,
+					   "SELECT * FROM goodgo_events.relay_claim($1, $2::int, $3::int)",
+					   3, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		report(conn, res, "claim a batch");
+		PQclear(res);
+		return -1;
+	}
+	return fill_batch(res, part, batch);
 }
 
 /* 0 ok, -1 error. */
@@ -304,25 +315,30 @@ PgLastBatch(PGconn *conn, const char *relay, int part, int64_t *last)
 	return r;
 }
 
-/* Ask for the retained events from batch from_batch on to be re-delivered. */
+/*
+ * The retained events of the acked batches from from_batch on, in their
+ * original order and with their original batch ids and ords (relay_replay).
+ * Returns the number of events, or -1.
+ */
 int
-PgReplay(PGconn *conn, const char *relay, int part, int64_t from_batch)
+PgReplay(PGconn *conn, const char *relay, int part, int64_t from_batch, RelayBatch *batch)
 {
 	char		p[16],
 				b[32];
 	const char *params[3] = {relay, p, b};
 	PGresult   *res;
-	int			r = -1;
 
+	memset(batch, 0, sizeof(*batch));
 	snprintf(p, sizeof(p), "%d", part);
 	snprintf(b, sizeof(b), "%" PRId64, from_batch);
 	res = PQexecParams(conn,
-					   "SELECT goodgo_events.relay_replay($1, $2::int, from_batch => $3::bigint)",
+					   "SELECT * FROM goodgo_events.relay_replay($1, $2::int, from_batch => $3::bigint)",
 					   3, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK || PQresultStatus(res) == PGRES_COMMAND_OK)
-		r = 0;
-	else
-		report(conn, res, "request a replay");
-	PQclear(res);
-	return r;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		report(conn, res, "read the retained events for a replay");
+		PQclear(res);
+		return -1;
+	}
+	return fill_batch(res, part, batch);
 }

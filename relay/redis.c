@@ -295,7 +295,9 @@ RedisPublish(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 	for (i = 0; i < n; i++)
 	{
 		const RelayEvent *e = &batch->events[i];
-		const char *family = RouteFamily(cfg, e->event_type, e->stream);
+		char		fam[400];
+		const char *family = RouteFamily(cfg, e->event_type,
+										 StreamFamily(e->stream, fam, sizeof(fam)));
 
 		keys[i] = keybuf + (size_t) i * 512;
 		ids[i] = idbuf + (size_t) i * 48;
@@ -392,7 +394,9 @@ RedisPublish(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 		for (i = 0; i < nfallback; i++)
 		{
 			const RelayEvent *e = &batch->events[fallback[i]];
-			const char *family = RouteFamily(cfg, e->event_type, e->stream);
+			char		fam[400];
+			const char *family = RouteFamily(cfg, e->event_type,
+											 StreamFamily(e->stream, fam, sizeof(fam)));
 
 			if (e->replay)
 				StreamKey(cfg, family, batch->part, true, keys[fallback[i]], 512);

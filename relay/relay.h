@@ -173,6 +173,7 @@ extern int	ConfigParse(RelayConfig *cfg, int argc, char **argv);
 extern int	ParseRedisUrl(const char *url, RedisTarget *t, char *err, size_t errlen);
 extern const char *RouteFamily(const RelayConfig *cfg, const char *event_type,
 							   const char *row_stream);
+extern const char *StreamFamily(const char *row_stream, char *buf, size_t buflen);
 
 /* pg.c */
 extern PGconn *PgConnect(const RelayConfig *cfg);
@@ -185,7 +186,8 @@ extern int	PgAck(PGconn *conn, const char *relay, int part, int64_t batch_id);
 extern int	PgNack(PGconn *conn, const char *relay, int part, int64_t batch_id,
 				   int64_t seq, const char *error, bool *dead);
 extern int	PgLastBatch(PGconn *conn, const char *relay, int part, int64_t *last);
-extern int	PgReplay(PGconn *conn, const char *relay, int part, int64_t from_batch);
+extern int	PgReplay(PGconn *conn, const char *relay, int part, int64_t from_batch,
+					 RelayBatch *batch);
 extern void BatchFree(RelayBatch *batch);
 extern bool PgLostLock(void);
 

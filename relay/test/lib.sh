@@ -98,13 +98,13 @@ RL_PY=$GG_ROOT/relay/test/verify.py
 # each event in its own transaction, payload {"n": i} per aggregate so order
 # can be checked.
 rl_emit() {
-	python3 "$RL_PY" emit --events "$1" --clients "$2" --aggregates "${3:-200}"
+	/usr/bin/python3 "$RL_PY" emit --events "$1" --clients "$2" --aggregates "${3:-200}"
 }
 
 # rl_verify PORT N [extra]: checks the streams of every partition against
 # the outbox: exactly N distinct eventIds, per-aggregate order, no duplicate.
 rl_verify() {
-	python3 "$RL_PY" verify --redis-port "$1" --events "$2" "${@:3}"
+	/usr/bin/python3 "$RL_PY" verify --redis-port "$1" --events "$2" "${@:3}"
 }
 
 # rl_relay_bg LOGNAME ARGS...: start the relay in the background; sets RL_LAST_PID.
@@ -119,8 +119,36 @@ rl_relay_bg() {
 rl_wait_drained() {
 	local port=$1 n=$2 secs=${3:-120} i
 	for i in $(seq $((secs * 10))); do
-		python3 "$RL_PY" count --redis-port "$port" --events "$n" >/dev/null 2>&1 && return 0
+		/usr/bin/python3 "$RL_PY" count --redis-port "$port" --events "$n" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
 	return 1
+}
+
+# Sum of pending_estimate of relay "default" in outbox_stats (0 = drained).
+rl_pending() {
+	psql -qXAt -c "SELECT coalesce(sum(pending_estimate), -1) FROM goodgo_events.outbox_stats WHERE relay = 'default'"
+}
+
+# A metric's value from the relay's Prometheus endpoint on 127.0.0.1:PORT.
+rl_metric() {
+	/usr/bin/python3 -c "
+import sys, urllib.request
+body = urllib.request.urlopen('http://127.0.0.1:%s/metrics' % sys.argv[1], timeout=5).read().decode()
+for line in body.splitlines():
+    if line.startswith(sys.argv[2] + ' ') or line.startswith(sys.argv[2] + '{'):
+        print(line.split()[-1]); break
+" "$1" "$2"
+}
+
+# Top entry id's batch of every main stream of partition 0 (max), from Redis.
+rl_top_batch() {
+	local port=$1 k best=0 id
+	for k in $(redis-cli -p "$port" --scan --pattern '*:{goodgo:p0}'); do
+		case $k in *:replay:\{*) continue ;; esac
+		id=$(redis-cli -p "$port" xrevrange "$k" + - count 1 | head -1)
+		id=${id%%-*}
+		[ -n "$id" ] && [ "$id" -gt "$best" ] && best=$id
+	done
+	echo "$best"
 }

@@ -27,12 +27,12 @@ def emitted_path():
     return os.path.join(os.environ.get("GG_TMP", "/tmp"), "emitted")
 
 
-def producer(idx, clients, events, aggregates, out, errors, per_txn):
+def producer(idx, clients, events, aggregates, out, errors, per_txn, base):
     try:
         conn = psycopg2.connect("")
         conn.autocommit = False
         cur = conn.cursor()
-        mine = [a for a in range(aggregates) if a % clients == idx]
+        mine = [base + a for a in range(aggregates) if a % clients == idx]
         counters = {a: 0 for a in mine}
         quota = events // clients + (1 if idx < events % clients else 0)
         done = 0
@@ -67,7 +67,7 @@ def cmd_emit(args):
     out, errors, threads = [], [], []
     for i in range(args.clients):
         t = threading.Thread(target=producer, args=(i, args.clients, args.events, args.aggregates,
-                                                    out, errors, args.per_txn))
+                                                    out, errors, args.per_txn, args.agg_base))
         t.start()
         threads.append(t)
     for t in threads:
@@ -163,6 +163,7 @@ def main():
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--aggregates", type=int, default=200)
     ap.add_argument("--per-txn", type=int, default=10)
+    ap.add_argument("--agg-base", type=int, default=0)
     ap.add_argument("--redis-port", type=int)
     ap.add_argument("--prefix", default="goodgo")
     ap.add_argument("--include-replay", action="store_true")
