@@ -35,6 +35,7 @@
  * any new batch, so the stream ends up as if nothing had been lost.
  */
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,13 @@ typedef struct Relay
 	int			metrics_fd;
 	RelayCounters k;
 } Relay;
+
+/*
+ * GOODGO_RELAY_TEST_CRASH_AFTER_PUBLISH=k: kill ourselves after the k-th
+ * chunk Redis accepted, before its ack.  Only for the tests.
+ */
+static int	crash_after_publish = 0;
+static int	published_chunks = 0;
 
 static void
 backoff(Relay *r, const char *why)
@@ -362,6 +370,12 @@ relay_partition(Relay *r, int part)
 			/* Every failed entry is a dead letter now: ack without them. */
 			break;
 	}
+	/* Test hook: die between the publish and the ack (relay_kill suite). */
+	if (crash_after_publish > 0 && ++published_chunks >= crash_after_publish)
+	{
+		relay_log(LOG_WARNING, "msg=\"test hook: exiting between publish and ack\" batch=%" PRId64, b.batch_id);
+		raise(SIGKILL);
+	}
 	if (PgAck(r->pg, r->cfg.relay_name, part, b.batch_id) != 0)
 	{
 		if (PgLostLock())
@@ -411,6 +425,8 @@ main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	LogSetup(r.cfg.log_level, r.cfg.log_file);
+	if (getenv("GOODGO_RELAY_TEST_CRASH_AFTER_PUBLISH"))
+		crash_after_publish = atoi(getenv("GOODGO_RELAY_TEST_CRASH_AFTER_PUBLISH"));
 	SignalsSetup();
 	r.metrics_fd = -1;
 	if (r.cfg.metrics_port > 0)

@@ -76,8 +76,14 @@ PgConnect(const RelayConfig *cfg)
 			PQfinish(conn);
 		return NULL;
 	}
-	/* The relay's reads are its own; never let a default bite. */
-	res = PQexec(conn, "SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0");
+	/*
+	 * An ack must be durable before the next claim builds on it: with an
+	 * asynchronous commit a crash could forget acked batches, and their ids
+	 * would be handed out again for other rows.  No statement timeout: a
+	 * claim after a long outage may take a while.
+	 */
+	res = PQexec(conn, "SET synchronous_commit = on; SET statement_timeout = 0; "
+				 "SET idle_in_transaction_session_timeout = 0");
 	PQclear(res);
 	return conn;
 }
