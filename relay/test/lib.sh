@@ -27,7 +27,7 @@ trap rl_cleanup EXIT
 # A database of our own, with the extension; sets PGDATABASE.
 rl_database() {
 	local db=$1
-	psql -qX -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null || return 1
+	PGOPTIONS="-c client_min_messages=warning" psql -qX -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null || return 1
 	export PGDATABASE=$db
 	psql -qX -c "CREATE EXTENSION goodgo_events" >/dev/null || return 1
 	[ -n "${GG_RELAY_FAKE_API:-}" ] && psql -qX ${GG_RELAY_FAKE_PARTS:+-c "SET fake.partitions = $GG_RELAY_FAKE_PARTS"} -f "$GG_RELAY_FAKE_API" >/dev/null

@@ -4,7 +4,8 @@
   emit    N events from C concurrent producers through goodgo_events.emit();
           every aggregate's events carry n = 0, 1, 2, ... in commit order; some
           transactions roll back (their aggregates start with "rb-" and must
-          never reach Redis).  The committed eventIds go to $GG_TMP/emitted.
+          never reach Redis).  The committed eventIds go to $GG_TMP/emitted
+          (or $GG_RELAY_EMITTED).
   verify  reads every stream of the partitions' hash tags and checks: exactly
           the committed eventIds, each once; per aggregate n is 0, 1, 2, ...
           with no hole and no reordering; nothing rolled back.
@@ -24,7 +25,7 @@ TYPES = ["payment.completed", "listing.approved", "kyc.verified"]
 
 
 def emitted_path():
-    return os.path.join(os.environ.get("GG_TMP", "/tmp"), "emitted")
+    return os.environ.get("GG_RELAY_EMITTED") or os.path.join(os.environ.get("GG_TMP", "/tmp"), "emitted")
 
 
 def producer(idx, clients, events, aggregates, out, errors, per_txn, base):
