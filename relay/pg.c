@@ -49,6 +49,20 @@ report(PGconn *conn, PGresult *res, const char *what)
 			  state ? state : "none");
 }
 
+/* Server notices and warnings go to our log, on one line. */
+static void
+notice_to_log(void *arg, const char *message)
+{
+	char		clean[512];
+	size_t		i;
+
+	snprintf(clean, sizeof(clean), "%s", message);
+	for (i = 0; clean[i]; i++)
+		if (clean[i] == '\n' || clean[i] == '"')
+			clean[i] = clean[i] == '"' ? '\'' : ' ';
+	relay_log(LOG_WARNING, "msg=\"server said: %s\"", clean);
+}
+
 PGconn *
 PgConnect(const RelayConfig *cfg)
 {
@@ -82,6 +96,7 @@ PgConnect(const RelayConfig *cfg)
 	 * would be handed out again for other rows.  No statement timeout: a
 	 * claim after a long outage may take a while.
 	 */
+	PQsetNoticeProcessor(conn, notice_to_log, NULL);
 	res = PQexec(conn, "SET synchronous_commit = on; SET statement_timeout = 0; "
 				 "SET idle_in_transaction_session_timeout = 0");
 	PQclear(res);
