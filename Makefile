@@ -27,7 +27,15 @@ REGRESS      = $(sort $(notdir $(basename $(wildcard sql/*.sql))))
 REGRESS      := $(filter-out $(EXTENSION)--%,$(REGRESS))
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
-EXTRA_CLEAN = sql/$(EXTENSION)--$(EXTVERSION).sql
+# Isolation specs (specs/*.spec with expected/<name>.out): interleavings of
+# producers, relays and rotation.  Under test/run-all (GG_RESULTS set) the
+# isolation suite runs them with pg_isolation_regress itself, so the regress
+# suite's "make installcheck" leaves them out instead of running them twice.
+ISOLATION_SPECS = $(sort $(notdir $(basename $(wildcard specs/*.spec))))
+ISOLATION      = $(if $(GG_RESULTS),,$(ISOLATION_SPECS))
+ISOLATION_OPTS = --load-extension=$(EXTENSION)
+
+EXTRA_CLEAN = sql/$(EXTENSION)--$(EXTVERSION).sql output_iso
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

@@ -167,11 +167,9 @@ static void
 outbox_trigger_misuse(FunctionCallInfo fcinfo, const char *funcname,
 					  const char *expected)
 {
+	/* SQL refuses to call a trigger function outside a trigger. */
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" was not called by trigger manager", funcname),
-				 errdetail("It must be attached as a trigger: %s.", expected)));
+		elog(ERROR, "function \"%s\" was not called by trigger manager", funcname);
 	ereport(ERROR,
 			(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 			 errmsg("function \"%s\" was fired for the wrong event", funcname),
@@ -242,7 +240,7 @@ outbox_trigger_conf(FunctionCallInfo fcinfo)
 		memset(conf, 0, sizeof(OutboxTriggerConf));
 	conf->partitions = 1;
 
-	for (k = 0; k < lengthof(outbox_column_args); k++)
+	for (k = 0; k < (int) lengthof(outbox_column_args); k++)
 	{
 		colnames[k] = outbox_column_args[k].key;
 		named[k] = false;
@@ -289,7 +287,7 @@ outbox_trigger_conf(FunctionCallInfo fcinfo)
 			conf->name = pstrdup(val);
 			continue;
 		}
-		for (k = 0; k < lengthof(outbox_column_args); k++)
+		for (k = 0; k < (int) lengthof(outbox_column_args); k++)
 		{
 			if (keylen == strlen(outbox_column_args[k].key) &&
 				strncmp(arg, outbox_column_args[k].key, keylen) == 0)
@@ -299,7 +297,7 @@ outbox_trigger_conf(FunctionCallInfo fcinfo)
 				break;
 			}
 		}
-		if (k == lengthof(outbox_column_args))
+		if (k == (int) lengthof(outbox_column_args))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid outbox trigger argument \"%s\"", arg),
@@ -307,7 +305,7 @@ outbox_trigger_conf(FunctionCallInfo fcinfo)
 					 errtable(rel)));
 	}
 
-	for (k = 0; k < lengthof(outbox_column_args); k++)
+	for (k = 0; k < (int) lengthof(outbox_column_args); k++)
 	{
 		const OutboxColumnArg *ca = &outbox_column_args[k];
 

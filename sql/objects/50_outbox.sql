@@ -243,6 +243,16 @@ COMMENT ON TABLE goodgo_events.dead_letters IS
 	'events a relay could not publish after goodgo_events.relay_max_attempts attempts, with the error; redrive_dead_letter() re-queues them';
 SELECT pg_catalog.pg_extension_config_dump('goodgo_events.dead_letters', '');
 
+CREATE TABLE goodgo_events.relay_batch_redrives (
+	relay		text NOT NULL,
+	part		integer NOT NULL,
+	batch_id	bigint NOT NULL,
+	dead_letter_id bigint NOT NULL,
+	PRIMARY KEY (relay, part, batch_id, dead_letter_id)
+);
+COMMENT ON TABLE goodgo_events.relay_batch_redrives IS
+	'redriven dead letters delivered in a batch (so a re-claim or replay of that batch returns them again)';
+
 -- Advisory lock key of (relay, part): classid = hash of the relay name.
 CREATE FUNCTION goodgo_events.relay_lock_key(relay text) RETURNS integer
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -321,6 +331,11 @@ BEGIN
 			batch_seq = greatest(p.batch_seq, p.last_batch_id),
 			sysid = goodgo_events.system_identifier();
 	DELETE FROM goodgo_events.relay_batches b WHERE b.relay = relay_reset.relay AND b.part = relay_reset.part;
+	DELETE FROM goodgo_events.relay_batch_redrives x WHERE x.relay = relay_reset.relay AND x.part = relay_reset.part;
+	-- Redriven dead letters of a batch never acked are queued again.
+	UPDATE goodgo_events.dead_letters d SET redrive_batch_id = NULL
+	 WHERE d.relay = relay_reset.relay AND d.part = relay_reset.part
+	   AND d.redrive_batch_id IS NOT NULL AND d.redriven_at IS NULL;
 END $$;
 COMMENT ON FUNCTION goodgo_events.relay_reset(text, integer, text) IS
 	'(re)initialise the position of (relay, part) to ''beginning'' (every retained event) or ''now''; batch ids keep increasing';
@@ -354,8 +369,9 @@ BEGIN
 		   AND o.seq > b.after_seq AND o.seq <= b.upto_seq
 		UNION ALL
 		SELECT d.seq, d.event_id, d.event_type, d.aggregate_id, d.stream, d.envelope, 1
-		  FROM goodgo_events.dead_letters d
-		 WHERE d.relay = b.relay AND d.part = b.part AND d.redrive_batch_id = b.batch_id
+		  FROM goodgo_events.relay_batch_redrives x
+		  JOIN goodgo_events.dead_letters d ON d.id = x.dead_letter_id
+		 WHERE x.relay = b.relay AND x.part = b.part AND x.batch_id = b.batch_id
 	)
 	SELECT b.batch_id, (row_number() OVER (ORDER BY w.src, w.seq))::integer, w.seq, w.event_id,
 		   w.event_type, w.aggregate_id, w.stream, w.envelope,
@@ -458,6 +474,9 @@ BEGIN
 					ORDER BY d.id LIMIT max_events - n)
 		UPDATE goodgo_events.dead_letters d SET redrive_batch_id = bid FROM r WHERE d.id = r.id;
 		GET DIAGNOSTICS nred = ROW_COUNT;
+		INSERT INTO goodgo_events.relay_batch_redrives (relay, part, batch_id, dead_letter_id)
+		SELECT d.relay, d.part, bid, d.id FROM goodgo_events.dead_letters d
+		 WHERE d.relay = p.relay AND d.part = p.part AND d.redrive_batch_id = bid;
 		UPDATE goodgo_events.relay_batches rb SET n_redrive = nred
 		 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = bid;
 	END IF;
@@ -490,7 +509,8 @@ BEGIN
 	 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = p.open_batch_id
 	RETURNING * INTO b;
 	UPDATE goodgo_events.dead_letters d SET redriven_at = clock_timestamp()
-	 WHERE d.relay = p.relay AND d.part = p.part AND d.redrive_batch_id = b.batch_id;
+	 WHERE d.relay = p.relay AND d.part = p.part AND d.redrive_batch_id = b.batch_id
+	   AND d.redriven_at IS NULL;
 	DELETE FROM goodgo_events.relay_failures f
 	 WHERE f.relay = p.relay AND f.part = p.part AND f.seq > b.after_seq AND f.seq <= b.upto_seq;
 	UPDATE goodgo_events.relay_positions rp
@@ -535,7 +555,8 @@ BEGIN
 	END IF;
 	INSERT INTO goodgo_events.dead_letters
 		(relay, part, seq, event_id, event_type, aggregate_id, stream, envelope, attempts, last_error, first_failed_at)
-	SELECT relay, part, seq, r.event_id, r.event_type, r.aggregate_id, r.stream, r.envelope, a, error, f.first_failed_at
+	SELECT relay_nack.relay, relay_nack.part, relay_nack.seq, r.event_id, r.event_type, r.aggregate_id,
+		   r.stream, r.envelope, a, relay_nack.error, f.first_failed_at
 	  FROM goodgo_events.relay_failures f
 	 WHERE f.relay = relay_nack.relay AND f.part = relay_nack.part AND f.seq = relay_nack.seq;
 	DELETE FROM goodgo_events.relay_failures f
@@ -653,10 +674,16 @@ BEGIN
 		PERFORM set_config('goodgo_events.outbox_maintenance', 'on', true);
 		EXECUTE format('TRUNCATE %s', tbl);
 		PERFORM set_config('goodgo_events.outbox_maintenance', 'off', true);
-		DELETE FROM goodgo_events.relay_batches b
-		 WHERE b.acked_at IS NOT NULL
-		   AND NOT EXISTS (SELECT 1 FROM goodgo_events.outbox o
-							WHERE o.part = b.part AND o.seq > b.after_seq AND o.seq <= b.upto_seq);
+		-- Forget batches whose events are gone (redriven dead letters stay
+		-- in dead_letters, but their old batches cannot be replayed whole).
+		WITH gone AS (
+			DELETE FROM goodgo_events.relay_batches b
+			 WHERE b.acked_at IS NOT NULL
+			   AND NOT EXISTS (SELECT 1 FROM goodgo_events.outbox o
+								WHERE o.part = b.part AND o.seq > b.after_seq AND o.seq <= b.upto_seq)
+			RETURNING b.relay, b.part, b.batch_id)
+		DELETE FROM goodgo_events.relay_batch_redrives x
+		 USING gone g WHERE x.relay = g.relay AND x.part = g.part AND x.batch_id = g.batch_id;
 	END IF;
 	PERFORM nextval('goodgo_events.outbox_gen');
 	RETURN true;
