@@ -350,13 +350,18 @@ RedisPublish(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 		failures[*nfailures].index = i;
 		snprintf(failures[*nfailures].error, sizeof(failures[0].error), "%s",
 				 r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply to XADD");
-		relay_log(LOG_WARNING, "msg=\"could not publish event %s to stream \\\"%s\\\": %s\"",
-				  batch->events[i].event_id, keys[i], failures[*nfailures].error);
+		/* The first few of a chunk in full, then one line for the rest. */
+		if (*nfailures < 3)
+			relay_log(LOG_WARNING, "msg=\"could not publish event %s to stream \\\"%s\\\": %s\"",
+					  batch->events[i].event_id, keys[i], failures[*nfailures].error);
 		(*nfailures)++;
 	}
 	if (exec)
 		freeReplyObject(exec);
 	exec = NULL;
+	if (*nfailures > 3)
+		relay_log(LOG_WARNING, "msg=\"could not publish %d more events of batch %" PRId64 " of partition %d\"",
+				  *nfailures - 3, batch->batch_id, batch->part);
 
 	/* Refused ids: already there (a replayed chunk), or another writer? */
 	if (nrefused > 0)
