@@ -89,6 +89,8 @@ def stream_keys(r, prefix, replay):
         k = k.decode()
         if ":replay:{" in k and not replay:
             continue
+        if r.type(k) != b"stream":
+            continue
         keys.append(k)
     return sorted(keys)
 

@@ -25,7 +25,7 @@ timeout 120 "$RELAY" --once --route 'kyc.*=broken' --backoff-max 200 --redis "$u
 rl_check once_exits_0 [ $? -eq 0 ]
 rl_check others_published [ "$(/usr/bin/python3 "$RL_PY" count --redis-port "$port" --events 0)" -eq $((3000 - kyc)) ]
 rl_check kyc_dead_lettered [ "$(psql -qXAt -c "SELECT count(*) FROM goodgo_events.dead_letters WHERE event_type = 'kyc.verified' AND last_error LIKE 'WRONGTYPE%'")" -eq "$kyc" ]
-rl_check attempts_recorded [ "$(psql -qXAt -c "SELECT min(attempts) = current_setting('goodgo_events.relay_max_attempts')::int FROM goodgo_events.dead_letters")" = t ]
+rl_check attempts_recorded [ "$(psql -qXAt -c "SELECT min(attempts) = coalesce(current_setting('goodgo_events.relay_max_attempts', true), '5')::int FROM goodgo_events.dead_letters")" = t ]
 rl_check error_logged grep -q 'could not publish event .* to stream \\"broken:{goodgo:p0}\\": WRONGTYPE' "$log"
 rl_check dead_letter_logged grep -q 'event moved to the dead letters' "$log"
 rl_check outbox_drained [ "$(rl_pending)" = 0 ]
