@@ -322,9 +322,12 @@ relay_partition(Relay *r, int part)
 	PublishResult pr;
 	EntryFailure *failures;
 	int			nfail = 0;
-	double		t0 = NowSeconds();
+	double		t0 = NowSeconds(),
+				t_claim,
+				t_pub;
 
 	n = PgClaim(r->pg, r->cfg.relay_name, part, r->cfg.batch, &b);
+	t_claim = NowSeconds();
 	if (n < 0)
 	{
 		if (PgLostLock())
@@ -343,7 +346,7 @@ relay_partition(Relay *r, int part)
 
 	failures = calloc(n, sizeof(EntryFailure));
 	pr = RedisPublish(r->redis, &r->cfg, &b, failures, &nfail, &r->k);
-	r->last_redis_use = NowSeconds();
+	r->last_redis_use = t_pub = NowSeconds();
 	switch (pr)
 	{
 		case PUBLISH_OK:
@@ -389,8 +392,9 @@ relay_partition(Relay *r, int part)
 	r->failures = 0;
 	r->k.batches++;
 	r->k.last_batch_ms = (NowSeconds() - t0) * 1000.0;
-	relay_log(LOG_DEBUG, "msg=\"batch\" partition=%d batch=%" PRId64 " events=%d ms=%.1f lag_s=%.3f published=%llu duplicates=%llu",
-			  part, b.batch_id, n, r->k.last_batch_ms, r->k.lag_seconds,
+	relay_log(LOG_DEBUG, "msg=\"batch\" partition=%d batch=%" PRId64 " events=%d ms=%.1f claim_ms=%.1f publish_ms=%.1f ack_ms=%.1f lag_s=%.3f published=%llu duplicates=%llu",
+			  part, b.batch_id, n, r->k.last_batch_ms, (t_claim - t0) * 1000.0,
+			  (t_pub - t_claim) * 1000.0, (NowSeconds() - t_pub) * 1000.0, r->k.lag_seconds,
 			  (unsigned long long) r->k.events_published,
 			  (unsigned long long) r->k.events_duplicate);
 out:
