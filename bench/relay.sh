@@ -10,7 +10,9 @@
 # each run:
 #   relay     goodgo-relay --once under a fresh relay name (a new name starts
 #             at the beginning of the retained events, so every round drains
-#             the same rows), default flags (batch 1000);
+#             the same rows), default flags (batch 1000, or
+#             GG_BENCH_RELAY_FLAGS), then again with --batch 10000
+#             (GG_BENCH_BIG_BATCH);
 #   ceiling   the same entries as plain pipelined XADD through redis-cli --pipe
 #             (no database at all: what Redis alone takes);
 #   baseline  the minimal Python SKIP LOCKED relay of research/outbox.md 5.2
@@ -42,7 +44,7 @@ psql -qX -c "CREATE EXTENSION goodgo_events" >/dev/null || gg_die "CREATE EXTENS
 psql -qXAt -c "SELECT goodgo_events.register_event_type('payment.completed', '{\"type\":\"object\"}'::jsonb)" >/dev/null 2>&1 || true
 rc() { redis-cli -p "$GG_REDIS_PORT" "$@"; }
 now() { date +%s.%N; }
-rate() { echo "$1 / ($3 - $2)" | bc -l | xargs printf '%.0f'; }
+rate() { printf '%.0f\n' "$(echo "$1 / ($3 - $2)" | bc -l)"; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 gg_log "emitting $N events (500 per transaction)"
@@ -52,15 +54,22 @@ psql -qX -c "VACUUM ANALYZE goodgo_events.outbox" -c CHECKPOINT >/dev/null
 $PY "$B" resp --out "$GG_TMP/xadd.resp" --stream 'bench:ceiling' || gg_die "resp failed"
 
 : >"$GG_TMP/relay.r"; : >"$GG_TMP/ceiling.r"; : >"$GG_TMP/baseline.r"
-for round in $(seq "$ROUNDS"); do
+BIG=${GG_BENCH_BIG_BATCH:-10000}
+relay_run() {	# relay_run RESULT-FILE NAME FLAGS...
+	local out=$1 name=$2 t0 t1 got; shift 2
 	rc flushall >/dev/null
 	t0=$(now)
-	"$RELAY" --once --name "bench$round" --redis "redis://127.0.0.1:$GG_REDIS_PORT" \
-		--log-file "$GG_TMP/relay.log" ${GG_BENCH_RELAY_FLAGS:-} || gg_die "relay failed"
+	"$RELAY" --once --name "$name" --redis "redis://127.0.0.1:$GG_REDIS_PORT" \
+		--log-file "$GG_TMP/relay.log" "$@" || gg_die "relay failed"
 	t1=$(now)
 	got=$(rc xlen 'goodgo:payment:{goodgo:p0}')
 	[ "$got" -eq "$N" ] || gg_die "relay published $got of $N"
-	rate "$N" "$t0" "$t1" >>"$GG_TMP/relay.r"
+	rate "$N" "$t0" "$t1" >>"$out"
+}
+: >"$GG_TMP/relaybig.r"
+for round in $(seq "$ROUNDS"); do
+	relay_run "$GG_TMP/relay.r" "bench$round" ${GG_BENCH_RELAY_FLAGS:-}
+	relay_run "$GG_TMP/relaybig.r" "benchbig$round" --batch "$BIG"
 
 	rc flushall >/dev/null
 	t0=$(now); rc --pipe <"$GG_TMP/xadd.resp" >/dev/null; t1=$(now)
@@ -72,9 +81,10 @@ for round in $(seq "$ROUNDS"); do
 	psql -qX -c CHECKPOINT >/dev/null
 	$PY "$B" baseline --redis-port "$GG_REDIS_PORT" --batch 500 | awk '{print $3}' >>"$GG_TMP/baseline.r"
 	[ "$(rc xlen bench:baseline)" -eq "$N" ] || gg_die "baseline run incomplete"
-	gg_log "round $round: relay $(tail -1 "$GG_TMP/relay.r"), ceiling $(tail -1 "$GG_TMP/ceiling.r"), baseline $(tail -1 "$GG_TMP/baseline.r") events/s"
+	gg_log "round $round: relay $(tail -1 "$GG_TMP/relay.r"), relay --batch $BIG $(tail -1 "$GG_TMP/relaybig.r"), ceiling $(tail -1 "$GG_TMP/ceiling.r"), baseline $(tail -1 "$GG_TMP/baseline.r") events/s"
 done
-r=$(median <"$GG_TMP/relay.r"); c=$(median <"$GG_TMP/ceiling.r"); b=$(median <"$GG_TMP/baseline.r")
+r=$(median <"$GG_TMP/relay.r"); rb=$(median <"$GG_TMP/relaybig.r")
+c=$(median <"$GG_TMP/ceiling.r"); b=$(median <"$GG_TMP/baseline.r")
 
 rc flushall >/dev/null
 rate_s=${GG_BENCH_RATE:-1000}; secs=${GG_BENCH_SECONDS:-20}
@@ -92,9 +102,11 @@ kill -TERM $relay; wait $relay
 
 echo
 echo "goodgo-relay bench: $N events of ~580 B, $ROUNDS round(s), $(nproc) CPUs"
-printf '  %-44s %10s events/s   (runs: %s)\n' "goodgo-relay --once (batch 1000)" "$r" "$(tr '\n' ' ' <"$GG_TMP/relay.r")"
+printf '  %-44s %10s events/s   (runs: %s)\n' "goodgo-relay --once ${GG_BENCH_RELAY_FLAGS:-(defaults)}" "$r" "$(tr '\n' ' ' <"$GG_TMP/relay.r")"
+printf '  %-44s %10s events/s   (runs: %s)\n' "goodgo-relay --once --batch $BIG" "$rb" "$(tr '\n' ' ' <"$GG_TMP/relaybig.r")"
 printf '  %-44s %10s events/s   (runs: %s)\n' "ceiling: redis-cli --pipe plain XADD" "$c" "$(tr '\n' ' ' <"$GG_TMP/ceiling.r")"
 printf '  %-44s %10s events/s   (runs: %s)\n' "baseline: Python SKIP LOCKED relay (500)" "$b" "$(tr '\n' ' ' <"$GG_TMP/baseline.r")"
-printf '  relay / baseline = %.2fx, relay / ceiling = %.2fx\n' "$(echo "$r / $b" | bc -l)" "$(echo "$r / $c" | bc -l)"
+printf '  relay / baseline = %.2fx (--batch %s: %.2fx), relay / ceiling = %.2fx\n' "$(echo "$r / $b" | bc -l)" \
+	"$BIG" "$(echo "$rb / $b" | bc -l)" "$(echo "$r / $c" | bc -l)"
 printf '  latency at %s events/s (achieved %s/s, %s s): p50 %s ms, p99 %s ms, max %s ms (poll interval 50 ms)\n' \
 	"$rate_s" "$achieved" "$secs" "$p50" "$p99" "$pmax"
