@@ -20,7 +20,15 @@ PG_CFLAGS  += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializer
 # The install script is assembled from per-object files in sql/objects/ (in
 # name order), so each feature keeps its SQL next to nothing else's.
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-INSTALL_SQL_PARTS = $(sort $(wildcard sql/objects/*.sql))
+INSTALL_SQL_PARTS = $(sort $(wildcard sql/objects/*.sql) $(SCHEMAS_SQL))
+
+# schemas/*.schema.json are the single source of truth for the event contracts;
+# the build embeds them into the install script (as rows of
+# goodgo_events.bundled_schemas, table in sql/objects/40_bundled_schemas.sql),
+# so nobody edits a schema in two places.  The generated part is listed
+# explicitly because a wildcard does not see it before its first build.
+SCHEMA_FILES = $(sort $(wildcard schemas/*.schema.json))
+SCHEMAS_SQL  = sql/objects/41_bundled_schemas_data.sql
 
 # One regression test per feature: every sql/<name>.sql with expected/<name>.out.
 REGRESS      = $(sort $(notdir $(basename $(wildcard sql/*.sql))))
@@ -35,7 +43,7 @@ ISOLATION_SPECS = $(sort $(notdir $(basename $(wildcard specs/*.spec))))
 ISOLATION      = $(if $(GG_RESULTS),,$(ISOLATION_SPECS))
 ISOLATION_OPTS = --load-extension=$(EXTENSION)
 
-EXTRA_CLEAN = sql/$(EXTENSION)--$(EXTVERSION).sql output_iso
+EXTRA_CLEAN = sql/$(EXTENSION)--$(EXTVERSION).sql $(SCHEMAS_SQL) output_iso
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -58,3 +66,25 @@ relay-install: relay
 clean: relay-clean
 relay-clean:
 	$(MAKE) -C relay clean
+
+# Regenerate the bundled metaschemas (checked in as generated C) from the
+# published documents: make metaschemas.
+METASCHEMAS_SRC ?= $(srcdir)/../shared/conformance/metaschemas
+metaschemas:
+	python3 $(srcdir)/src/jsonschema/gen_metaschemas.py $(METASCHEMAS_SRC) > $(srcdir)/src/jsonschema/metaschemas.c
+.PHONY: metaschemas
+
+# One INSERT per schema file, the JSON text dollar-quoted as it is in the file.
+# A file name outside [a-z0-9._-] or a file holding the quote tag stops the
+# build rather than producing a script that means something else.
+$(SCHEMAS_SQL): $(SCHEMA_FILES) Makefile
+	@{ echo '-- generated from schemas/*.schema.json by the Makefile: edit those files'; \
+	  for f in $(SCHEMA_FILES); do \
+		n=$$(basename "$$f" .schema.json); \
+		case "$$n" in *[!a-z0-9._-]*|'') echo "bad schema file name: $$f" >&2; exit 1;; esac; \
+		if grep -qF '$$gg_schema$$' "$$f"; then echo "$$f contains the quote tag \$$gg_schema\$$" >&2; exit 1; fi; \
+		echo; \
+		echo "INSERT INTO goodgo_events.bundled_schemas (name, schema) VALUES ('$$n', \$$gg_schema\$$"; \
+		cat "$$f"; \
+		echo "\$$gg_schema\$$);"; \
+	  done; } > $@.tmp && mv $@.tmp $@

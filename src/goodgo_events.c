@@ -22,6 +22,7 @@ _PG_init(void)
 {
 	UuidV7Init();
 	JsonSchemaInit();
+	RegistryInit();
 	OutboxInit();
 
 	MarkGUCPrefixReserved("goodgo_events");

@@ -11,7 +11,10 @@ extern void UuidV7Init(void);
 /* src/jsonschema/ */
 extern void JsonSchemaInit(void);
 
-/* src/registry.c, src/outbox.c (to be added with their subsystems) */
+/* src/registry.c */
+extern void RegistryInit(void);
+
+/* src/outbox.c */
 extern void OutboxInit(void);
 
 #endif							/* GOODGO_EVENTS_H */

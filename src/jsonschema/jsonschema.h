@@ -89,6 +89,19 @@ extern Jsonb *JsonSchemaErrorsToJsonb(List *errors);
  */
 extern void JsonSchemaErrorsToDetail(List *errors, StringInfo buf, int max_errors);
 
+/*
+ * Resolver over goodgo_events.schema_documents (register_schema()): by the
+ * URI a document was registered under, or by its own $id.  Uses SPI.
+ */
+extern Jsonb *JsonSchemaRegistryResolver(const char *uri, void *arg);
+
+/*
+ * A number that changes whenever a schema compiled before may be stale
+ * because schema_documents changed (in this or another backend, once
+ * committed).  Callers that keep compiled schemas compare it.
+ */
+extern uint64 JsonSchemaCacheEpoch(void);
+
 /* GUC values, for callers that pin them (the registry). */
 extern int	json_schema_default_draft;
 extern bool json_schema_format_assertion;

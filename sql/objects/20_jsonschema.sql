@@ -1,0 +1,86 @@
+-- JSON Schema validation (src/jsonschema/).
+
+CREATE TABLE goodgo_events.schema_documents (
+	uri text PRIMARY KEY,
+	schema_id text,
+	schema jsonb NOT NULL,
+	registered_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX schema_documents_schema_id_idx ON goodgo_events.schema_documents (schema_id);
+COMMENT ON TABLE goodgo_events.schema_documents IS
+	'JSON Schema documents that any schema can $ref by URI or $id (register_schema); never fetched from a network';
+COMMENT ON COLUMN goodgo_events.schema_documents.uri IS 'absolute URI the document is registered under, without fragment';
+COMMENT ON COLUMN goodgo_events.schema_documents.schema_id IS 'the document''s own $id resolved against uri, when it differs from uri';
+COMMENT ON COLUMN goodgo_events.schema_documents.schema IS 'the schema document';
+COMMENT ON COLUMN goodgo_events.schema_documents.registered_at IS 'when it was last registered';
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.schema_documents', '');
+
+CREATE FUNCTION goodgo_events.schema_documents_changed() RETURNS trigger
+	LANGUAGE c AS 'MODULE_PATHNAME', 'goodgo_schema_documents_changed';
+COMMENT ON FUNCTION goodgo_events.schema_documents_changed() IS
+	'statement trigger: invalidates compiled JSON Schemas in every backend when schema_documents changes';
+CREATE TRIGGER schema_documents_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON goodgo_events.schema_documents
+	FOR EACH STATEMENT EXECUTE FUNCTION goodgo_events.schema_documents_changed();
+
+-- Validation reads the GUCs and schema_documents: STABLE, not IMMUTABLE.
+CREATE FUNCTION goodgo_events.jsonschema_is_valid(schema jsonb, instance jsonb) RETURNS boolean
+	LANGUAGE c STABLE STRICT PARALLEL SAFE
+	AS 'MODULE_PATHNAME', 'goodgo_jsonschema_is_valid';
+COMMENT ON FUNCTION goodgo_events.jsonschema_is_valid(jsonb, jsonb) IS
+	'does the instance match the JSON Schema (draft 2020-12 unless $schema or default_json_schema_draft says otherwise)';
+
+-- Compiles in a subtransaction to turn an invalid schema into false: no
+-- subtransactions in parallel mode, so PARALLEL UNSAFE.
+CREATE FUNCTION goodgo_events.jsonschema_is_valid(schema jsonb) RETURNS boolean
+	LANGUAGE c STABLE STRICT PARALLEL UNSAFE
+	AS 'MODULE_PATHNAME', 'goodgo_jsonschema_schema_is_valid';
+COMMENT ON FUNCTION goodgo_events.jsonschema_is_valid(jsonb) IS
+	'is the schema itself valid: against its metaschema, with valid regexes and resolvable references';
+
+CREATE FUNCTION goodgo_events.jsonschema_errors(schema jsonb, instance jsonb) RETURNS jsonb
+	LANGUAGE c STABLE STRICT PARALLEL SAFE
+	AS 'MODULE_PATHNAME', 'goodgo_jsonschema_errors';
+COMMENT ON FUNCTION goodgo_events.jsonschema_errors(jsonb, jsonb) IS
+	'why the instance does not match: the "basic" output units (keywordLocation, absoluteKeywordLocation, instanceLocation, error), [] when valid';
+
+CREATE FUNCTION goodgo_events.jsonb_matches_schema(schema json, instance jsonb) RETURNS boolean
+	LANGUAGE c STABLE STRICT PARALLEL SAFE
+	AS 'MODULE_PATHNAME', 'goodgo_jsonb_matches_schema';
+COMMENT ON FUNCTION goodgo_events.jsonb_matches_schema(json, jsonb) IS
+	'pg_jsonschema-compatible signature of jsonschema_is_valid (format is asserted here)';
+
+CREATE FUNCTION goodgo_events.json_matches_schema(schema json, instance json) RETURNS boolean
+	LANGUAGE c STABLE STRICT PARALLEL SAFE
+	AS 'MODULE_PATHNAME', 'goodgo_json_matches_schema';
+COMMENT ON FUNCTION goodgo_events.json_matches_schema(json, json) IS
+	'pg_jsonschema-compatible signature of jsonschema_is_valid for json values (format is asserted here)';
+
+CREATE FUNCTION goodgo_events.jsonschema_check_document(uri text, schema jsonb) RETURNS text
+	LANGUAGE c STABLE STRICT PARALLEL SAFE
+	AS 'MODULE_PATHNAME', 'goodgo_jsonschema_check_document';
+COMMENT ON FUNCTION goodgo_events.jsonschema_check_document(text, jsonb) IS
+	'raises 22023 unless the document is a valid schema for register_schema; returns its $id when that differs from uri';
+
+CREATE FUNCTION goodgo_events.register_schema(uri text, schema jsonb) RETURNS void
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	id text := goodgo_events.jsonschema_check_document(uri, schema);
+BEGIN
+	INSERT INTO goodgo_events.schema_documents AS d (uri, schema_id, schema)
+	VALUES (uri, id, schema)
+	ON CONFLICT ON CONSTRAINT schema_documents_pkey
+	DO UPDATE SET schema_id = EXCLUDED.schema_id, schema = EXCLUDED.schema, registered_at = now();
+END
+$$;
+COMMENT ON FUNCTION goodgo_events.register_schema(text, jsonb) IS
+	'store a schema document that any schema can $ref by this URI or by its $id (replaces one registered under the same URI)';
+
+CREATE FUNCTION goodgo_events.jsonschema_cache_stats(OUT entries integer, OUT hits bigint, OUT misses bigint,
+													OUT epoch bigint, OUT bytes bigint)
+	LANGUAGE c VOLATILE STRICT PARALLEL RESTRICTED
+	AS 'MODULE_PATHNAME', 'goodgo_jsonschema_cache_stats';
+COMMENT ON FUNCTION goodgo_events.jsonschema_cache_stats() IS
+	'this backend''s cache of compiled JSON Schemas: entries, hits, misses, invalidation epoch, memory used';

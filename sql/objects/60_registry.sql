@@ -1,0 +1,243 @@
+-- Event-type registry: the event types, the full history of their payload
+-- schemas, the functions that register them, and who may call those.
+-- src/registry.c holds the C side and its per-backend cache; doc/registry.md
+-- is the reference.
+
+-- The role that may register and change event types.  Roles belong to the
+-- cluster, not to a database or an extension: a second database's CREATE
+-- EXTENSION finds it there, and DROP EXTENSION leaves it.
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'goodgo_events_admin') THEN
+		CREATE ROLE goodgo_events_admin NOLOGIN;
+		COMMENT ON ROLE goodgo_events_admin IS
+			'goodgo_events: members may register event types and change their modes';
+	END IF;
+END
+$$;
+
+CREATE TABLE goodgo_events.event_types (
+	event_type		text NOT NULL PRIMARY KEY,
+	current_version integer NOT NULL,
+	mode			text NOT NULL DEFAULT 'enforce',
+	bundled			boolean NOT NULL DEFAULT false,
+	created_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	updated_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	CONSTRAINT event_types_name_check
+		CHECK (event_type OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$'
+			   AND pg_catalog.octet_length(event_type) <= 255),
+	CONSTRAINT event_types_version_check CHECK (current_version >= 1),
+	CONSTRAINT event_types_mode_check CHECK (mode IN ('enforce', 'warn', 'off'))
+);
+
+COMMENT ON TABLE goodgo_events.event_types IS
+	'goodgo_events: registered event types, their current schema version and validation mode; write it through register_event_type() and set_event_type_mode()';
+COMMENT ON COLUMN goodgo_events.event_types.event_type IS
+	'dotted lower-case name, at least <aggregate>.<past-tense-verb>, e.g. payment.completed';
+COMMENT ON COLUMN goodgo_events.event_types.current_version IS
+	'the version in event_type_versions that payloads are validated against';
+COMMENT ON COLUMN goodgo_events.event_types.mode IS
+	'enforce: reject a bad payload; warn: accept it with a WARNING and keep the findings; off: do not validate';
+COMMENT ON COLUMN goodgo_events.event_types.bundled IS
+	'true while the type is exactly as CREATE EXTENSION registered it from the bundled schemas';
+COMMENT ON COLUMN goodgo_events.event_types.created_at IS 'when the type was first registered';
+COMMENT ON COLUMN goodgo_events.event_types.updated_at IS 'when its version or mode last changed';
+
+CREATE TABLE goodgo_events.event_type_versions (
+	event_type		text NOT NULL
+		REFERENCES goodgo_events.event_types (event_type) ON UPDATE RESTRICT ON DELETE RESTRICT,
+	version			integer NOT NULL,
+	schema			jsonb NOT NULL,
+	dialect			text NOT NULL,
+	format_assertion boolean NOT NULL,
+	bundled			boolean NOT NULL DEFAULT false,
+	registered_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	registered_by	name NOT NULL DEFAULT current_user,
+	PRIMARY KEY (event_type, version),
+	CONSTRAINT event_type_versions_version_check CHECK (version >= 1),
+	CONSTRAINT event_type_versions_dialect_check
+		CHECK (dialect IN ('draft4', 'draft6', 'draft7', 'draft2019-09', 'draft2020-12'))
+);
+
+COMMENT ON TABLE goodgo_events.event_type_versions IS
+	'goodgo_events: every payload schema each event type has had, numbered from 1; rows are never updated and numbers never reused';
+COMMENT ON COLUMN goodgo_events.event_type_versions.event_type IS 'the event type';
+COMMENT ON COLUMN goodgo_events.event_type_versions.version IS 'schema version, 1, 2, ... per event type';
+COMMENT ON COLUMN goodgo_events.event_type_versions.schema IS 'the JSON Schema of the payload';
+COMMENT ON COLUMN goodgo_events.event_type_versions.dialect IS
+	'JSON Schema dialect pinned at registration: the one $schema names, else goodgo_events.default_json_schema_draft then';
+COMMENT ON COLUMN goodgo_events.event_type_versions.format_assertion IS
+	'goodgo_events.json_schema_format_assertion pinned at registration: whether "format" is asserted';
+COMMENT ON COLUMN goodgo_events.event_type_versions.bundled IS
+	'true for a version an extension script registered, such as the bundled schemas (not dumped: the script registers it again on restore)';
+COMMENT ON COLUMN goodgo_events.event_type_versions.registered_at IS 'when the version was registered';
+COMMENT ON COLUMN goodgo_events.event_type_versions.registered_by IS 'the role that called register_event_type() (the SET ROLE role, not the function owner)';
+
+-- pg_dump keeps what users registered.  The bundled rows are left out of the
+-- versions dump because CREATE EXTENSION on restore registers them again; the
+-- event_types rows are all dumped, and the restore merges a bundled type's
+-- row into the one CREATE EXTENSION made (event_types_merge_bundled below).
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.event_types', '');
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.event_type_versions', 'WHERE NOT bundled');
+
+-- History is append-only.
+CREATE FUNCTION goodgo_events.event_type_versions_immutable()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RAISE EXCEPTION 'cannot change version % of the schema of event type "%"', OLD.version, OLD.event_type
+		USING ERRCODE = 'object_not_in_prerequisite_state',
+			  DETAIL = 'Registered schema versions are never changed; outbox rows refer to them by number.',
+			  HINT = 'Register the new schema with goodgo_events.register_event_type(); it becomes the next version.';
+END
+$$;
+
+COMMENT ON FUNCTION goodgo_events.event_type_versions_immutable() IS
+	'goodgo_events: trigger keeping event_type_versions append-only';
+
+CREATE TRIGGER event_type_versions_immutable
+	BEFORE UPDATE ON goodgo_events.event_type_versions
+	FOR EACH ROW EXECUTE FUNCTION goodgo_events.event_type_versions_immutable();
+
+-- Restoring a dump: CREATE EXTENSION has already registered the bundled types,
+-- so a dumped row for one of them updates that row instead of colliding with
+-- it.  Only rows still marked bundled are merged into: a user type is never
+-- overwritten, and inserting it twice still fails.
+CREATE FUNCTION goodgo_events.event_types_merge_bundled()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	UPDATE goodgo_events.event_types t
+	   SET current_version = NEW.current_version, mode = NEW.mode, bundled = NEW.bundled,
+		   created_at = NEW.created_at, updated_at = NEW.updated_at
+	 WHERE t.event_type = NEW.event_type AND t.bundled;
+	IF FOUND THEN
+		RETURN NULL;
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+COMMENT ON FUNCTION goodgo_events.event_types_merge_bundled() IS
+	'goodgo_events: trigger merging a restored event_types row into the bundled row CREATE EXTENSION made';
+
+CREATE TRIGGER event_types_merge_bundled
+	BEFORE INSERT ON goodgo_events.event_types
+	FOR EACH ROW EXECUTE FUNCTION goodgo_events.event_types_merge_bundled();
+
+-- Every change to the registry reaches the compiled-schema cache of every
+-- backend at commit (and never, if it rolls back).
+CREATE FUNCTION goodgo_events.registry_invalidate()
+RETURNS trigger
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'goodgo_registry_invalidate';
+
+COMMENT ON FUNCTION goodgo_events.registry_invalidate() IS
+	'goodgo_events: statement trigger that invalidates every backend''s cache of compiled event-type schemas when the registry changes';
+
+CREATE TRIGGER event_types_invalidate
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON goodgo_events.event_types
+	FOR EACH STATEMENT EXECUTE FUNCTION goodgo_events.registry_invalidate();
+CREATE TRIGGER event_type_versions_invalidate
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON goodgo_events.event_type_versions
+	FOR EACH STATEMENT EXECUTE FUNCTION goodgo_events.registry_invalidate();
+
+CREATE FUNCTION goodgo_events.register_event_type(event_type text, schema jsonb, mode text DEFAULT 'enforce')
+RETURNS integer
+LANGUAGE C
+VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'goodgo_register_event_type';
+
+COMMENT ON FUNCTION goodgo_events.register_event_type(text, jsonb, text) IS
+	'goodgo_events: register an event type, or a new version of its payload schema (the same schema again changes nothing but the mode); returns the current version';
+
+CREATE FUNCTION goodgo_events.set_event_type_mode(event_type text, mode text)
+RETURNS void
+LANGUAGE C
+VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'goodgo_set_event_type_mode';
+
+COMMENT ON FUNCTION goodgo_events.set_event_type_mode(text, text) IS
+	'goodgo_events: switch a registered event type between enforce, warn and off without a new schema version';
+
+CREATE FUNCTION goodgo_events.validate_payload(event_type text, payload jsonb)
+RETURNS integer
+LANGUAGE C
+VOLATILE STRICT PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'goodgo_validate_payload';
+
+COMMENT ON FUNCTION goodgo_events.validate_payload(text, jsonb) IS
+	'goodgo_events: check a payload as the outbox trigger would, writing nothing; returns the schema version that validated it, NULL when none did';
+
+-- Privileges: everyone may read the registry and check payloads; only the
+-- extension owner and members of goodgo_events_admin may change it, and only
+-- through the functions, which check what they store.
+REVOKE ALL ON goodgo_events.event_types, goodgo_events.event_type_versions FROM PUBLIC;
+GRANT SELECT ON goodgo_events.event_types, goodgo_events.event_type_versions TO PUBLIC;
+REVOKE ALL ON FUNCTION goodgo_events.register_event_type(text, jsonb, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION goodgo_events.set_event_type_mode(text, text) FROM PUBLIC;
+GRANT USAGE ON SCHEMA goodgo_events TO goodgo_events_admin;
+GRANT EXECUTE ON FUNCTION goodgo_events.register_event_type(text, jsonb, text) TO goodgo_events_admin;
+GRANT EXECUTE ON FUNCTION goodgo_events.set_event_type_mode(text, text) TO goodgo_events_admin;
+
+-- Shared documents in dumps (schema_documents belongs to 20_jsonschema.sql;
+-- this only adjusts how it is dumped, because the registration below puts the
+-- bundled documents in it).  CREATE EXTENSION on restore registers them
+-- again, so a row still equal to its bundled file is not dumped, and a
+-- restored row for a bundled document that the user replaced updates the
+-- bundled row instead of colliding with it.
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.schema_documents',
+	'WHERE NOT EXISTS (SELECT 1 FROM goodgo_events.bundled_schemas b'
+	' WHERE b.uri = schema_documents.uri AND b.schema = schema_documents.schema)');
+
+CREATE FUNCTION goodgo_events.bundled_documents_merge()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	UPDATE goodgo_events.schema_documents d
+	   SET schema_id = NEW.schema_id, schema = NEW.schema, registered_at = NEW.registered_at
+	 WHERE d.uri = NEW.uri
+	   AND EXISTS (SELECT 1 FROM goodgo_events.bundled_schemas b
+				   WHERE b.uri = d.uri AND b.schema = d.schema);
+	IF FOUND THEN
+		RETURN NULL;
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+COMMENT ON FUNCTION goodgo_events.bundled_documents_merge() IS
+	'goodgo_events: trigger merging a restored schema_documents row into the bundled document CREATE EXTENSION registered';
+
+CREATE TRIGGER schema_documents_merge_bundled
+	BEFORE INSERT ON goodgo_events.schema_documents
+	FOR EACH ROW EXECUTE FUNCTION goodgo_events.bundled_documents_merge();
+
+-- The bundled contracts (schemas/*.schema.json, embedded as
+-- goodgo_events.bundled_schemas by 40_bundled_schemas.sql).  A file named after
+-- an event type (a dotted name) registers that type; every other file
+-- (definitions, envelope) is a shared document, registered first so that the
+-- event schemas' $refs resolve.  Format assertion is pinned on whatever the
+-- installing session says: the contracts mean what the standard says.  SET
+-- LOCAL here ends with the script.
+SET LOCAL goodgo_events.json_schema_format_assertion = on;
+
+SELECT goodgo_events.register_schema(b.uri, b.schema)
+  FROM goodgo_events.bundled_schemas b
+ WHERE b.name NOT LIKE '%.%'
+ ORDER BY b.name COLLATE "C";
+
+SELECT goodgo_events.register_event_type(b.name, b.schema, 'enforce')
+  FROM goodgo_events.bundled_schemas b
+ WHERE b.name LIKE '%.%'
+ ORDER BY b.name COLLATE "C";

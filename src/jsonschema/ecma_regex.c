@@ -1,0 +1,2342 @@
+/*
+ * ecma_regex.c
+ *		ECMA-262 patterns: parser, translator to PostgreSQL ARE, fast matcher.
+ *
+ * JSON Schema says "pattern" is an ECMA-262 regular expression, and the
+ * official test suite reads it in Unicode mode (the "u" flag): \p{..} is
+ * allowed, \a and a lone "{" are errors.  PostgreSQL has its own engine
+ * (Henry Spencer's ARE) whose syntax and classes differ, so we parse the
+ * ECMA text into a small tree, then
+ *
+ *	- print the tree as an ARE that means the same thing when compiled with
+ *	  the C collation: every character class is resolved here into explicit
+ *	  code point ranges (\d = [0-9], \w = [A-Za-z0-9_], \s = ECMA WhiteSpace
+ *	  and LineTerminator, "." = anything but a line terminator, \p{..} from
+ *	  Unicode tables), so nothing depends on the engine's locale classes;
+ *	- build a "fast" program when the pattern is a plain sequence of
+ *	  characters or classes with bounded quantifiers (the common
+ *	  ^[A-Z]{3}$), which matches UTF-8 directly without the ARE engine.
+ *
+ * Only RegExp.test is needed (does the pattern match anywhere?), and for that
+ * question greedy and lazy quantifiers are the same, so every quantifier is
+ * printed greedy (ARE gives mixed greediness odd whole-match semantics).
+ * What ARE cannot express faithfully is refused with a message, never
+ * translated into something that answers differently: quantifier bounds
+ * above 255, backreferences to a group that may not have matched, inline
+ * modifier groups and Unicode properties other than General_Category.
+ *
+ * Everything here is plain C with malloc, bounded recursion (nesting depth
+ * is limited while parsing) and no reads past the given length, so the unit
+ * tests and fuzzers run it outside a server.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ecma_regex.h"
+#include "ecma_unicode.h"
+
+#define MAX_CP			0x10FFFF
+#define MAX_NESTING		128		/* groups and classes inside each other */
+#define ARE_DUPMAX		255		/* PostgreSQL's RE_DUP_MAX */
+#define FAST_MAX_STATES 256
+
+/* ---------------------------------------------------------------------
+ * Character sets: sorted, disjoint, non-adjacent closed ranges.
+ * ---------------------------------------------------------------------
+ */
+typedef struct CpRange
+{
+	uint32_t	lo;
+	uint32_t	hi;
+} CpRange;
+
+typedef struct CharSet
+{
+	CpRange    *r;
+	int			n;
+	int			cap;
+} CharSet;
+
+/* ---------------------------------------------------------------------
+ * The pattern tree.
+ * ---------------------------------------------------------------------
+ */
+typedef enum NodeKind
+{
+	N_EMPTY,
+	N_CHAR,
+	N_SET,
+	N_BOL,
+	N_EOL,
+	N_WORDB,
+	N_NWORDB,
+	N_GROUP,					/* capturing or not: see capture */
+	N_LOOK,
+	N_BACKREF,
+	N_REPEAT,
+	N_SEQ,
+	N_ALT,
+	N_MODIFIER					/* (?ims-ims:...) */
+} NodeKind;
+
+typedef enum LookKind
+{
+	LOOK_AHEAD,
+	LOOK_NEG_AHEAD,
+	LOOK_BEHIND,
+	LOOK_NEG_BEHIND
+} LookKind;
+
+typedef struct Node Node;
+struct Node
+{
+	NodeKind	kind;
+	uint32_t	cp;				/* N_CHAR */
+	CharSet    *set;			/* N_SET */
+	int			capture;		/* N_GROUP: ECMA group number, 0 if none;
+								 * N_BACKREF: target group */
+	LookKind	look;			/* N_LOOK */
+	int			min;			/* N_REPEAT */
+	int			max;			/* N_REPEAT, -1 = unbounded */
+	Node	   *child;			/* GROUP, LOOK, REPEAT, MODIFIER */
+	Node	  **kids;			/* SEQ, ALT */
+	int			nkids;
+	int			kidscap;
+	char	   *name;			/* named group, or unresolved \k<name> */
+	int			pos;			/* source offset, for ordering */
+};
+
+/* All allocations of one parse, freed together. */
+typedef struct Arena
+{
+	void	  **ptrs;
+	int			n;
+	int			cap;
+	bool		failed;
+} Arena;
+
+typedef struct Parser
+{
+	const unsigned char *s;
+	size_t		len;
+	size_t		pos;
+	const char *err;
+	Arena		arena;
+	int			ngroups;		/* capturing groups so far */
+	int			total_groups;	/* counted before parsing */
+	bool		has_named;		/* pattern has (?<name>..) */
+	Node	  **groups;			/* group number -> node, after parse */
+	int			depth;
+	bool		has_backrefs;
+	bool		has_modifiers;
+	bool		computing;		/* translating, not only checking syntax */
+} Parser;
+
+static void *
+arena_alloc(Arena *a, size_t size)
+{
+	void	   *p;
+
+	if (a->failed)
+		return NULL;
+	if (a->n == a->cap)
+	{
+		int			ncap = a->cap ? a->cap * 2 : 32;
+		void	  **np = realloc(a->ptrs, ncap * sizeof(void *));
+
+		if (np == NULL)
+		{
+			a->failed = true;
+			return NULL;
+		}
+		a->ptrs = np;
+		a->cap = ncap;
+	}
+	p = calloc(1, size ? size : 1);
+	if (p == NULL)
+	{
+		a->failed = true;
+		return NULL;
+	}
+	a->ptrs[a->n++] = p;
+	return p;
+}
+
+static void
+arena_free(Arena *a)
+{
+	int			i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->ptrs[i]);
+	free(a->ptrs);
+	a->ptrs = NULL;
+	a->n = a->cap = 0;
+}
+
+/* Set functions keep their range arrays with malloc (freed via arena). */
+static CharSet *
+set_new(Parser *p)
+{
+	return arena_alloc(&p->arena, sizeof(CharSet));
+}
+
+static bool
+set_add(Parser *p, CharSet *cs, uint32_t lo, uint32_t hi)
+{
+	if (cs == NULL)
+		return false;
+	if (cs->n == cs->cap)
+	{
+		int			ncap = cs->cap ? cs->cap * 2 : 8;
+		CpRange    *nr = arena_alloc(&p->arena, ncap * sizeof(CpRange));
+
+		if (nr == NULL)
+			return false;
+		if (cs->n)
+			memcpy(nr, cs->r, cs->n * sizeof(CpRange));
+		cs->r = nr;
+		cs->cap = ncap;
+	}
+	cs->r[cs->n].lo = lo;
+	cs->r[cs->n].hi = hi;
+	cs->n++;
+	return true;
+}
+
+static int
+range_cmp(const void *a, const void *b)
+{
+	const CpRange *x = a;
+	const CpRange *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	return 0;
+}
+
+/* Sort and merge overlapping or adjacent ranges. */
+static void
+set_normalize(CharSet *cs)
+{
+	int			i,
+				o;
+
+	if (cs == NULL || cs->n < 2)
+		return;
+	qsort(cs->r, cs->n, sizeof(CpRange), range_cmp);
+	o = 0;
+	for (i = 1; i < cs->n; i++)
+	{
+		if (cs->r[i].lo <= cs->r[o].hi + 1)
+		{
+			if (cs->r[i].hi > cs->r[o].hi)
+				cs->r[o].hi = cs->r[i].hi;
+		}
+		else
+			cs->r[++o] = cs->r[i];
+	}
+	cs->n = o + 1;
+}
+
+/* Add the complement of the normalized set src to dst. */
+static bool
+set_add_complement(Parser *p, CharSet *dst, CharSet *src)
+{
+	uint32_t	next = 0;
+	int			i;
+
+	set_normalize(src);
+	for (i = 0; i < src->n; i++)
+	{
+		if (src->r[i].lo > next && !set_add(p, dst, next, src->r[i].lo - 1))
+			return false;
+		next = src->r[i].hi + 1;
+	}
+	if (next <= MAX_CP)
+		return set_add(p, dst, next, MAX_CP);
+	return true;
+}
+
+/* ---------------------------------------------------------------------
+ * The built-in classes.
+ * ---------------------------------------------------------------------
+ */
+static const CpRange digit_ranges[] = {{'0', '9'}};
+static const CpRange word_ranges[] = {{'0', '9'}, {'A', 'Z'}, {'_', '_'}, {'a', 'z'}};
+
+/* ECMA WhiteSpace (incl. every Zs) and LineTerminator. */
+static const CpRange space_ranges[] = {
+	{0x09, 0x0D}, {0x20, 0x20}, {0xA0, 0xA0}, {0x1680, 0x1680},
+	{0x2000, 0x200A}, {0x2028, 0x2029}, {0x202F, 0x202F}, {0x205F, 0x205F},
+	{0x3000, 0x3000}, {0xFEFF, 0xFEFF}
+};
+
+/* What "." does not match: LineTerminator. */
+static const CpRange lineterm_ranges[] = {
+	{0x0A, 0x0A}, {0x0D, 0x0D}, {0x2028, 0x2029}
+};
+
+static bool
+set_add_table(Parser *p, CharSet *cs, const CpRange *t, int n, bool negate)
+{
+	CharSet		tmp;
+	CpRange		buf[16];
+	int			i;
+
+	if (!negate)
+	{
+		for (i = 0; i < n; i++)
+			if (!set_add(p, cs, t[i].lo, t[i].hi))
+				return false;
+		return true;
+	}
+	memcpy(buf, t, n * sizeof(CpRange));
+	tmp.r = buf;
+	tmp.n = n;
+	tmp.cap = n;
+	return set_add_complement(p, cs, &tmp);
+}
+
+/* General_Category values and their ECMA aliases (ECMA-262 table 69). */
+static const struct
+{
+	const char *name;
+	const char *cats;			/* two-letter categories, concatenated */
+}			gc_values[] = {
+	{"C", "CcCfCnCoCs"}, {"Other", "CcCfCnCoCs"},
+	{"Cc", "Cc"}, {"Control", "Cc"}, {"cntrl", "Cc"},
+	{"Cf", "Cf"}, {"Format", "Cf"},
+	{"Cn", "Cn"}, {"Unassigned", "Cn"},
+	{"Co", "Co"}, {"Private_Use", "Co"},
+	{"Cs", "Cs"}, {"Surrogate", "Cs"},
+	{"L", "LlLmLoLtLu"}, {"Letter", "LlLmLoLtLu"},
+	{"LC", "LlLtLu"}, {"Cased_Letter", "LlLtLu"},
+	{"Ll", "Ll"}, {"Lowercase_Letter", "Ll"},
+	{"Lm", "Lm"}, {"Modifier_Letter", "Lm"},
+	{"Lo", "Lo"}, {"Other_Letter", "Lo"},
+	{"Lt", "Lt"}, {"Titlecase_Letter", "Lt"},
+	{"Lu", "Lu"}, {"Uppercase_Letter", "Lu"},
+	{"M", "McMeMn"}, {"Mark", "McMeMn"}, {"Combining_Mark", "McMeMn"},
+	{"Mc", "Mc"}, {"Spacing_Mark", "Mc"},
+	{"Me", "Me"}, {"Enclosing_Mark", "Me"},
+	{"Mn", "Mn"}, {"Nonspacing_Mark", "Mn"},
+	{"N", "NdNlNo"}, {"Number", "NdNlNo"},
+	{"Nd", "Nd"}, {"Decimal_Number", "Nd"}, {"digit", "Nd"},
+	{"Nl", "Nl"}, {"Letter_Number", "Nl"},
+	{"No", "No"}, {"Other_Number", "No"},
+	{"P", "PcPdPePfPiPoPs"}, {"Punctuation", "PcPdPePfPiPoPs"},
+	{"punct", "PcPdPePfPiPoPs"},
+	{"Pc", "Pc"}, {"Connector_Punctuation", "Pc"},
+	{"Pd", "Pd"}, {"Dash_Punctuation", "Pd"},
+	{"Pe", "Pe"}, {"Close_Punctuation", "Pe"},
+	{"Pf", "Pf"}, {"Final_Punctuation", "Pf"},
+	{"Pi", "Pi"}, {"Initial_Punctuation", "Pi"},
+	{"Po", "Po"}, {"Other_Punctuation", "Po"},
+	{"Ps", "Ps"}, {"Open_Punctuation", "Ps"},
+	{"S", "ScSkSmSo"}, {"Symbol", "ScSkSmSo"},
+	{"Sc", "Sc"}, {"Currency_Symbol", "Sc"},
+	{"Sk", "Sk"}, {"Modifier_Symbol", "Sk"},
+	{"Sm", "Sm"}, {"Math_Symbol", "Sm"},
+	{"So", "So"}, {"Other_Symbol", "So"},
+	{"Z", "ZlZpZs"}, {"Separator", "ZlZpZs"},
+	{"Zl", "Zl"}, {"Line_Separator", "Zl"},
+	{"Zp", "Zp"}, {"Paragraph_Separator", "Zp"},
+	{"Zs", "Zs"}, {"Space_Separator", "Zs"},
+};
+
+/*
+ * Binary properties ECMA-262 accepts in \p{..} (table 68).  We can only
+ * compute Any, ASCII and Assigned; the others are valid syntax (the "regex"
+ * format accepts them) but refused when compiling.
+ */
+static const char *const binary_props[] = {
+	"ASCII", "ASCII_Hex_Digit", "AHex", "Alphabetic", "Alpha", "Any",
+	"Assigned", "Bidi_Control", "Bidi_C", "Bidi_Mirrored", "Bidi_M",
+	"Case_Ignorable", "CI", "Cased", "Changes_When_Casefolded", "CWCF",
+	"Changes_When_Casemapped", "CWCM", "Changes_When_Lowercased", "CWL",
+	"Changes_When_NFKC_Casefolded", "CWKCF", "Changes_When_Titlecased",
+	"CWT", "Changes_When_Uppercased", "CWU", "Dash", "Default_Ignorable_Code_Point",
+	"DI", "Deprecated", "Dep", "Diacritic", "Dia", "Emoji", "Emoji_Component",
+	"EComp", "Emoji_Modifier", "EMod", "Emoji_Modifier_Base", "EBase",
+	"Emoji_Presentation", "EPres", "Extended_Pictographic", "ExtPict",
+	"Extender", "Ext", "Grapheme_Base", "Gr_Base", "Grapheme_Extend",
+	"Gr_Ext", "Hex_Digit", "Hex", "IDS_Binary_Operator", "IDSB",
+	"IDS_Trinary_Operator", "IDST", "ID_Continue", "IDC", "ID_Start", "IDS",
+	"Ideographic", "Ideo", "Join_Control", "Join_C", "Logical_Order_Exception",
+	"LOE", "Lowercase", "Lower", "Math", "Noncharacter_Code_Point", "NChar",
+	"Pattern_Syntax", "Pat_Syn", "Pattern_White_Space", "Pat_WS",
+	"Quotation_Mark", "QMark", "Radical", "Regional_Indicator", "RI",
+	"Sentence_Terminal", "STerm", "Soft_Dotted", "SD", "Terminal_Punctuation",
+	"Term", "Unified_Ideograph", "UIdeo", "Uppercase", "Upper",
+	"Variation_Selector", "VS", "White_Space", "space", "XID_Continue", "XIDC",
+	"XID_Start", "XIDS"
+};
+
+static bool
+name_eq(const char *a, size_t alen, const char *b)
+{
+	return strlen(b) == alen && memcmp(a, b, alen) == 0;
+}
+
+static int
+find_gc(const char *name, size_t len)
+{
+	int			i;
+
+	for (i = 0; i < (int) (sizeof(gc_values) / sizeof(gc_values[0])); i++)
+		if (name_eq(name, len, gc_values[i].name))
+			return i;
+	return -1;
+}
+
+static bool
+add_gc(Parser *p, CharSet *cs, int gc)
+{
+	const char *c = gc_values[gc].cats;
+
+	for (; c[0] != '\0'; c += 2)
+	{
+		int			k;
+
+		for (k = 0; k < (int) (sizeof(ecma_gc_index) / sizeof(ecma_gc_index[0])); k++)
+		{
+			int			j;
+
+			if (ecma_gc_index[k].name[0] != c[0] || ecma_gc_index[k].name[1] != c[1])
+				continue;
+			for (j = 0; j < ecma_gc_index[k].count; j++)
+			{
+				const uint32_t *r = ecma_gc_ranges[ecma_gc_index[k].first + j];
+
+				if (!set_add(p, cs, r[0], r[1]))
+					return false;
+			}
+		}
+	}
+	return true;
+}
+
+/* ---------------------------------------------------------------------
+ * UTF-8
+ * ---------------------------------------------------------------------
+ */
+int
+EcmaUtf8Decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	unsigned char c = s[0];
+	uint32_t	v;
+	int			need,
+				i;
+
+	if (c < 0x80)
+	{
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xC2 && c <= 0xDF)
+	{
+		need = 1;
+		v = c & 0x1F;
+	}
+	else if (c >= 0xE0 && c <= 0xEF)
+	{
+		need = 2;
+		v = c & 0x0F;
+	}
+	else if (c >= 0xF0 && c <= 0xF4)
+	{
+		need = 3;
+		v = c & 0x07;
+	}
+	else
+	{
+		*cp = 0xFFFD;
+		return 1;
+	}
+	if ((size_t) need >= n)
+	{
+		*cp = 0xFFFD;
+		return 1;
+	}
+	for (i = 1; i <= need; i++)
+	{
+		if ((s[i] & 0xC0) != 0x80)
+		{
+			*cp = 0xFFFD;
+			return 1;
+		}
+		v = (v << 6) | (s[i] & 0x3F);
+	}
+	/* overlong, surrogate or out of range */
+	if ((need == 2 && (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF))) ||
+		(need == 3 && (v < 0x10000 || v > MAX_CP)))
+	{
+		*cp = 0xFFFD;
+		return 1;
+	}
+	*cp = v;
+	return need + 1;
+}
+
+/* ---------------------------------------------------------------------
+ * Parser (ECMA-262 Pattern grammar with [+UnicodeMode, +NamedCaptureGroups])
+ * ---------------------------------------------------------------------
+ */
+static Node *parse_disjunction(Parser *p);
+
+static bool
+at_end(Parser *p)
+{
+	return p->pos >= p->len || p->err != NULL;
+}
+
+static int
+peek(Parser *p)
+{
+	return p->pos < p->len ? p->s[p->pos] : -1;
+}
+
+static int
+peek_at(Parser *p, size_t off)
+{
+	return p->pos + off < p->len ? p->s[p->pos + off] : -1;
+}
+
+static bool
+fail(Parser *p, const char *msg)
+{
+	if (p->err == NULL)
+		p->err = msg;
+	return false;
+}
+
+static Node *
+new_node(Parser *p, NodeKind kind)
+{
+	Node	   *n = arena_alloc(&p->arena, sizeof(Node));
+
+	if (n == NULL)
+	{
+		fail(p, "out of memory");
+		return NULL;
+	}
+	n->kind = kind;
+	n->pos = (int) p->pos;
+	return n;
+}
+
+static bool
+add_kid(Parser *p, Node *parent, Node *kid)
+{
+	if (parent->nkids == parent->kidscap)
+	{
+		int			ncap = parent->kidscap ? parent->kidscap * 2 : 4;
+		Node	  **nk = arena_alloc(&p->arena, ncap * sizeof(Node *));
+
+		if (nk == NULL)
+			return fail(p, "out of memory");
+		if (parent->nkids)
+			memcpy(nk, parent->kids, parent->nkids * sizeof(Node *));
+		parent->kids = nk;
+		parent->kidscap = ncap;
+	}
+	parent->kids[parent->nkids++] = kid;
+	return true;
+}
+
+/* Next code point of the pattern source. */
+static uint32_t
+next_cp(Parser *p)
+{
+	uint32_t	cp;
+	int			n = EcmaUtf8Decode(p->s + p->pos, p->len - p->pos, &cp);
+
+	if (cp == 0xFFFD && n == 1 && p->s[p->pos] >= 0x80)
+		fail(p, "pattern is not valid UTF-8");
+	p->pos += n;
+	return cp;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Exactly n hex digits, or -1 (nothing consumed). */
+static long
+hex_digits(Parser *p, int n)
+{
+	long		v = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		int			h = hexval(peek_at(p, i));
+
+		if (h < 0)
+			return -1;
+		v = v * 16 + h;
+	}
+	p->pos += n;
+	return v;
+}
+
+/*
+ * After "\u": \uXXXX (with a following \uXXXX low surrogate joined to it)
+ * or \u{X...}.  Returns the code point or -1 after setting an error.
+ */
+static long
+unicode_escape(Parser *p)
+{
+	long		v;
+
+	if (peek(p) == '{')
+	{
+		int			digits = 0;
+
+		p->pos++;
+		v = 0;
+		while (hexval(peek(p)) >= 0)
+		{
+			v = v * 16 + hexval(peek(p));
+			if (v > MAX_CP)
+			{
+				fail(p, "unicode escape is out of range");
+				return -1;
+			}
+			p->pos++;
+			digits++;
+		}
+		if (digits == 0 || peek(p) != '}')
+		{
+			fail(p, "invalid unicode escape");
+			return -1;
+		}
+		p->pos++;
+		return v;
+	}
+	v = hex_digits(p, 4);
+	if (v < 0)
+	{
+		fail(p, "invalid unicode escape");
+		return -1;
+	}
+	if (v >= 0xD800 && v <= 0xDBFF && peek(p) == '\\' && peek_at(p, 1) == 'u')
+	{
+		size_t		save = p->pos;
+		long		lo;
+
+		p->pos += 2;
+		lo = hex_digits(p, 4);
+		if (lo >= 0xDC00 && lo <= 0xDFFF)
+			return 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
+		p->pos = save;
+	}
+	return v;
+}
+
+static bool
+is_syntax_char(int c)
+{
+	return c >= 0 && c < 128 && strchr("^$\\.*+?()[]{}|", c) != NULL && c != 0;
+}
+
+/*
+ * CharacterEscape after the backslash (already consumed), for both atoms and
+ * classes.  Returns the code point, or -1 if the next character does not
+ * start a CharacterEscape (nothing consumed, no error).
+ */
+static long
+character_escape(Parser *p, bool in_class)
+{
+	int			c = peek(p);
+
+	switch (c)
+	{
+		case 'f':
+			p->pos++;
+			return 0x0C;
+		case 'n':
+			p->pos++;
+			return 0x0A;
+		case 'r':
+			p->pos++;
+			return 0x0D;
+		case 't':
+			p->pos++;
+			return 0x09;
+		case 'v':
+			p->pos++;
+			return 0x0B;
+		case 'c':
+			{
+				int			l = peek_at(p, 1);
+
+				if ((l >= 'a' && l <= 'z') || (l >= 'A' && l <= 'Z'))
+				{
+					p->pos += 2;
+					return l % 32;
+				}
+				fail(p, "invalid control escape");
+				return -1;
+			}
+		case '0':
+			{
+				int			d = peek_at(p, 1);
+
+				if (d >= '0' && d <= '9')
+				{
+					fail(p, "invalid octal escape");
+					return -1;
+				}
+				p->pos++;
+				return 0;
+			}
+		case 'x':
+			{
+				long		v;
+
+				p->pos++;
+				v = hex_digits(p, 2);
+				if (v < 0)
+				{
+					fail(p, "invalid hexadecimal escape");
+					return -1;
+				}
+				return v;
+			}
+		case 'u':
+			p->pos++;
+			return unicode_escape(p);
+		case '/':
+			p->pos++;
+			return '/';
+		case '-':
+			if (in_class)
+			{
+				p->pos++;
+				return '-';
+			}
+			break;
+		default:
+			if (is_syntax_char(c))
+			{
+				p->pos++;
+				return c;
+			}
+			break;
+	}
+	return -1;
+}
+
+/*
+ * \p{..} or \P{..} after the letter: parse the name and add the set (when
+ * "cs" is not NULL).  Unknown names are syntax errors; valid ones we cannot
+ * compute set p->err to an "unsupported" message only when translating,
+ * which the caller signals with "compute".
+ */
+static bool
+property_escape(Parser *p, CharSet *cs, bool negate)
+{
+	size_t		start,
+				eq = 0;
+	const char *name;
+	size_t		nlen;
+	int			gc;
+
+	if (peek(p) != '{')
+		return fail(p, "invalid property escape");
+	p->pos++;
+	start = p->pos;
+	while (!at_end(p) && peek(p) != '}')
+	{
+		int			c = peek(p);
+
+		if (c == '=' && eq == 0)
+			eq = p->pos;
+		else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				   (c >= '0' && c <= '9') || c == '_'))
+			return fail(p, "invalid property escape");
+		p->pos++;
+	}
+	if (peek(p) != '}' || p->pos == start)
+		return fail(p, "invalid property escape");
+	name = (const char *) p->s + start;
+	nlen = p->pos - start;
+	p->pos++;
+
+	if (eq != 0)
+	{
+		size_t		klen = eq - start;
+		const char *val = (const char *) p->s + eq + 1;
+		size_t		vlen = nlen - klen - 1;
+
+		if (vlen == 0)
+			return fail(p, "invalid property escape");
+		if (name_eq(name, klen, "General_Category") || name_eq(name, klen, "gc"))
+		{
+			gc = find_gc(val, vlen);
+			if (gc < 0)
+				return fail(p, "unknown unicode property value");
+			name = val;
+			nlen = vlen;
+		}
+		else if (name_eq(name, klen, "Script") || name_eq(name, klen, "sc") ||
+				 name_eq(name, klen, "Script_Extensions") ||
+				 name_eq(name, klen, "scx"))
+		{
+			/* syntax only: we carry no script tables */
+			if (cs != NULL)
+				return fail(p, "unicode script properties are not supported");
+			return true;
+		}
+		else
+			return fail(p, "unknown unicode property name");
+	}
+	else
+	{
+		gc = find_gc(name, nlen);
+		if (gc < 0)
+		{
+			int			i;
+			bool		known = false;
+
+			for (i = 0; i < (int) (sizeof(binary_props) / sizeof(binary_props[0])); i++)
+				if (name_eq(name, nlen, binary_props[i]))
+					known = true;
+			if (!known)
+				return fail(p, "unknown unicode property name");
+			if (cs == NULL)
+				return true;
+			if (name_eq(name, nlen, "Any"))
+				return negate ? true : set_add(p, cs, 0, MAX_CP);
+			if (name_eq(name, nlen, "ASCII"))
+				return negate ? set_add(p, cs, 0x80, MAX_CP) : set_add(p, cs, 0, 0x7F);
+			if (name_eq(name, nlen, "Assigned"))
+			{
+				/* Assigned = not Cn */
+				int			cn = find_gc("Cn", 2);
+
+				if (negate)
+					return add_gc(p, cs, cn);
+				else
+				{
+					CharSet    *tmp = set_new(p);
+
+					return tmp && add_gc(p, tmp, cn) && set_add_complement(p, cs, tmp);
+				}
+			}
+			return fail(p, "this unicode binary property is not supported");
+		}
+	}
+	if (cs == NULL)
+		return true;
+	if (!negate)
+		return add_gc(p, cs, gc);
+	else
+	{
+		CharSet    *tmp = set_new(p);
+
+		return tmp && add_gc(p, tmp, gc) && set_add_complement(p, cs, tmp);
+	}
+}
+
+/*
+ * A class escape letter (d D s S w W p P) after the backslash: add its set
+ * to cs and return true; false (nothing consumed) if it is not one.
+ */
+static bool
+class_escape(Parser *p, CharSet *cs, bool *ok, bool computing)
+{
+	int			c = peek(p);
+
+	*ok = true;
+	switch (c)
+	{
+		case 'd':
+		case 'D':
+			p->pos++;
+			*ok = set_add_table(p, cs, digit_ranges, 1, c == 'D');
+			return true;
+		case 'w':
+		case 'W':
+			p->pos++;
+			*ok = set_add_table(p, cs, word_ranges, 4, c == 'W');
+			return true;
+		case 's':
+		case 'S':
+			p->pos++;
+			*ok = set_add_table(p, cs, space_ranges,
+								sizeof(space_ranges) / sizeof(space_ranges[0]),
+								c == 'S');
+			return true;
+		case 'p':
+		case 'P':
+			p->pos++;
+			*ok = property_escape(p, computing ? cs : NULL, c == 'P');
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * One ClassAtom.  Returns the code point, or -2 when it was a class escape
+ * (its set already added to cs), or -1 on error.
+ */
+static long
+class_atom(Parser *p, CharSet *cs)
+{
+	uint32_t	cp;
+
+	if (peek(p) == '\\')
+	{
+		long		v;
+		bool		ok;
+
+		p->pos++;
+		if (at_end(p))
+		{
+			fail(p, "pattern ends with a backslash");
+			return -1;
+		}
+		if (peek(p) == 'b')
+		{
+			p->pos++;
+			return 0x08;
+		}
+		if (class_escape(p, cs, &ok, p->computing))
+		{
+			if (!ok)
+			{
+				fail(p, p->err ? p->err : "out of memory");
+				return -1;
+			}
+			return -2;
+		}
+		v = character_escape(p, true);
+		if (v < 0)
+		{
+			fail(p, "invalid escape in character class");
+			return -1;
+		}
+		return v;
+	}
+	cp = next_cp(p);
+	if (p->err)
+		return -1;
+	return cp;
+}
+
+/* After "[": the whole class up to and including "]". */
+static Node *
+parse_class(Parser *p)
+{
+	Node	   *n = new_node(p, N_SET);
+	CharSet    *cs = set_new(p);
+	bool		negate = false;
+
+	if (n == NULL || cs == NULL)
+		return NULL;
+	if (peek(p) == '^')
+	{
+		negate = true;
+		p->pos++;
+	}
+	for (;;)
+	{
+		long		a,
+					b;
+
+		if (at_end(p))
+		{
+			fail(p, "unterminated character class");
+			return NULL;
+		}
+		if (peek(p) == ']')
+		{
+			p->pos++;
+			break;
+		}
+		a = class_atom(p, cs);
+		if (a == -1)
+			return NULL;
+		if (peek(p) == '-' && peek_at(p, 1) != ']' && peek_at(p, 1) != -1)
+		{
+			p->pos++;
+			b = class_atom(p, cs);
+			if (b == -1)
+				return NULL;
+			if (a == -2 || b == -2)
+			{
+				fail(p, "invalid character class range");
+				return NULL;
+			}
+			if (a > b)
+			{
+				fail(p, "character class range out of order");
+				return NULL;
+			}
+			if (!set_add(p, cs, (uint32_t) a, (uint32_t) b))
+				return NULL;
+		}
+		else if (a >= 0 && !set_add(p, cs, (uint32_t) a, (uint32_t) a))
+			return NULL;
+	}
+	set_normalize(cs);
+	if (negate)
+	{
+		CharSet    *neg = set_new(p);
+
+		if (neg == NULL || !set_add_complement(p, neg, cs))
+			return NULL;
+		cs = neg;
+	}
+	n->set = cs;
+	return n;
+}
+
+/* A group name after "<", up to and including ">"; malloc'd in the arena. */
+static char *
+group_name(Parser *p)
+{
+	size_t		start = p->pos;
+	char	   *name;
+	bool		first = true;
+
+	while (!at_end(p) && peek(p) != '>')
+	{
+		int			c = peek(p);
+
+		if (c == '\\')
+		{
+			/* \uXXXX in names is legal; keep it simple: accept the escape */
+			long		v;
+
+			p->pos++;
+			if (peek(p) != 'u')
+			{
+				fail(p, "invalid group name");
+				return NULL;
+			}
+			p->pos++;
+			v = unicode_escape(p);
+			if (v < 0)
+				return NULL;
+		}
+		else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '$' ||
+				 c == '_' || (!first && c >= '0' && c <= '9'))
+			p->pos++;
+		else if (c >= 0x80)
+		{
+			/* non-ASCII identifier characters: accepted as a whole */
+			next_cp(p);
+			if (p->err)
+				return NULL;
+		}
+		else
+		{
+			fail(p, "invalid group name");
+			return NULL;
+		}
+		first = false;
+	}
+	if (peek(p) != '>' || p->pos == start)
+	{
+		fail(p, "invalid group name");
+		return NULL;
+	}
+	name = arena_alloc(&p->arena, p->pos - start + 1);
+	if (name == NULL)
+	{
+		fail(p, "out of memory");
+		return NULL;
+	}
+	memcpy(name, p->s + start, p->pos - start);
+	p->pos++;
+	return name;
+}
+
+/* {n}, {n,} or {n,m} at "{"; false (nothing consumed) if not a quantifier. */
+static bool
+parse_braces(Parser *p, int *min, int *max)
+{
+	size_t		save = p->pos;
+	long		a = 0,
+				b;
+	bool		digits = false;
+
+	p->pos++;
+	while (peek(p) >= '0' && peek(p) <= '9')
+	{
+		if (a < INT_MAX / 10)
+			a = a * 10 + (peek(p) - '0');
+		else
+			a = INT_MAX;
+		p->pos++;
+		digits = true;
+	}
+	if (!digits)
+	{
+		p->pos = save;
+		return false;
+	}
+	b = a;
+	if (peek(p) == ',')
+	{
+		p->pos++;
+		if (peek(p) == '}')
+			b = -1;
+		else
+		{
+			digits = false;
+			b = 0;
+			while (peek(p) >= '0' && peek(p) <= '9')
+			{
+				if (b < INT_MAX / 10)
+					b = b * 10 + (peek(p) - '0');
+				else
+					b = INT_MAX;
+				p->pos++;
+				digits = true;
+			}
+			if (!digits)
+			{
+				p->pos = save;
+				return false;
+			}
+		}
+	}
+	if (peek(p) != '}')
+	{
+		p->pos = save;
+		return false;
+	}
+	p->pos++;
+	*min = (int) a;
+	*max = (int) b;
+	return true;
+}
+
+/* One Term: an assertion, or an atom with an optional quantifier. */
+static Node *
+parse_term(Parser *p)
+{
+	int			c = peek(p);
+	Node	   *atom = NULL;
+	bool		quantifiable = true;
+
+	switch (c)
+	{
+		case '^':
+			p->pos++;
+			return new_node(p, N_BOL);
+		case '$':
+			p->pos++;
+			return new_node(p, N_EOL);
+		case '.':
+			p->pos++;
+			atom = new_node(p, N_SET);
+			if (atom)
+			{
+				atom->set = set_new(p);
+				if (!set_add_table(p, atom->set, lineterm_ranges, 3, true))
+					return NULL;
+			}
+			break;
+		case '[':
+			p->pos++;
+			if (++p->depth > MAX_NESTING)
+			{
+				fail(p, "pattern nests too deeply");
+				return NULL;
+			}
+			atom = parse_class(p);
+			p->depth--;
+			break;
+		case '(':
+			{
+				Node	   *inner;
+				int			capture = 0;
+				char	   *name = NULL;
+				NodeKind	kind = N_GROUP;
+				LookKind	look = LOOK_AHEAD;
+
+				p->pos++;
+				if (peek(p) == '?')
+				{
+					int			d = peek_at(p, 1);
+
+					if (d == ':')
+						p->pos += 2;
+					else if (d == '=' || d == '!')
+					{
+						kind = N_LOOK;
+						look = d == '=' ? LOOK_AHEAD : LOOK_NEG_AHEAD;
+						p->pos += 2;
+					}
+					else if (d == '<' && (peek_at(p, 2) == '=' || peek_at(p, 2) == '!'))
+					{
+						kind = N_LOOK;
+						look = peek_at(p, 2) == '=' ? LOOK_BEHIND : LOOK_NEG_BEHIND;
+						p->pos += 3;
+					}
+					else if (d == '<')
+					{
+						p->pos += 2;
+						name = group_name(p);
+						if (name == NULL)
+							return NULL;
+						capture = ++p->ngroups;
+					}
+					else
+					{
+						/* (?ims-ims:...) modifiers (ES2025) */
+						bool		seen[128] = {false};
+						bool		minus = false,
+									any = false;
+
+						p->pos++;
+						while (peek(p) == 'i' || peek(p) == 'm' || peek(p) == 's' ||
+							   (peek(p) == '-' && !minus))
+						{
+							int			f = peek(p);
+
+							if (f == '-')
+								minus = true;
+							else
+							{
+								if (seen[f])
+								{
+									fail(p, "repeated flag in modifier group");
+									return NULL;
+								}
+								seen[f] = true;
+								any = true;
+							}
+							p->pos++;
+						}
+						if (peek(p) != ':' || !any)
+						{
+							fail(p, "invalid group");
+							return NULL;
+						}
+						p->pos++;
+						kind = N_MODIFIER;
+						p->has_modifiers = true;
+					}
+				}
+				else
+					capture = ++p->ngroups;
+
+				if (++p->depth > MAX_NESTING)
+				{
+					fail(p, "pattern nests too deeply");
+					return NULL;
+				}
+				inner = parse_disjunction(p);
+				p->depth--;
+				if (inner == NULL)
+					return NULL;
+				if (peek(p) != ')')
+				{
+					fail(p, "unbalanced parenthesis");
+					return NULL;
+				}
+				p->pos++;
+				atom = new_node(p, kind);
+				if (atom == NULL)
+					return NULL;
+				atom->child = inner;
+				atom->capture = capture;
+				atom->name = name;
+				atom->look = look;
+				/* u-mode: lookarounds take no quantifier */
+				if (kind == N_LOOK)
+					quantifiable = false;
+				break;
+			}
+		case '\\':
+			p->pos++;
+			if (at_end(p))
+			{
+				fail(p, "pattern ends with a backslash");
+				return NULL;
+			}
+			c = peek(p);
+			if (c == 'b' || c == 'B')
+			{
+				p->pos++;
+				atom = new_node(p, c == 'b' ? N_WORDB : N_NWORDB);
+				quantifiable = false;
+			}
+			else if (c >= '1' && c <= '9')
+			{
+				long		v = 0;
+
+				while (peek(p) >= '0' && peek(p) <= '9')
+				{
+					if (v < 100000)
+						v = v * 10 + (peek(p) - '0');
+					p->pos++;
+				}
+				if (v > p->total_groups)
+				{
+					fail(p, "backreference to a group that does not exist");
+					return NULL;
+				}
+				atom = new_node(p, N_BACKREF);
+				if (atom)
+					atom->capture = (int) v;
+				p->has_backrefs = true;
+			}
+			else if (c == 'k')
+			{
+				p->pos++;
+				if (peek(p) != '<')
+				{
+					fail(p, "invalid named backreference");
+					return NULL;
+				}
+				p->pos++;
+				atom = new_node(p, N_BACKREF);
+				if (atom == NULL)
+					return NULL;
+				atom->name = group_name(p);
+				if (atom->name == NULL)
+					return NULL;
+				p->has_backrefs = true;
+			}
+			else
+			{
+				CharSet    *cs = set_new(p);
+				bool		ok;
+
+				if (class_escape(p, cs, &ok, p->computing))
+				{
+					if (!ok)
+					{
+						fail(p, "out of memory");
+						return NULL;
+					}
+					set_normalize(cs);
+					atom = new_node(p, N_SET);
+					if (atom)
+						atom->set = cs;
+				}
+				else
+				{
+					long		v = character_escape(p, false);
+
+					if (v < 0)
+					{
+						fail(p, "invalid escape");
+						return NULL;
+					}
+					atom = new_node(p, N_CHAR);
+					if (atom)
+						atom->cp = (uint32_t) v;
+				}
+			}
+			break;
+		case '*':
+		case '+':
+		case '?':
+			fail(p, "nothing to repeat");
+			return NULL;
+		case '{':
+			{
+				int			mn,
+							mx;
+
+				if (parse_braces(p, &mn, &mx))
+					fail(p, "nothing to repeat");
+				else
+					fail(p, "lone quantifier bracket");
+				return NULL;
+			}
+		case '}':
+			fail(p, "lone quantifier bracket");
+			return NULL;
+		case ']':
+			fail(p, "lone closing bracket");
+			return NULL;
+		default:
+			{
+				uint32_t	cp = next_cp(p);
+
+				if (p->err)
+					return NULL;
+				atom = new_node(p, N_CHAR);
+				if (atom)
+					atom->cp = cp;
+			}
+			break;
+	}
+	if (atom == NULL || p->err)
+		return NULL;
+
+	/* Quantifier */
+	c = peek(p);
+	if (c == '*' || c == '+' || c == '?' || c == '{')
+	{
+		int			mn,
+					mx;
+		Node	   *r;
+
+		if (c == '{')
+		{
+			if (!parse_braces(p, &mn, &mx))
+			{
+				fail(p, "lone quantifier bracket");
+				return NULL;
+			}
+			if (mx >= 0 && mx < mn)
+			{
+				fail(p, "numbers out of order in quantifier");
+				return NULL;
+			}
+		}
+		else
+		{
+			p->pos++;
+			mn = c == '+' ? 1 : 0;
+			mx = c == '?' ? 1 : -1;
+		}
+		if (!quantifiable)
+		{
+			fail(p, "nothing to repeat");
+			return NULL;
+		}
+		r = new_node(p, N_REPEAT);
+		if (r == NULL)
+			return NULL;
+		r->min = mn;
+		r->max = mx;
+		r->child = atom;
+		if (peek(p) == '?')
+			p->pos++;			/* lazy: same answer for test() */
+		if (peek(p) == '*' || peek(p) == '+' || peek(p) == '?' || peek(p) == '{')
+		{
+			int			a2,
+						b2;
+
+			if (peek(p) != '{' || parse_braces(p, &a2, &b2))
+			{
+				fail(p, "nothing to repeat");
+				return NULL;
+			}
+		}
+		return r;
+	}
+	return atom;
+}
+
+static Node *
+parse_alternative(Parser *p)
+{
+	Node	   *seq = new_node(p, N_SEQ);
+
+	if (seq == NULL)
+		return NULL;
+	while (!at_end(p) && peek(p) != '|' && peek(p) != ')')
+	{
+		Node	   *t = parse_term(p);
+
+		if (t == NULL || !add_kid(p, seq, t))
+			return NULL;
+	}
+	if (p->err)
+		return NULL;
+	return seq;
+}
+
+static Node *
+parse_disjunction(Parser *p)
+{
+	Node	   *first = parse_alternative(p);
+	Node	   *alt;
+
+	if (first == NULL)
+		return NULL;
+	if (peek(p) != '|')
+		return first;
+	alt = new_node(p, N_ALT);
+	if (alt == NULL || !add_kid(p, alt, first))
+		return NULL;
+	while (peek(p) == '|')
+	{
+		Node	   *b;
+
+		p->pos++;
+		b = parse_alternative(p);
+		if (b == NULL || !add_kid(p, alt, b))
+			return NULL;
+	}
+	return alt;
+}
+
+/*
+ * Count capturing groups and note named ones before the real parse: a
+ * DecimalEscape is only legal up to the number of groups in the whole
+ * pattern, and forward references are allowed.
+ */
+static void
+prescan(Parser *p)
+{
+	size_t		i;
+	bool		in_class = false;
+
+	for (i = 0; i < p->len; i++)
+	{
+		unsigned char c = p->s[i];
+
+		if (c == '\\')
+		{
+			i++;
+			continue;
+		}
+		if (in_class)
+		{
+			if (c == ']')
+				in_class = false;
+			continue;
+		}
+		if (c == '[')
+			in_class = true;
+		else if (c == '(')
+		{
+			if (i + 1 >= p->len || p->s[i + 1] != '?')
+				p->total_groups++;
+			else if (i + 2 < p->len && p->s[i + 2] == '<' &&
+					 i + 3 < p->len && p->s[i + 3] != '=' && p->s[i + 3] != '!')
+			{
+				p->total_groups++;
+				p->has_named = true;
+			}
+		}
+	}
+}
+
+/* Collect group nodes by number, check names; recursion bounded by depth. */
+static bool
+resolve_groups(Parser *p, Node *n, int depth)
+{
+	int			i;
+
+	if (n == NULL || depth > 3 * MAX_NESTING + 8)
+		return true;
+	if (n->kind == N_GROUP && n->capture > 0)
+	{
+		if (n->name)
+		{
+			for (i = 1; i < n->capture; i++)
+				if (p->groups[i] && p->groups[i]->name &&
+					strcmp(p->groups[i]->name, n->name) == 0)
+					return fail(p, "duplicate group name");
+		}
+		p->groups[n->capture] = n;
+	}
+	if (n->child && !resolve_groups(p, n->child, depth + 1))
+		return false;
+	for (i = 0; i < n->nkids; i++)
+		if (!resolve_groups(p, n->kids[i], depth + 1))
+			return false;
+	return true;
+}
+
+static bool
+resolve_names(Parser *p, Node *n, int depth)
+{
+	int			i;
+
+	if (n == NULL || depth > 3 * MAX_NESTING + 8)
+		return true;
+	if (n->kind == N_BACKREF && n->name)
+	{
+		for (i = 1; i <= p->ngroups; i++)
+			if (p->groups[i] && p->groups[i]->name &&
+				strcmp(p->groups[i]->name, n->name) == 0)
+				n->capture = i;
+		if (n->capture == 0)
+			return fail(p, "named backreference to a group that does not exist");
+	}
+	if (n->child && !resolve_names(p, n->child, depth + 1))
+		return false;
+	for (i = 0; i < n->nkids; i++)
+		if (!resolve_names(p, n->kids[i], depth + 1))
+			return false;
+	return true;
+}
+
+static Node *
+parse_pattern(Parser *p)
+{
+	Node	   *root;
+
+	prescan(p);
+	root = parse_disjunction(p);
+	if (root == NULL)
+	{
+		if (p->err == NULL)
+			p->err = "invalid pattern";
+		return NULL;
+	}
+	if (p->pos < p->len)
+	{
+		fail(p, peek(p) == ')' ? "unbalanced parenthesis" : "invalid pattern");
+		return NULL;
+	}
+	p->groups = arena_alloc(&p->arena, (p->ngroups + 1) * sizeof(Node *));
+	if (p->groups == NULL)
+	{
+		fail(p, "out of memory");
+		return NULL;
+	}
+	if (!resolve_groups(p, root, 0) || !resolve_names(p, root, 0))
+		return NULL;
+	if (p->arena.failed)
+	{
+		fail(p, "out of memory");
+		return NULL;
+	}
+	return root;
+}
+
+bool
+EcmaRegexCheckSyntax(const char *pattern, size_t len, const char **errmsg)
+{
+	Parser		p;
+	bool		ok;
+
+	memset(&p, 0, sizeof(p));
+	p.s = (const unsigned char *) pattern;
+	p.len = len;
+	p.computing = false;
+	ok = parse_pattern(&p) != NULL;
+	if (!ok && errmsg)
+		*errmsg = p.err;
+	arena_free(&p.arena);
+	return ok;
+}
+
+/* ---------------------------------------------------------------------
+ * ARE output
+ * ---------------------------------------------------------------------
+ */
+typedef struct Out
+{
+	char	   *buf;
+	size_t		len;
+	size_t		cap;
+	bool		failed;
+} Out;
+
+static void
+out_str(Out *o, const char *s, size_t n)
+{
+	if (o->failed)
+		return;
+	if (o->len + n + 1 > o->cap)
+	{
+		size_t		ncap = o->cap ? o->cap : 64;
+		char	   *nb;
+
+		while (o->len + n + 1 > ncap)
+			ncap *= 2;
+		nb = realloc(o->buf, ncap);
+		if (nb == NULL)
+		{
+			o->failed = true;
+			return;
+		}
+		o->buf = nb;
+		o->cap = ncap;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+	o->buf[o->len] = '\0';
+}
+
+static void
+out_cstr(Out *o, const char *s)
+{
+	out_str(o, s, strlen(s));
+}
+
+/* A code point as an ARE literal, valid inside and outside brackets. */
+static void
+out_cp(Out *o, uint32_t cp)
+{
+	char		b[16];
+
+	if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9'))
+	{
+		b[0] = (char) cp;
+		out_str(o, b, 1);
+	}
+	else if (cp <= 0xFFFF)
+	{
+		snprintf(b, sizeof(b), "\\u%04X", (unsigned) cp);
+		out_cstr(o, b);
+	}
+	else
+	{
+		snprintf(b, sizeof(b), "\\U%08X", (unsigned) cp);
+		out_cstr(o, b);
+	}
+}
+
+static void
+out_set(Out *o, const CharSet *cs)
+{
+	int			i;
+
+	if (cs->n == 0)
+	{
+		/*
+		 * The empty class never matches.  ARE has no empty bracket; a
+		 * negative lookahead of the empty string always fails.
+		 */
+		out_cstr(o, "(?:(?!))");
+		return;
+	}
+	if (cs->n == 1 && cs->r[0].lo == cs->r[0].hi)
+	{
+		out_cp(o, cs->r[0].lo);
+		return;
+	}
+	out_cstr(o, "[");
+	for (i = 0; i < cs->n; i++)
+	{
+		out_cp(o, cs->r[i].lo);
+		if (cs->r[i].hi != cs->r[i].lo)
+		{
+			if (cs->r[i].hi > cs->r[i].lo + 1)
+				out_cstr(o, "-");
+			out_cp(o, cs->r[i].hi);
+		}
+	}
+	out_cstr(o, "]");
+}
+
+typedef struct Emit
+{
+	Parser	   *p;
+	Out			out;
+	int		   *are_number;		/* ECMA group -> ARE group (0 = none) */
+	int			are_groups;
+} Emit;
+
+static bool emit_node(Emit *e, Node *n, int in_look, int depth);
+
+/* Does the node need (?:) around it before a quantifier? */
+static bool
+is_atomic(Node *n)
+{
+	return n->kind == N_CHAR || n->kind == N_SET || n->kind == N_GROUP ||
+		n->kind == N_BACKREF;
+}
+
+static bool
+emit_node(Emit *e, Node *n, int in_look, int depth)
+{
+	Out		   *o = &e->out;
+	int			i;
+	char		b[64];
+
+	if (depth > 3 * MAX_NESTING + 8)
+		return fail(e->p, "pattern nests too deeply");
+	switch (n->kind)
+	{
+		case N_EMPTY:
+			out_cstr(o, "(?:)");
+			break;
+		case N_CHAR:
+			out_cp(o, n->cp);
+			break;
+		case N_SET:
+			out_set(o, n->set);
+			break;
+		case N_BOL:
+			out_cstr(o, "^");
+			break;
+		case N_EOL:
+			out_cstr(o, "$");
+			break;
+		case N_WORDB:
+			out_cstr(o, "\\y");
+			break;
+		case N_NWORDB:
+			out_cstr(o, "\\Y");
+			break;
+		case N_GROUP:
+			if (n->capture > 0 && !in_look)
+			{
+				e->are_number[n->capture] = ++e->are_groups;
+				out_cstr(o, "(");
+			}
+			else
+				out_cstr(o, "(?:");
+			if (!emit_node(e, n->child, in_look, depth + 1))
+				return false;
+			out_cstr(o, ")");
+			break;
+		case N_MODIFIER:
+			return fail(e->p, "inline modifier groups are not supported");
+		case N_LOOK:
+			out_cstr(o, n->look == LOOK_AHEAD ? "(?=" :
+					 n->look == LOOK_NEG_AHEAD ? "(?!" :
+					 n->look == LOOK_BEHIND ? "(?<=" : "(?<!");
+			if (!emit_node(e, n->child, in_look + 1, depth + 1))
+				return false;
+			out_cstr(o, ")");
+			break;
+		case N_BACKREF:
+			if (in_look)
+				return fail(e->p, "backreferences inside lookaround assertions are not supported");
+			if (e->are_number[n->capture] == 0)
+				return fail(e->p, "backreferences to a group that may not have matched are not supported");
+			snprintf(b, sizeof(b), "(?:\\%d)", e->are_number[n->capture]);
+			out_cstr(o, b);
+			break;
+		case N_REPEAT:
+			if (n->min > ARE_DUPMAX || n->max > ARE_DUPMAX)
+				return fail(e->p, "quantifier bounds above 255 are not supported");
+			if (n->child->kind == N_BOL || n->child->kind == N_EOL)
+			{
+				/* cannot happen: assertions are not quantifiable */
+				return fail(e->p, "nothing to repeat");
+			}
+			if (!is_atomic(n->child))
+				out_cstr(o, "(?:");
+			if (!emit_node(e, n->child, in_look, depth + 1))
+				return false;
+			if (!is_atomic(n->child))
+				out_cstr(o, ")");
+			if (n->min == 0 && n->max == -1)
+				out_cstr(o, "*");
+			else if (n->min == 1 && n->max == -1)
+				out_cstr(o, "+");
+			else if (n->min == 0 && n->max == 1)
+				out_cstr(o, "?");
+			else if (n->max == -1)
+			{
+				snprintf(b, sizeof(b), "{%d,}", n->min);
+				out_cstr(o, b);
+			}
+			else if (n->max == n->min)
+			{
+				snprintf(b, sizeof(b), "{%d}", n->min);
+				out_cstr(o, b);
+			}
+			else
+			{
+				snprintf(b, sizeof(b), "{%d,%d}", n->min, n->max);
+				out_cstr(o, b);
+			}
+			break;
+		case N_SEQ:
+			if (n->nkids == 0)
+				out_cstr(o, "(?:)");
+			for (i = 0; i < n->nkids; i++)
+				if (!emit_node(e, n->kids[i], in_look, depth + 1))
+					return false;
+			break;
+		case N_ALT:
+			out_cstr(o, "(?:");
+			for (i = 0; i < n->nkids; i++)
+			{
+				if (i > 0)
+					out_cstr(o, "|");
+				if (!emit_node(e, n->kids[i], in_look, depth + 1))
+					return false;
+			}
+			out_cstr(o, ")");
+			break;
+	}
+	if (o->failed)
+		return fail(e->p, "out of memory");
+	return true;
+}
+
+/*
+ * Backreferences: ECMA matches an undefined group as the empty string, ARE
+ * fails the match.  We accept a backreference only when its group is
+ * certain to have matched before it: the group closes before the reference
+ * and lies on the path from the pattern's root through sequences and
+ * groups only (no alternation, no quantifier that may skip or repeat it, no
+ * lookaround).  Then both engines mean the same thing.
+ */
+static bool
+group_is_certain(Node *n, Node *target, int depth)
+{
+	int			i;
+
+	if (n == target)
+		return true;
+	if (depth > 3 * MAX_NESTING + 8)
+		return false;
+	switch (n->kind)
+	{
+		case N_GROUP:
+			return group_is_certain(n->child, target, depth + 1);
+		case N_SEQ:
+			for (i = 0; i < n->nkids; i++)
+				if (group_is_certain(n->kids[i], target, depth + 1))
+					return true;
+			return false;
+		case N_REPEAT:
+			if (n->min == 1 && n->max == 1)
+				return group_is_certain(n->child, target, depth + 1);
+			return false;
+		default:
+			return false;
+	}
+}
+
+static bool
+check_backrefs(Parser *p, Node *root, Node *n, int depth)
+{
+	int			i;
+
+	if (depth > 3 * MAX_NESTING + 8)
+		return true;
+	if (n->kind == N_BACKREF)
+	{
+		Node	   *g = p->groups[n->capture];
+
+		if (g == NULL || g->pos >= n->pos || !group_is_certain(root, g, 0))
+			return fail(p, "backreferences to a group that may not have matched are not supported");
+	}
+	if (n->child && !check_backrefs(p, root, n->child, depth + 1))
+		return false;
+	for (i = 0; i < n->nkids; i++)
+		if (!check_backrefs(p, root, n->kids[i], depth + 1))
+			return false;
+	return true;
+}
+
+/* ---------------------------------------------------------------------
+ * Fast matcher
+ *
+ * A pattern that is a sequence of pieces "set{min,max}" (a literal is a
+ * one-character set), optionally anchored by a leading ^ and/or a trailing
+ * $, is run as a tiny NFA whose states are (piece, count so far).  An
+ * unbounded piece saturates its count at min.  The state set is a bitmap
+ * of at most FAST_MAX_STATES bits; each input character costs one set
+ * membership test per live piece and a few word ORs.  Every state's
+ * epsilon closure (skipping pieces whose minimum is met) is precomputed.
+ * ---------------------------------------------------------------------
+ */
+#define FAST_WORDS (FAST_MAX_STATES / 64)
+
+typedef struct FastPiece
+{
+	uint8_t		ascii[16];		/* bitmap of code points < 128 */
+	int			nranges;		/* sorted ranges >= 128 */
+	CpRange    *ranges;
+	int			min;
+	int			max;			/* -1 = unbounded */
+	int			first_state;
+	int			nstates;
+} FastPiece;
+
+typedef struct Bits
+{
+	uint64_t	w[FAST_WORDS];
+} Bits;
+
+struct EcmaFast
+{
+	bool		bol;
+	bool		eol;
+	int			npieces;
+	int			nstates;		/* incl. the final state */
+	int			final_state;
+	FastPiece  *pieces;
+	int		   *state_piece;	/* state -> piece index */
+	Bits	   *after;			/* state -> closure of the state it moves
+								 * to on consuming a char */
+	Bits		start;			/* closure of (piece 0, count 0) */
+	int			nwords;			/* words of Bits in use */
+	bool		linear;			/* ^...$ with fixed counts: no NFA needed */
+	CpRange    *range_store;
+};
+
+static inline bool
+bits_test(const Bits *a, int i)
+{
+	return (a->w[i >> 6] >> (i & 63)) & 1;
+}
+
+static inline void
+bits_set(Bits *a, int i)
+{
+	a->w[i >> 6] |= (uint64_t) 1 << (i & 63);
+}
+
+void
+EcmaFastFree(EcmaFast *f)
+{
+	if (f == NULL)
+		return;
+	free(f->pieces);
+	free(f->state_piece);
+	free(f->after);
+	free(f->range_store);
+	free(f);
+}
+
+/* Closure of entering piece k with count c. */
+static void
+fast_closure(const EcmaFast *f, int k, int c, Bits *out)
+{
+	for (;;)
+	{
+		if (k == f->npieces)
+		{
+			bits_set(out, f->final_state);
+			return;
+		}
+		bits_set(out, f->pieces[k].first_state + c);
+		if (c < f->pieces[k].min)
+			return;
+		k++;
+		c = 0;
+	}
+}
+
+static EcmaFast *
+build_fast(Node *root)
+{
+	Node	  **items;
+	int			nitems,
+				i,
+				k,
+				first,
+				last,
+				nranges = 0,
+				nstates = 0;
+	Node	   *single[1];
+	EcmaFast   *f;
+
+	if (root->kind == N_SEQ)
+	{
+		items = root->kids;
+		nitems = root->nkids;
+	}
+	else
+	{
+		single[0] = root;
+		items = single;
+		nitems = 1;
+	}
+	first = 0;
+	last = nitems;
+	if (nitems > 0 && items[0]->kind == N_BOL)
+		first = 1;
+	if (last > first && items[last - 1]->kind == N_EOL)
+		last--;
+	if (last - first > 64)
+		return NULL;
+	for (i = first; i < last; i++)
+	{
+		Node	   *n = items[i];
+		Node	   *a = n->kind == N_REPEAT ? n->child : n;
+
+		if (a->kind != N_CHAR && a->kind != N_SET)
+			return NULL;
+		nranges += a->kind == N_SET ? a->set->n : 1;
+		if (n->kind == N_REPEAT)
+			nstates += (n->max < 0 ? n->min : n->max) + 1;
+		else
+			nstates += 2;
+		if (nstates >= FAST_MAX_STATES)
+			return NULL;
+	}
+
+	f = calloc(1, sizeof(EcmaFast));
+	if (f == NULL)
+		return NULL;
+	f->bol = first == 1;
+	f->eol = last < nitems;
+	f->npieces = last - first;
+	f->pieces = calloc(f->npieces ? f->npieces : 1, sizeof(FastPiece));
+	f->range_store = calloc(nranges ? nranges : 1, sizeof(CpRange));
+	f->state_piece = calloc(nstates + 1, sizeof(int));
+	f->after = calloc(nstates + 1, sizeof(Bits));
+	if (!f->pieces || !f->range_store || !f->state_piece || !f->after)
+	{
+		EcmaFastFree(f);
+		return NULL;
+	}
+	nranges = 0;
+	nstates = 0;
+	for (k = 0; k < f->npieces; k++)
+	{
+		Node	   *n = items[first + k];
+		Node	   *a = n->kind == N_REPEAT ? n->child : n;
+		FastPiece  *fp = &f->pieces[k];
+		int			s;
+
+		if (n->kind == N_REPEAT)
+		{
+			fp->min = n->min;
+			fp->max = n->max;
+		}
+		else
+			fp->min = fp->max = 1;
+		fp->ranges = f->range_store + nranges;
+		if (a->kind == N_CHAR)
+		{
+			if (a->cp < 128)
+				fp->ascii[a->cp >> 3] |= 1 << (a->cp & 7);
+			else
+			{
+				fp->ranges[0].lo = fp->ranges[0].hi = a->cp;
+				fp->nranges = 1;
+			}
+		}
+		else
+		{
+			for (s = 0; s < a->set->n; s++)
+			{
+				CpRange		r = a->set->r[s];
+				uint32_t	c;
+
+				for (c = r.lo; c <= r.hi && c < 128; c++)
+					fp->ascii[c >> 3] |= 1 << (c & 7);
+				if (r.hi >= 128)
+				{
+					if (r.lo < 128)
+						r.lo = 128;
+					fp->ranges[fp->nranges++] = r;
+				}
+			}
+		}
+		nranges += fp->nranges;
+		fp->first_state = nstates;
+		fp->nstates = (fp->max < 0 ? fp->min : fp->max) + 1;
+		for (s = 0; s < fp->nstates; s++)
+			f->state_piece[nstates + s] = k;
+		nstates += fp->nstates;
+	}
+	f->final_state = nstates;
+	f->state_piece[nstates] = -1;
+	f->nstates = nstates + 1;
+	f->nwords = (f->nstates + 63) / 64;
+	f->linear = f->bol && f->eol;
+	for (k = 0; k < f->npieces; k++)
+		if (f->pieces[k].min != f->pieces[k].max)
+			f->linear = false;
+
+	fast_closure(f, 0, 0, &f->start);
+	for (k = 0; k < f->npieces; k++)
+	{
+		FastPiece  *fp = &f->pieces[k];
+		int			c;
+
+		for (c = 0; c < fp->nstates; c++)
+		{
+			int			next = c + 1;
+
+			if (fp->max >= 0 && c >= fp->max)
+				continue;		/* cannot consume: after stays empty */
+			if (fp->max < 0 && next > fp->min)
+				next = fp->min;
+			fast_closure(f, k, next, &f->after[fp->first_state + c]);
+		}
+	}
+	return f;
+}
+
+static inline bool
+piece_has(const FastPiece *fp, uint32_t c)
+{
+	int			lo,
+				hi;
+
+	if (c < 128)
+		return (fp->ascii[c >> 3] >> (c & 7)) & 1;
+	lo = 0;
+	hi = fp->nranges - 1;
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (c < fp->ranges[mid].lo)
+			hi = mid - 1;
+		else if (c > fp->ranges[mid].hi)
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
+static inline size_t
+next_char(const unsigned char *s, size_t pos, size_t len, uint32_t *c)
+{
+	if (s[pos] < 0x80)
+	{
+		*c = s[pos];
+		return 1;
+	}
+	return EcmaUtf8Decode(s + pos, len - pos, c);
+}
+
+/*
+ * ^ p1{n1} p2{n2} ... $ with every count fixed: one way to match, so walk
+ * the pieces in order.
+ */
+static bool
+fast_linear(const EcmaFast *f, const unsigned char *s, size_t len)
+{
+	size_t		pos = 0;
+	int			k,
+				i;
+
+	for (k = 0; k < f->npieces; k++)
+	{
+		const FastPiece *fp = &f->pieces[k];
+
+		for (i = 0; i < fp->min; i++)
+		{
+			uint32_t	c;
+
+			if (pos >= len)
+				return false;
+			pos += next_char(s, pos, len, &c);
+			if (!piece_has(fp, c))
+				return false;
+		}
+	}
+	return pos == len;
+}
+
+bool
+EcmaFastMatch(const EcmaFast *f, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *) str;
+	size_t		pos = 0;
+	Bits		cur = f->start;
+	int			nw = f->nwords;
+
+	if (f->linear)
+		return fast_linear(f, s, len);
+	for (;;)
+	{
+		Bits		next;
+		uint32_t	c;
+		int			w;
+		bool		any = false;
+
+		if (bits_test(&cur, f->final_state) && (!f->eol || pos == len))
+			return true;
+		if (pos >= len)
+			return false;
+		pos += next_char(s, pos, len, &c);
+
+		for (w = 0; w < nw; w++)
+			next.w[w] = 0;
+		for (w = 0; w < nw; w++)
+		{
+			uint64_t	bits = cur.w[w];
+
+			while (bits)
+			{
+				int			st = w * 64 + __builtin_ctzll(bits);
+				int			k = f->state_piece[st];
+
+				bits &= bits - 1;
+				if (k >= 0 && piece_has(&f->pieces[k], c))
+				{
+					int			j;
+
+					for (j = 0; j < nw; j++)
+						next.w[j] |= f->after[st].w[j];
+					any = true;
+				}
+			}
+		}
+		if (!f->bol)
+		{
+			for (w = 0; w < nw; w++)
+				next.w[w] |= f->start.w[w];
+		}
+		else if (!any)
+			return false;
+		cur = next;
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Entry point
+ * ---------------------------------------------------------------------
+ */
+bool
+EcmaRegexTranslate(const char *pattern, size_t len, EcmaTranslation *out,
+				   const char **errmsg)
+{
+	Parser		p;
+	Node	   *root;
+	Emit		e;
+	bool		ok = false;
+
+	memset(out, 0, sizeof(*out));
+	memset(&p, 0, sizeof(p));
+	memset(&e, 0, sizeof(e));
+	p.s = (const unsigned char *) pattern;
+	p.len = len;
+	p.computing = true;
+	root = parse_pattern(&p);
+	if (root == NULL)
+		goto done;
+	if (p.has_backrefs && !check_backrefs(&p, root, root, 0))
+		goto done;
+	e.p = &p;
+	e.are_number = arena_alloc(&p.arena, (p.ngroups + 1) * sizeof(int));
+	if (e.are_number == NULL)
+	{
+		fail(&p, "out of memory");
+		goto done;
+	}
+	if (!emit_node(&e, root, 0, 0))
+		goto done;
+	out->are = e.out.buf;
+	out->are_len = e.out.len;
+	e.out.buf = NULL;
+	out->ncaptures = e.are_groups;
+	out->has_backrefs = p.has_backrefs;
+	out->fast = build_fast(root);
+	ok = true;
+
+done:
+	if (!ok && errmsg)
+		*errmsg = p.err ? p.err : "invalid pattern";
+	free(e.out.buf);
+	arena_free(&p.arena);
+	return ok;
+}
+
+void
+EcmaTranslationFree(EcmaTranslation *t)
+{
+	free(t->are);
+	EcmaFastFree(t->fast);
+	t->are = NULL;
+	t->fast = NULL;
+}

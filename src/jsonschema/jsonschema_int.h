@@ -1,0 +1,376 @@
+/*
+ * jsonschema_int.h
+ *		Internals shared by the phases of the JSON Schema library: the
+ *		compiled tree (compile.c builds it, validate.c walks it), direct
+ *		readers of jsonb containers and numerics, and URI helpers.
+ *
+ * Nothing outside src/jsonschema/ includes this file.
+ */
+#ifndef GOODGO_JSONSCHEMA_INT_H
+#define GOODGO_JSONSCHEMA_INT_H
+
+#include "postgres.h"
+
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+
+#include "jsonschema/format.h"
+#include "jsonschema/jsonschema.h"
+#include "jsonschema/regex.h"
+
+/* Bits of SchemaNode.types */
+#define JST_NULL		0x01
+#define JST_BOOLEAN		0x02
+#define JST_OBJECT		0x04
+#define JST_ARRAY		0x08
+#define JST_NUMBER		0x10
+#define JST_STRING		0x20
+#define JST_INTEGER		0x40
+
+typedef enum SchemaNodeKind
+{
+	SN_TRUE,					/* boolean schema true, or {} */
+	SN_FALSE,					/* boolean schema false */
+	SN_OBJECT					/* a schema object with keywords */
+} SchemaNodeKind;
+
+typedef struct SchemaNode SchemaNode;
+
+/*
+ * A schema resource: the subtree under a document root or an "$id".  It is
+ * what enters the dynamic scope when evaluation crosses into it.
+ */
+typedef struct SchemaResource
+{
+	char	   *uri;			/* absolute URI without fragment, may be "" */
+	int			ndyn;			/* its $dynamicAnchors */
+	char	  **dyn_names;
+	SchemaNode **dyn_nodes;
+} SchemaResource;
+
+/* A number from the schema, with a fast path for small integers. */
+typedef struct SchemaNumber
+{
+	Numeric		num;
+	bool		is_small;		/* integral and fits small */
+	int64		small;
+	char	   *text;			/* for messages */
+} SchemaNumber;
+
+/* A name from the schema, ready to compare with jsonb keys. */
+typedef struct SchemaKey
+{
+	const char *str;
+	int			len;
+	char	   *cstr;			/* NUL-terminated copy, for messages */
+} SchemaKey;
+
+typedef struct SchemaProperty
+{
+	SchemaKey	key;
+	SchemaNode *node;
+} SchemaProperty;
+
+typedef struct SchemaPatternProperty
+{
+	JsonSchemaRegex *re;
+	char	   *source;			/* the pattern, for keyword locations */
+	SchemaNode *node;
+} SchemaPatternProperty;
+
+typedef struct SchemaDependentRequired
+{
+	SchemaKey	key;
+	int			nrequired;
+	SchemaKey  *required;
+} SchemaDependentRequired;
+
+/* Which keywords a node has: bits of SchemaNode.has */
+#define HAS_TYPE			(1U << 0)
+#define HAS_ENUM			(1U << 1)
+#define HAS_CONST			(1U << 2)
+#define HAS_NUMERIC			(1U << 3)	/* any of the five number keywords */
+#define HAS_STRING			(1U << 4)	/* min/maxLength, pattern, format */
+#define HAS_ARRAY			(1U << 5)	/* any array keyword */
+#define HAS_OBJECT			(1U << 6)	/* any object keyword */
+#define HAS_APPLICATOR		(1U << 7)	/* allOf anyOf oneOf not if */
+#define HAS_REF				(1U << 8)
+#define HAS_DYNREF			(1U << 9)
+#define HAS_UNEVAL_PROPS	(1U << 10)
+#define HAS_UNEVAL_ITEMS	(1U << 11)
+
+struct SchemaNode
+{
+	SchemaNodeKind kind;
+	JsonSchemaDraft draft;
+	uint32		has;
+	SchemaResource *resource;
+	char	   *location;		/* absolute URI of this node, with a pointer fragment */
+
+	uint8		types;
+
+	int			nenum;
+	JsonbValue *enums;
+	JsonbValue	constval;
+
+	/* numbers */
+	SchemaNumber *minimum;
+	SchemaNumber *maximum;
+	SchemaNumber *exclusive_minimum;
+	SchemaNumber *exclusive_maximum;
+	SchemaNumber *multiple_of;
+
+	/* strings */
+	int64		min_length;		/* -1 when absent */
+	int64		max_length;
+	JsonSchemaRegex *pattern;
+	char	   *pattern_source;
+	JsonSchemaFormatCheck format;
+	char	   *format_name;
+
+	/* arrays */
+	int			nprefix;
+	SchemaNode **prefix_items;	/* prefixItems, or array-form items */
+	SchemaNode *items;			/* for the items after the prefix */
+	const char *items_keyword;	/* "items" or "additionalItems" */
+	const char *prefix_keyword; /* "prefixItems" or "items" */
+	SchemaNode *contains;
+	int64		min_contains;	/* -1 when absent */
+	int64		max_contains;
+	int64		min_items;
+	int64		max_items;
+	bool		unique_items;
+	SchemaNode *unevaluated_items;
+
+	/* objects */
+	int			nproperties;	/* sorted as jsonb sorts keys */
+	SchemaProperty *properties;
+	int			npattern_properties;
+	SchemaPatternProperty *pattern_properties;
+	SchemaNode *additional_properties;
+	SchemaNode *property_names;
+	int			nrequired;		/* sorted as jsonb sorts keys, no duplicates */
+	SchemaKey  *required;
+	int			ndependent_required;
+	SchemaDependentRequired *dependent_required;
+	const char *dependent_required_keyword; /* "dependentRequired" or "dependencies" */
+	int			ndependent_schemas;
+	SchemaProperty *dependent_schemas;
+	const char *dependent_schemas_keyword;	/* "dependentSchemas" or "dependencies" */
+	int64		min_properties;
+	int64		max_properties;
+	SchemaNode *unevaluated_properties;
+
+	/* applicators */
+	int			nall_of;
+	SchemaNode **all_of;
+	int			nany_of;
+	SchemaNode **any_of;
+	int			none_of;
+	SchemaNode **one_of;
+	SchemaNode *not;
+	SchemaNode *if_;
+	SchemaNode *then_;
+	SchemaNode *else_;
+
+	SchemaNode *ref;			/* $ref target, resolved after the walk */
+	SchemaNode *dynref;			/* $dynamicRef static target */
+	char	   *dynref_anchor;	/* name to look up in the dynamic scope, or NULL */
+};
+
+struct JsonSchemaCompiled
+{
+	MemoryContext cxt;
+	SchemaNode *root;
+	JsonSchemaDraft draft;
+	bool		format_assertion;
+};
+
+/* compile.c */
+extern SchemaNode *JsonSchemaCompileTree(Jsonb *schema, const JsonSchemaOptions *options,
+										 bool metavalidate, bool lenient,
+										 JsonSchemaDraft *draft_out);
+extern bool JsonSchemaDraftFromUri(const char *uri, int len, JsonSchemaDraft *draft);
+extern const char *JsonSchemaDraftName(JsonSchemaDraft draft);
+
+/* metaschemas.c (generated) */
+typedef struct BundledMetaschema
+{
+	const char *uri;
+	const char *text;
+} BundledMetaschema;
+extern const BundledMetaschema JsonSchemaBundled[];
+extern const int JsonSchemaNumBundled;
+
+/* meta.c */
+extern Jsonb *JsonSchemaBundledDocument(const char *uri);
+extern JsonSchemaCompiled *JsonSchemaMetaschemaFor(JsonSchemaDraft draft);
+
+/* uri.c */
+extern char *JsonSchemaUriResolve(const char *base, const char *ref);
+extern char *JsonSchemaUriStripFragment(const char *uri, char **fragment);
+
+/* validate.c */
+extern bool JsonSchemaValidateNode(SchemaNode *root, JsonbValue *instance, List **errors);
+extern bool JsonSchemaJsonEqual(JsonbValue *a, JsonbValue *b);
+
+/*
+ * Direct access to jsonb containers.  JsonbValues of kind jbvBinary point
+ * into the container; nothing is copied.
+ */
+typedef struct JsIter
+{
+	JsonbContainer *jc;
+	char	   *base;
+	int			i;
+	int			n;				/* elements, or pairs for objects */
+	uint32		koff;			/* running offset of keys (or elements) */
+	uint32		voff;			/* running offset of values (objects) */
+} JsIter;
+
+static inline void
+js_fill(JsonbContainer *jc, int index, char *base, uint32 offset, uint32 len,
+		JsonbValue *v)
+{
+	JEntry		entry = jc->children[index];
+
+	if (JBE_ISNULL(entry))
+		v->type = jbvNull;
+	else if (JBE_ISSTRING(entry))
+	{
+		v->type = jbvString;
+		v->val.string.val = base + offset;
+		v->val.string.len = len;
+	}
+	else if (JBE_ISNUMERIC(entry))
+	{
+		v->type = jbvNumeric;
+		v->val.numeric = (Numeric) (base + INTALIGN(offset));
+	}
+	else if (JBE_ISBOOL_TRUE(entry))
+	{
+		v->type = jbvBool;
+		v->val.boolean = true;
+	}
+	else if (JBE_ISBOOL_FALSE(entry))
+	{
+		v->type = jbvBool;
+		v->val.boolean = false;
+	}
+	else
+	{
+		v->type = jbvBinary;
+		v->val.binary.data = (JsonbContainer *) (base + INTALIGN(offset));
+		v->val.binary.len = len - (INTALIGN(offset) - offset);
+	}
+}
+
+static inline void
+js_iter_init(JsIter *it, JsonbContainer *jc)
+{
+	int			n = JsonContainerSize(jc);
+
+	it->jc = jc;
+	it->i = 0;
+	it->n = n;
+	it->koff = 0;
+	if (JsonContainerIsObject(jc))
+	{
+		it->base = (char *) &jc->children[n * 2];
+		it->voff = n > 0 ? getJsonbOffset(jc, n) : 0;
+	}
+	else
+	{
+		it->base = (char *) &jc->children[n];
+		it->voff = 0;
+	}
+}
+
+static inline uint32
+js_entry_len(JEntry entry, uint32 offset)
+{
+	return JBE_HAS_OFF(entry) ? JBE_OFFLENFLD(entry) - offset : JBE_OFFLENFLD(entry);
+}
+
+/* Next array element; false at the end. */
+static inline bool
+js_iter_elem(JsIter *it, JsonbValue *v)
+{
+	JEntry		e;
+	uint32		len;
+
+	if (it->i >= it->n)
+		return false;
+	e = it->jc->children[it->i];
+	len = js_entry_len(e, it->koff);
+	js_fill(it->jc, it->i, it->base, it->koff, len, v);
+	it->koff += len;
+	it->i++;
+	return true;
+}
+
+/* Next object pair; false at the end.  The key is a jbvString. */
+static inline bool
+js_iter_pair(JsIter *it, JsonbValue *k, JsonbValue *v)
+{
+	JEntry		e;
+	uint32		len;
+
+	if (it->i >= it->n)
+		return false;
+	e = it->jc->children[it->i];
+	len = js_entry_len(e, it->koff);
+	k->type = jbvString;
+	k->val.string.val = it->base + it->koff;
+	k->val.string.len = len;
+	it->koff += len;
+	e = it->jc->children[it->i + it->n];
+	len = js_entry_len(e, it->voff);
+	js_fill(it->jc, it->i + it->n, it->base, it->voff, len, v);
+	it->voff += len;
+	it->i++;
+	return true;
+}
+
+/* The order jsonb keeps object keys in: by length, then bytes. */
+static inline int
+js_key_cmp(const char *a, int alen, const char *b, int blen)
+{
+	if (alen != blen)
+		return alen < blen ? -1 : 1;
+	return memcmp(a, b, alen);
+}
+
+/* The root value of a jsonb datum (scalars unwrapped). */
+static inline void
+js_root(Jsonb *jb, JsonbValue *v)
+{
+	if (JB_ROOT_IS_SCALAR(jb))
+		JsonbExtractScalar(&jb->root, v);
+	else
+	{
+		v->type = jbvBinary;
+		v->val.binary.data = &jb->root;
+		v->val.binary.len = VARSIZE(jb) - VARHDRSZ;
+	}
+}
+
+static inline bool
+js_is_object(JsonbValue *v)
+{
+	return v->type == jbvBinary && JsonContainerIsObject(v->val.binary.data);
+}
+
+static inline bool
+js_is_array(JsonbValue *v)
+{
+	return v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data);
+}
+
+/* numeric.c-free readers of the stored numeric format (numutil.c) */
+extern bool JsNumericIsIntegral(Numeric num);
+extern bool JsNumericSmallInt(Numeric num, int64 *out);
+extern bool JsNumericIsZero(Numeric num);
+extern int	JsNumericCmp(Numeric a, Numeric b);
+
+#endif							/* GOODGO_JSONSCHEMA_INT_H */

@@ -1,0 +1,219 @@
+/*
+ * regex.c
+ *		ECMA-262 "pattern" regexes on top of PostgreSQL's ARE engine.
+ *
+ * ecma_regex.c parses the ECMA text and prints an equivalent ARE in which
+ * every class is spelled out as code point ranges; we compile that with the
+ * C collation, so the engine's locale-dependent classes never come into
+ * play and the answer is the same in every database.  Simple patterns (a
+ * sequence of characters or classes with bounded quantifiers, optionally
+ * anchored) also get a "fast" program that matches UTF-8 directly; then the
+ * ARE is still compiled (so the schema is checked the same way) but never
+ * run.
+ *
+ * Memory: up to PostgreSQL 15 the regex library allocates with malloc, from
+ * 16 on with palloc in CurrentMemoryContext.  We compile inside the owning
+ * context and free with pg_regfree from a reset callback on that context,
+ * which is right for both: callbacks run before the context's memory is
+ * released.  The fast program is malloc'd and freed by the same callback.
+ *
+ * Strings are decoded from UTF-8 to code points by our own decoder (the
+ * same one the fast path uses), so both paths see the same characters.  A
+ * database in another encoding has its text converted to UTF-8 first.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_collation.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "regex/regex.h"
+#include "utils/memutils.h"
+
+#include "compat.h"
+#include "jsonschema/ecma_regex.h"
+#include "jsonschema/regex.h"
+
+struct JsonSchemaRegex
+{
+	regex_t		re;
+	bool		compiled;		/* re holds a compiled regex to free */
+	EcmaFast   *fast;			/* malloc'd, or NULL */
+	MemoryContextCallback cb;
+};
+
+/* Subjects up to this many characters are decoded on the stack. */
+#define STACK_WCHARS 256
+
+static void
+regex_release(void *arg)
+{
+	JsonSchemaRegex *r = (JsonSchemaRegex *) arg;
+
+	if (r->compiled)
+	{
+		pg_regfree(&r->re);
+		r->compiled = false;
+	}
+	if (r->fast)
+	{
+		EcmaFastFree(r->fast);
+		r->fast = NULL;
+	}
+}
+
+/*
+ * Text of the database encoding as UTF-8 (the input itself when the
+ * database is UTF-8).
+ */
+static const char *
+to_utf8(const char *s, int len, int *outlen)
+{
+	char	   *conv;
+
+	if (GetDatabaseEncoding() == PG_UTF8)
+	{
+		*outlen = len;
+		return s;
+	}
+	conv = (char *) pg_do_encoding_conversion((unsigned char *) unconstify(char *, s),
+											  len, GetDatabaseEncoding(), PG_UTF8);
+	*outlen = conv == s ? len : (int) strlen(conv);
+	return conv;
+}
+
+JsonSchemaRegex *
+JsonSchemaRegexCompile(const char *pattern, int len, MemoryContext cxt,
+					   char **errmsg)
+{
+	EcmaTranslation tr;
+	const char *err = NULL;
+	const char *upat;
+	int			ulen;
+	JsonSchemaRegex *r;
+	pg_wchar   *wpat;
+	size_t		i;
+	int			rc;
+	MemoryContext old;
+
+	upat = to_utf8(pattern, len, &ulen);
+	if (!EcmaRegexTranslate(upat, (size_t) ulen, &tr, &err))
+	{
+		*errmsg = pstrdup(err ? err : "invalid pattern");
+		return NULL;
+	}
+
+	/*
+	 * Take ownership of the malloc'd parts before anything can throw: the
+	 * callback frees them with the context.
+	 */
+	r = (JsonSchemaRegex *) MemoryContextAllocZero(cxt, sizeof(JsonSchemaRegex));
+	r->fast = tr.fast;
+	tr.fast = NULL;
+	r->cb.func = regex_release;
+	r->cb.arg = r;
+	MemoryContextRegisterResetCallback(cxt, &r->cb);
+
+	/* The ARE is pure ASCII: widen it byte by byte. */
+	wpat = (pg_wchar *) palloc((tr.are_len + 1) * sizeof(pg_wchar));
+	for (i = 0; i < tr.are_len; i++)
+		wpat[i] = (unsigned char) tr.are[i];
+	EcmaTranslationFree(&tr);
+
+	old = MemoryContextSwitchTo(cxt);
+	rc = pg_regcomp(&r->re, wpat, i, REG_ADVANCED | REG_NOSUB, C_COLLATION_OID);
+	MemoryContextSwitchTo(old);
+	pfree(wpat);
+
+	if (rc != REG_OKAY)
+	{
+		char		buf[256];
+
+		if (rc == REG_CANCEL)
+			CHECK_FOR_INTERRUPTS();
+		pg_regerror(rc, &r->re, buf, sizeof(buf));
+		*errmsg = psprintf("pattern cannot be compiled: %s", buf);
+		return NULL;
+	}
+	r->compiled = true;
+	return r;
+}
+
+/* The ARE engine on a UTF-8 string. */
+static bool
+regex_match_are(JsonSchemaRegex *r, const char *str, int ulen)
+{
+	pg_wchar	stackbuf[STACK_WCHARS];
+	pg_wchar   *w = stackbuf;
+	const unsigned char *s;
+	size_t		n = 0,
+				pos = 0;
+	int			rc;
+
+	stackbuf[0] = 0;			/* an empty subject is still an array */
+	/* at most one character per byte */
+	if (ulen > STACK_WCHARS)
+		w = (pg_wchar *) palloc(ulen * sizeof(pg_wchar));
+	s = (const unsigned char *) str;
+	while (pos < (size_t) ulen)
+	{
+		uint32_t	cp;
+
+		pos += EcmaUtf8Decode(s + pos, ulen - pos, &cp);
+		w[n++] = cp;
+	}
+
+	rc = pg_regexec(&r->re, w, n, 0, NULL, 0, NULL, 0);
+	if (w != stackbuf)
+		pfree(w);
+	if (rc == REG_OKAY)
+		return true;
+	if (rc == REG_NOMATCH)
+		return false;
+	if (rc == REG_CANCEL)
+		CHECK_FOR_INTERRUPTS();
+	{
+		char		buf[256];
+
+		pg_regerror(rc, &r->re, buf, sizeof(buf));
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_REGULAR_EXPRESSION),
+				 errmsg("could not match a pattern: %s", buf),
+				 errdetail("The regular expression engine gave up on this string.")));
+	}
+	return false;				/* not reached */
+}
+
+bool
+JsonSchemaRegexMatch(JsonSchemaRegex *r, const char *str, int len)
+{
+	int			ulen;
+
+	str = to_utf8(str, len, &ulen);
+	if (r->fast)
+		return EcmaFastMatch(r->fast, str, (size_t) ulen);
+	return regex_match_are(r, str, ulen);
+}
+
+#ifdef GG_REGEX_TESTING
+/*
+ * For test/unit/pg only: the ARE engine even when a fast program exists, so
+ * the two can be compared inside a server; and whether there is one.
+ */
+extern bool JsonSchemaRegexMatchSlow(JsonSchemaRegex *r, const char *str, int len);
+extern bool JsonSchemaRegexHasFast(JsonSchemaRegex *r);
+
+bool
+JsonSchemaRegexMatchSlow(JsonSchemaRegex *r, const char *str, int len)
+{
+	int			ulen;
+
+	str = to_utf8(str, len, &ulen);
+	return regex_match_are(r, str, ulen);
+}
+
+bool
+JsonSchemaRegexHasFast(JsonSchemaRegex *r)
+{
+	return r->fast != NULL;
+}
+#endif

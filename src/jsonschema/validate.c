@@ -1,0 +1,1379 @@
+/*
+ * validate.c
+ *		Walk a compiled schema tree over a jsonb value.
+ *
+ * The instance is read in place: containers through js_iter_* (no iterator
+ * allocations, no text), numbers through the numeric fast paths.  Two modes:
+ *
+ *	- yes/no (errors == NULL): stop at the first failure; no paths are built.
+ *	- collect: keep going, and record one output unit per failing keyword
+ *	  with its keywordLocation (the evaluation path), instanceLocation and,
+ *	  after a $ref, absoluteKeywordLocation.  Branches that do not decide the
+ *	  outcome (a passing anyOf's failed branches, "not", "if") leave no
+ *	  errors behind.
+ *
+ * Annotations for unevaluatedProperties/unevaluatedItems are a mark per
+ * object member or array element (by position in the container), collected
+ * only under a node that has one of those keywords: every node with such a
+ * keyword starts its own marks, so keywords of a parent or a cousin never
+ * leak in, and passes them to in-place applicators ($ref, allOf, ...), whose
+ * marks are kept only when they pass.
+ *
+ * A $ref cycle that consumes no instance (a schema referring to itself
+ * forever) is cut off after MAX_INPLACE_REFS references without moving into
+ * the instance; deep instances are bounded by check_stack_depth().
+ *
+ * Messages name the keyword and what the schema expects, never instance
+ * values.
+ */
+#include "postgres.h"
+
+#include "common/hashfn.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/fmgrprotos.h"
+#include "utils/numeric.h"
+
+#include "jsonschema/jsonschema_int.h"
+
+#define MAX_INPLACE_REFS	256
+
+typedef struct Annot
+{
+	int			n;
+	bool	   *m;
+} Annot;
+
+typedef struct VCtx
+{
+	bool		paths;			/* errors wanted: build paths */
+	bool		collect;		/* record errors now (false inside not/if) */
+	List	   *errors;
+	StringInfoData kpath;
+	StringInfoData ipath;
+	int			ref_depth;		/* $refs crossed on the current path */
+	int			inplace;		/* refs followed without consuming instance */
+	int			nscope;
+	int			maxscope;
+	SchemaResource **scope;
+} VCtx;
+
+static bool validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann);
+
+/* ---------- paths and errors ---------- */
+
+static void
+append_escaped(StringInfo buf, const char *s, int len)
+{
+	int			i;
+
+	appendStringInfoChar(buf, '/');
+	for (i = 0; i < len; i++)
+	{
+		if (s[i] == '~')
+			appendStringInfoString(buf, "~0");
+		else if (s[i] == '/')
+			appendStringInfoString(buf, "~1");
+		else
+			appendStringInfoChar(buf, s[i]);
+	}
+}
+
+static inline int
+kpush(VCtx *cx, const char *kw)
+{
+	int			old = cx->kpath.len;
+
+	if (cx->paths)
+	{
+		appendStringInfoChar(&cx->kpath, '/');
+		appendStringInfoString(&cx->kpath, kw);
+	}
+	return old;
+}
+
+static inline int
+kpush2(VCtx *cx, const char *kw, const char *name, int len)
+{
+	int			old = cx->kpath.len;
+
+	if (cx->paths)
+	{
+		appendStringInfoChar(&cx->kpath, '/');
+		appendStringInfoString(&cx->kpath, kw);
+		append_escaped(&cx->kpath, name, len);
+	}
+	return old;
+}
+
+static inline int
+kpushi(VCtx *cx, const char *kw, int i)
+{
+	int			old = cx->kpath.len;
+
+	if (cx->paths)
+		appendStringInfo(&cx->kpath, "/%s/%d", kw, i);
+	return old;
+}
+
+static inline void
+kpop(VCtx *cx, int old)
+{
+	if (cx->paths)
+	{
+		cx->kpath.len = old;
+		cx->kpath.data[old] = '\0';
+	}
+}
+
+static inline int
+ipush_key(VCtx *cx, const char *name, int len)
+{
+	int			old = cx->ipath.len;
+
+	if (cx->paths)
+		append_escaped(&cx->ipath, name, len);
+	return old;
+}
+
+static inline int
+ipush_index(VCtx *cx, int i)
+{
+	int			old = cx->ipath.len;
+
+	if (cx->paths)
+		appendStringInfo(&cx->ipath, "/%d", i);
+	return old;
+}
+
+static inline void
+ipop(VCtx *cx, int old)
+{
+	if (cx->paths)
+	{
+		cx->ipath.len = old;
+		cx->ipath.data[old] = '\0';
+	}
+}
+
+static void
+add_error(VCtx *cx, SchemaNode *node, const char *kw, const char *fmt,...)
+pg_attribute_printf(4, 5);
+
+static void
+add_error(VCtx *cx, SchemaNode *node, const char *kw, const char *fmt,...)
+{
+	JsonSchemaError *e;
+	StringInfoData msg;
+
+	if (!cx->collect)
+		return;
+	e = palloc0(sizeof(JsonSchemaError));
+	initStringInfo(&msg);
+	for (;;)
+	{
+		va_list		ap;
+		int			needed;
+
+		va_start(ap, fmt);
+		needed = appendStringInfoVA(&msg, fmt, ap);
+		va_end(ap);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&msg, needed);
+	}
+	e->message = msg.data;
+	e->keywordLocation = kw ? psprintf("%s/%s", cx->kpath.data, kw) : pstrdup(cx->kpath.data);
+	e->instanceLocation = pstrdup(cx->ipath.data);
+	if (cx->ref_depth > 0 && node->resource && node->resource->uri[0])
+		e->absoluteKeywordLocation = kw ? psprintf("%s/%s", node->location, kw)
+			: pstrdup(node->location);
+	cx->errors = lappend(cx->errors, e);
+}
+
+/* Drop errors recorded after position n (a branch that did not decide). */
+static void
+truncate_errors(VCtx *cx, int n)
+{
+	if (list_length(cx->errors) > n)
+		cx->errors = list_truncate(cx->errors, n);
+}
+
+/* ---------- annotations ---------- */
+
+static inline void
+annot_init(Annot *a, JsonbValue *v)
+{
+	a->n = (v->type == jbvBinary) ? JsonContainerSize(v->val.binary.data) : 0;
+	a->m = a->n > 0 ? palloc0(a->n) : NULL;
+}
+
+static inline void
+annot_merge(Annot *into, Annot *from)
+{
+	int			i;
+
+	for (i = 0; i < into->n && i < from->n; i++)
+		if (from->m[i])
+			into->m[i] = true;
+}
+
+/* ---------- equality ---------- */
+
+static bool
+numeric_equal(Numeric a, Numeric b)
+{
+	int64		ai,
+				bi;
+
+	if (JsNumericSmallInt(a, &ai) && JsNumericSmallInt(b, &bi))
+		return ai == bi;
+	return JsNumericCmp(a, b) == 0;
+}
+
+/* JSON equality: 1 equals 1.0, member order is irrelevant, true is not 1. */
+bool
+JsonSchemaJsonEqual(JsonbValue *a, JsonbValue *b)
+{
+	check_stack_depth();
+	if (a->type != b->type)
+		return false;
+	switch (a->type)
+	{
+		case jbvNull:
+			return true;
+		case jbvBool:
+			return a->val.boolean == b->val.boolean;
+		case jbvString:
+			return a->val.string.len == b->val.string.len &&
+				memcmp(a->val.string.val, b->val.string.val, a->val.string.len) == 0;
+		case jbvNumeric:
+			return numeric_equal(a->val.numeric, b->val.numeric);
+		case jbvBinary:
+			{
+				JsonbContainer *ca = a->val.binary.data;
+				JsonbContainer *cb = b->val.binary.data;
+				JsIter		ia,
+							ib;
+				JsonbValue	ka,
+							kb,
+							va,
+							vb;
+
+				if (JsonContainerIsObject(ca) != JsonContainerIsObject(cb) ||
+					JsonContainerSize(ca) != JsonContainerSize(cb))
+					return false;
+				js_iter_init(&ia, ca);
+				js_iter_init(&ib, cb);
+				if (JsonContainerIsObject(ca))
+				{
+					/* jsonb sorts keys the same way in both */
+					while (js_iter_pair(&ia, &ka, &va) && js_iter_pair(&ib, &kb, &vb))
+					{
+						if (!JsonSchemaJsonEqual(&ka, &kb) || !JsonSchemaJsonEqual(&va, &vb))
+							return false;
+					}
+				}
+				else
+				{
+					while (js_iter_elem(&ia, &va) && js_iter_elem(&ib, &vb))
+					{
+						CHECK_FOR_INTERRUPTS();
+						if (!JsonSchemaJsonEqual(&va, &vb))
+							return false;
+					}
+				}
+				return true;
+			}
+		default:
+			return false;
+	}
+}
+
+/* A hash consistent with JsonSchemaJsonEqual: equal values hash equal. */
+static uint32
+json_hash(JsonbValue *v)
+{
+	check_stack_depth();
+	switch (v->type)
+	{
+		case jbvNull:
+			return 0x9e3779b9;
+		case jbvBool:
+			return v->val.boolean ? 0x1234567 : 0x7654321;
+		case jbvString:
+			return hash_bytes((const unsigned char *) v->val.string.val, v->val.string.len);
+		case jbvNumeric:
+			/* hash_numeric ignores the display scale: 1 and 1.0 hash alike */
+			return DatumGetUInt32(DirectFunctionCall1(hash_numeric, NumericGetDatum(v->val.numeric)));
+		case jbvBinary:
+			{
+				JsIter		it;
+				JsonbValue	k,
+							e;
+				uint32		h;
+
+				js_iter_init(&it, v->val.binary.data);
+				if (JsonContainerIsObject(v->val.binary.data))
+				{
+					/* keys are in jsonb order in both of two equal objects */
+					h = 0xabcdef;
+					while (js_iter_pair(&it, &k, &e))
+					{
+						h = hash_combine(h, json_hash(&k));
+						h = hash_combine(h, json_hash(&e));
+					}
+				}
+				else
+				{
+					h = 0xfedcba;
+					while (js_iter_elem(&it, &e))
+						h = hash_combine(h, json_hash(&e));
+				}
+				return h;
+			}
+		default:
+			return 0;
+	}
+}
+
+typedef struct HashedValue
+{
+	uint32		hash;
+	JsonbValue	v;
+} HashedValue;
+
+static int
+hashed_cmp(const void *a, const void *b)
+{
+	uint32		ha = ((const HashedValue *) a)->hash;
+	uint32		hb = ((const HashedValue *) b)->hash;
+
+	return ha < hb ? -1 : (ha > hb ? 1 : 0);
+}
+
+/* ---------- keyword groups ---------- */
+
+static const char *
+type_names(uint8 types)
+{
+	static const struct
+	{
+		uint8		bit;
+		const char *name;
+	}			names[] = {
+		{JST_NULL, "null"}, {JST_BOOLEAN, "boolean"}, {JST_OBJECT, "object"},
+		{JST_ARRAY, "array"}, {JST_NUMBER, "number"}, {JST_STRING, "string"},
+		{JST_INTEGER, "integer"}
+	};
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < (int) lengthof(names); i++)
+	{
+		if (!(types & names[i].bit))
+			continue;
+		if (names[i].bit == JST_INTEGER && (types & JST_NUMBER))
+			continue;
+		if (buf.len > 0)
+			appendStringInfoString(&buf, " or ");
+		appendStringInfoString(&buf, names[i].name);
+	}
+	return buf.data;
+}
+
+static bool
+type_ok(SchemaNode *node, JsonbValue *v)
+{
+	uint8		t = node->types;
+
+	switch (v->type)
+	{
+		case jbvNull:
+			return (t & JST_NULL) != 0;
+		case jbvBool:
+			return (t & JST_BOOLEAN) != 0;
+		case jbvString:
+			return (t & JST_STRING) != 0;
+		case jbvNumeric:
+			if (t & JST_NUMBER)
+				return true;
+			if (t & JST_INTEGER)
+				return JsNumericIsIntegral(v->val.numeric);
+			return false;
+		case jbvBinary:
+			if (JsonContainerIsObject(v->val.binary.data))
+				return (t & JST_OBJECT) != 0;
+			return (t & JST_ARRAY) != 0;
+		default:
+			return false;
+	}
+}
+
+static inline int
+number_cmp(Numeric a, SchemaNumber *b)
+{
+	int64		ai;
+
+	if (b->is_small && JsNumericSmallInt(a, &ai))
+		return ai < b->small ? -1 : (ai > b->small ? 1 : 0);
+	return JsNumericCmp(a, b->num);
+}
+
+static bool
+check_number(VCtx *cx, SchemaNode *node, Numeric num)
+{
+	bool		ok = true;
+
+	if (node->minimum && number_cmp(num, node->minimum) < 0)
+	{
+		add_error(cx, node, "minimum", "must be greater than or equal to %s", node->minimum->text);
+		ok = false;
+		if (!cx->collect)
+			return false;
+	}
+	if (node->maximum && number_cmp(num, node->maximum) > 0)
+	{
+		add_error(cx, node, "maximum", "must be less than or equal to %s", node->maximum->text);
+		ok = false;
+		if (!cx->collect)
+			return false;
+	}
+	if (node->exclusive_minimum && number_cmp(num, node->exclusive_minimum) <= 0)
+	{
+		add_error(cx, node, node->draft == JSON_SCHEMA_DRAFT4 ? "minimum" : "exclusiveMinimum",
+				  "must be greater than %s", node->exclusive_minimum->text);
+		ok = false;
+		if (!cx->collect)
+			return false;
+	}
+	if (node->exclusive_maximum && number_cmp(num, node->exclusive_maximum) >= 0)
+	{
+		add_error(cx, node, node->draft == JSON_SCHEMA_DRAFT4 ? "maximum" : "exclusiveMaximum",
+				  "must be less than %s", node->exclusive_maximum->text);
+		ok = false;
+		if (!cx->collect)
+			return false;
+	}
+	if (node->multiple_of)
+	{
+		int64		ai;
+		bool		multiple;
+
+		if (node->multiple_of->is_small && JsNumericSmallInt(num, &ai))
+			multiple = (ai % node->multiple_of->small) == 0;
+		else
+		{
+			bool		err = false;
+			Numeric		rem = numeric_mod_opt_error(num, node->multiple_of->num, &err);
+
+			multiple = !err && rem != NULL && JsNumericIsZero(rem);
+		}
+		if (!multiple)
+		{
+			add_error(cx, node, "multipleOf", "must be a multiple of %s", node->multiple_of->text);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/* Code points in a UTF-8 string. */
+static int64
+utf8_length(const char *s, int len)
+{
+	int64		n = 0;
+	int			i;
+
+	for (i = 0; i < len; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+static bool
+check_string(VCtx *cx, SchemaNode *node, const char *s, int len)
+{
+	bool		ok = true;
+
+	if (node->min_length >= 0 || node->max_length >= 0)
+	{
+		int64		cps = -1;
+
+		/* a string has at most as many code points as bytes */
+		if (node->min_length >= 0 && len < node->min_length)
+			cps = utf8_length(s, len);
+		else if (node->max_length >= 0 && len > node->max_length)
+			cps = utf8_length(s, len);
+		else if (node->min_length > 0)
+			cps = utf8_length(s, len);
+		if (cps >= 0 && node->min_length >= 0 && cps < node->min_length)
+		{
+			add_error(cx, node, "minLength", "must be at least " INT64_FORMAT " characters long",
+					  node->min_length);
+			ok = false;
+			if (!cx->collect)
+				return false;
+		}
+		if (cps >= 0 && node->max_length >= 0 && cps > node->max_length)
+		{
+			add_error(cx, node, "maxLength", "must be at most " INT64_FORMAT " characters long",
+					  node->max_length);
+			ok = false;
+			if (!cx->collect)
+				return false;
+		}
+	}
+	if (node->pattern && !JsonSchemaRegexMatch(node->pattern, s, len))
+	{
+		add_error(cx, node, "pattern", "must match pattern \"%s\"", node->pattern_source);
+		ok = false;
+		if (!cx->collect)
+			return false;
+	}
+	if (node->format && !node->format(s, len))
+	{
+		add_error(cx, node, "format", "must be a valid \"%s\"", node->format_name);
+		ok = false;
+	}
+	return ok;
+}
+
+/* Validate a child instance (consumes instance: resets the ref counter). */
+static inline bool
+validate_child(VCtx *cx, SchemaNode *node, JsonbValue *v)
+{
+	int			saved = cx->inplace;
+	bool		ok;
+
+	cx->inplace = 0;
+	ok = validate(cx, node, v, NULL);
+	cx->inplace = saved;
+	return ok;
+}
+
+static bool
+check_array(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
+{
+	JsonbContainer *jc = v->val.binary.data;
+	int			n = JsonContainerSize(jc);
+	bool		ok = true;
+	JsIter		it;
+	JsonbValue	e;
+	int			i;
+
+	if (node->min_items >= 0 && n < node->min_items)
+	{
+		add_error(cx, node, "minItems", "must have at least " INT64_FORMAT " items", node->min_items);
+		ok = false;
+		if (!cx->collect)
+			return false;
+	}
+	if (node->max_items >= 0 && n > node->max_items)
+	{
+		add_error(cx, node, "maxItems", "must have at most " INT64_FORMAT " items", node->max_items);
+		ok = false;
+		if (!cx->collect)
+			return false;
+	}
+
+	if (node->nprefix > 0 || node->items)
+	{
+		js_iter_init(&it, jc);
+		i = 0;
+		while (js_iter_elem(&it, &e))
+		{
+			SchemaNode *sub;
+			const char *kw;
+			int			ko,
+						io;
+			bool		sok;
+
+			CHECK_FOR_INTERRUPTS();
+			if (i < node->nprefix)
+			{
+				sub = node->prefix_items[i];
+				kw = node->prefix_keyword;
+				ko = kpushi(cx, kw, i);
+			}
+			else if (node->items)
+			{
+				sub = node->items;
+				kw = node->items_keyword;
+				ko = kpush(cx, kw);
+			}
+			else
+				break;
+			io = ipush_index(cx, i);
+			if (sub->kind == SN_FALSE)
+			{
+				add_error(cx, sub, NULL, "must not have an item at this position (%s is false)", kw);
+				sok = false;
+			}
+			else
+				sok = validate_child(cx, sub, &e);
+			ipop(cx, io);
+			kpop(cx, ko);
+			if (sok && ann && i < ann->n)
+				ann->m[i] = true;
+			if (!sok)
+			{
+				ok = false;
+				if (!cx->collect)
+					return false;
+			}
+			i++;
+		}
+	}
+
+	if (node->contains)
+	{
+		int64		matches = 0;
+		int64		min = node->min_contains >= 0 ? node->min_contains : 1;
+		bool		saved = cx->collect;
+		int			ko = kpush(cx, "contains");
+
+		cx->collect = false;
+		js_iter_init(&it, jc);
+		i = 0;
+		while (js_iter_elem(&it, &e))
+		{
+			CHECK_FOR_INTERRUPTS();
+			if (validate_child(cx, node->contains, &e))
+			{
+				matches++;
+				if (ann && i < ann->n)
+					ann->m[i] = true;
+				else if (!saved && node->max_contains < 0 && matches >= min)
+					break;
+			}
+			i++;
+		}
+		cx->collect = saved;
+		kpop(cx, ko);
+		if (matches < min)
+		{
+			if (node->min_contains >= 0)
+				add_error(cx, node, "minContains",
+						  "must contain at least " INT64_FORMAT " items matching the contains schema", min);
+			else
+				add_error(cx, node, "contains", "must contain at least one item matching the contains schema");
+			ok = false;
+			if (!cx->collect)
+				return false;
+		}
+		if (node->max_contains >= 0 && matches > node->max_contains)
+		{
+			add_error(cx, node, "maxContains",
+					  "must contain at most " INT64_FORMAT " items matching the contains schema",
+					  node->max_contains);
+			ok = false;
+			if (!cx->collect)
+				return false;
+		}
+	}
+
+	if (node->unique_items && n > 1)
+	{
+		HashedValue *vals = palloc(sizeof(HashedValue) * n);
+		int			j;
+		bool		dup = false;
+
+		/*
+		 * Hash every item consistently with JSON equality, sort by hash, and
+		 * compare only items whose hashes are equal: O(n log n), not O(n^2).
+		 */
+		js_iter_init(&it, jc);
+		i = 0;
+		while (js_iter_elem(&it, &vals[i].v))
+		{
+			vals[i].hash = json_hash(&vals[i].v);
+			i++;
+		}
+		qsort(vals, n, sizeof(HashedValue), hashed_cmp);
+		for (i = 0; i < n && !dup; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			for (j = i + 1; j < n && vals[j].hash == vals[i].hash; j++)
+				if (JsonSchemaJsonEqual(&vals[i].v, &vals[j].v))
+				{
+					dup = true;
+					break;
+				}
+		}
+		pfree(vals);
+		if (dup)
+		{
+			add_error(cx, node, "uniqueItems", "must not contain duplicate items");
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+static bool
+object_has(JsonbContainer *jc, const char *key, int len)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = len;
+	return findJsonbValueFromContainer(jc, JB_FOBJECT, &k) != NULL;
+}
+
+static bool
+check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
+{
+	JsonbContainer *jc = v->val.binary.data;
+	int			n = JsonContainerSize(jc);
+	bool		ok = true;
+	JsIter		it;
+	JsonbValue	k,
+				e;
+	int			i = 0;
+	int			pi = 0;
+	int			ri = 0;
+	bool		walk;
+
+	if (node->min_properties >= 0 && n < node->min_properties)
+	{
+		add_error(cx, node, "minProperties", "must have at least " INT64_FORMAT " properties",
+				  node->min_properties);
+		ok = false;
+		if (!cx->collect)
+			return false;
+	}
+	if (node->max_properties >= 0 && n > node->max_properties)
+	{
+		add_error(cx, node, "maxProperties", "must have at most " INT64_FORMAT " properties",
+				  node->max_properties);
+		ok = false;
+		if (!cx->collect)
+			return false;
+	}
+
+	walk = node->nproperties || node->npattern_properties || node->additional_properties ||
+		node->property_names || node->nrequired;
+	if (walk)
+	{
+		/*
+		 * One pass over the members, merged with the sorted "properties" and
+		 * "required" lists (jsonb keeps keys sorted the same way).
+		 */
+		js_iter_init(&it, jc);
+		while (js_iter_pair(&it, &k, &e))
+		{
+			const char *ks = k.val.string.val;
+			int			kl = k.val.string.len;
+			bool		matched = false;
+			int			j;
+
+			CHECK_FOR_INTERRUPTS();
+			while (ri < node->nrequired &&
+				   js_key_cmp(node->required[ri].str, node->required[ri].len, ks, kl) < 0)
+			{
+				add_error(cx, node, "required", "must have required property \"%s\"",
+						  node->required[ri].cstr);
+				ok = false;
+				if (!cx->collect)
+					return false;
+				ri++;
+			}
+			if (ri < node->nrequired &&
+				js_key_cmp(node->required[ri].str, node->required[ri].len, ks, kl) == 0)
+				ri++;
+
+			while (pi < node->nproperties &&
+				   js_key_cmp(node->properties[pi].key.str, node->properties[pi].key.len, ks, kl) < 0)
+				pi++;
+			if (pi < node->nproperties &&
+				js_key_cmp(node->properties[pi].key.str, node->properties[pi].key.len, ks, kl) == 0)
+			{
+				SchemaNode *sub = node->properties[pi].node;
+
+				matched = true;
+				if (sub->kind != SN_TRUE)
+				{
+					int			ko = kpush2(cx, "properties", ks, kl);
+					int			io = ipush_key(cx, ks, kl);
+					bool		sok;
+
+					if (sub->kind == SN_FALSE)
+					{
+						add_error(cx, sub, NULL, "must not be present (its schema is false)");
+						sok = false;
+					}
+					else
+						sok = validate_child(cx, sub, &e);
+					ipop(cx, io);
+					kpop(cx, ko);
+					if (!sok)
+					{
+						ok = false;
+						if (!cx->collect)
+							return false;
+					}
+				}
+			}
+			for (j = 0; j < node->npattern_properties; j++)
+			{
+				SchemaPatternProperty *pp = &node->pattern_properties[j];
+
+				if (JsonSchemaRegexMatch(pp->re, ks, kl))
+				{
+					int			ko = kpush2(cx, "patternProperties", pp->source, strlen(pp->source));
+					int			io = ipush_key(cx, ks, kl);
+					bool		sok;
+
+					matched = true;
+					if (pp->node->kind == SN_FALSE)
+					{
+						add_error(cx, pp->node, NULL, "must not be present (its schema is false)");
+						sok = false;
+					}
+					else
+						sok = validate_child(cx, pp->node, &e);
+					ipop(cx, io);
+					kpop(cx, ko);
+					if (!sok)
+					{
+						ok = false;
+						if (!cx->collect)
+							return false;
+					}
+				}
+			}
+			if (!matched && node->additional_properties)
+			{
+				SchemaNode *sub = node->additional_properties;
+
+				matched = true;
+				if (sub->kind != SN_TRUE)
+				{
+					int			ko = kpush(cx, "additionalProperties");
+					int			io = ipush_key(cx, ks, kl);
+					bool		sok;
+
+					if (sub->kind == SN_FALSE)
+					{
+						add_error(cx, node, "additionalProperties", "must not have additional properties");
+						/* the unit's keyword location is additionalProperties itself */
+						if (cx->collect)
+						{
+							JsonSchemaError *last = llast(cx->errors);
+
+							last->keywordLocation = pstrdup(cx->kpath.data);
+						}
+						sok = false;
+					}
+					else
+						sok = validate_child(cx, sub, &e);
+					ipop(cx, io);
+					kpop(cx, ko);
+					if (!sok)
+					{
+						ok = false;
+						if (!cx->collect)
+							return false;
+					}
+				}
+			}
+			if (matched && ann && i < ann->n)
+				ann->m[i] = true;
+			if (node->property_names)
+			{
+				int			ko = kpush(cx, "propertyNames");
+				int			io = ipush_key(cx, ks, kl);
+				bool		sok = validate_child(cx, node->property_names, &k);
+
+				ipop(cx, io);
+				kpop(cx, ko);
+				if (!sok)
+				{
+					ok = false;
+					if (!cx->collect)
+						return false;
+				}
+			}
+			i++;
+		}
+		while (ri < node->nrequired)
+		{
+			add_error(cx, node, "required", "must have required property \"%s\"",
+					  node->required[ri].cstr);
+			ok = false;
+			if (!cx->collect)
+				return false;
+			ri++;
+		}
+	}
+
+	for (i = 0; i < node->ndependent_required; i++)
+	{
+		SchemaDependentRequired *d = &node->dependent_required[i];
+		int			j;
+
+		if (!object_has(jc, d->key.str, d->key.len))
+			continue;
+		for (j = 0; j < d->nrequired; j++)
+		{
+			if (!object_has(jc, d->required[j].str, d->required[j].len))
+			{
+				int			ko = kpush2(cx, node->dependent_required_keyword,
+										d->key.str, d->key.len);
+
+				add_error(cx, node, NULL, "must have property \"%s\" when property \"%s\" is present",
+						  d->required[j].cstr, d->key.cstr);
+				kpop(cx, ko);
+				ok = false;
+				if (!cx->collect)
+					return false;
+			}
+		}
+	}
+	for (i = 0; i < node->ndependent_schemas; i++)
+	{
+		SchemaProperty *d = &node->dependent_schemas[i];
+		int			ko;
+		bool		sok;
+
+		if (!object_has(jc, d->key.str, d->key.len))
+			continue;
+		ko = kpush2(cx, node->dependent_schemas_keyword, d->key.str, d->key.len);
+		sok = validate(cx, d->node, v, ann);
+		kpop(cx, ko);
+		if (!sok)
+		{
+			ok = false;
+			if (!cx->collect)
+				return false;
+		}
+	}
+	return ok;
+}
+
+/* Follow a reference in place (same instance). */
+static bool
+follow_ref(VCtx *cx, SchemaNode *target, JsonbValue *v, Annot *ann, const char *kw)
+{
+	int			ko = kpush(cx, kw);
+	bool		ok;
+
+	if (++cx->inplace > MAX_INPLACE_REFS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid JSON Schema"),
+				 errdetail("The schema follows more than %d references without moving into the instance, so it refers to itself forever.",
+						   MAX_INPLACE_REFS)));
+	cx->ref_depth++;
+	ok = validate(cx, target, v, ann);
+	cx->ref_depth--;
+	cx->inplace--;
+	kpop(cx, ko);
+	return ok;
+}
+
+static SchemaNode *
+dynamic_target(VCtx *cx, SchemaNode *node)
+{
+	int			i,
+				j;
+
+	if (node->dynref_anchor == NULL)
+		return node->dynref;
+	/* the outermost resource in the dynamic scope with that dynamic anchor */
+	for (i = 0; i < cx->nscope; i++)
+	{
+		SchemaResource *r = cx->scope[i];
+
+		for (j = 0; j < r->ndyn; j++)
+			if (strcmp(r->dyn_names[j], node->dynref_anchor) == 0)
+				return r->dyn_nodes[j];
+	}
+	return node->dynref;
+}
+
+static bool
+check_applicators(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
+{
+	bool		ok = true;
+	int			i;
+
+	for (i = 0; i < node->nall_of; i++)
+	{
+		int			ko = kpushi(cx, "allOf", i);
+		bool		sok = validate(cx, node->all_of[i], v, ann);
+
+		kpop(cx, ko);
+		if (!sok)
+		{
+			ok = false;
+			if (!cx->collect)
+				return false;
+		}
+	}
+
+	if (node->nany_of)
+	{
+		int			before = list_length(cx->errors);
+		bool		any = false;
+
+		for (i = 0; i < node->nany_of; i++)
+		{
+			int			ko = kpushi(cx, "anyOf", i);
+			Annot		tmp;
+			bool		sok;
+
+			if (ann)
+				annot_init(&tmp, v);
+			sok = validate(cx, node->any_of[i], v, ann ? &tmp : NULL);
+			kpop(cx, ko);
+			if (sok)
+			{
+				any = true;
+				if (ann)
+					annot_merge(ann, &tmp);
+				else
+					break;
+			}
+		}
+		if (any)
+			truncate_errors(cx, before);
+		else
+		{
+			add_error(cx, node, "anyOf", "must match at least one schema in anyOf");
+			ok = false;
+			if (!cx->collect)
+				return false;
+		}
+	}
+
+	if (node->none_of)
+	{
+		int			before = list_length(cx->errors);
+		int			nvalid = 0;
+		Annot		keep;
+		bool		have_keep = false;
+
+		for (i = 0; i < node->none_of; i++)
+		{
+			int			ko = kpushi(cx, "oneOf", i);
+			Annot		tmp;
+			bool		sok;
+
+			if (ann)
+				annot_init(&tmp, v);
+			sok = validate(cx, node->one_of[i], v, ann ? &tmp : NULL);
+			kpop(cx, ko);
+			if (sok)
+			{
+				nvalid++;
+				if (ann && !have_keep)
+				{
+					keep = tmp;
+					have_keep = true;
+				}
+				if (nvalid > 1)
+					break;
+			}
+		}
+		if (nvalid == 1)
+		{
+			truncate_errors(cx, before);
+			if (ann && have_keep)
+				annot_merge(ann, &keep);
+		}
+		else
+		{
+			if (nvalid > 1)
+				truncate_errors(cx, before);
+			add_error(cx, node, "oneOf", nvalid == 0 ? "must match exactly one schema in oneOf, but matches none"
+					  : "must match exactly one schema in oneOf, but matches more than one");
+			ok = false;
+			if (!cx->collect)
+				return false;
+		}
+	}
+
+	if (node->not)
+	{
+		bool		saved = cx->collect;
+		int			ko = kpush(cx, "not");
+		bool		sok;
+
+		cx->collect = false;
+		sok = validate(cx, node->not, v, NULL);
+		cx->collect = saved;
+		kpop(cx, ko);
+		if (sok)
+		{
+			add_error(cx, node, "not", "must not match the schema in not");
+			ok = false;
+			if (!cx->collect)
+				return false;
+		}
+	}
+
+	if (node->if_)
+	{
+		bool		saved = cx->collect;
+		int			ko = kpush(cx, "if");
+		Annot		tmp;
+		bool		cond;
+
+		if (ann)
+			annot_init(&tmp, v);
+		cx->collect = false;
+		cond = validate(cx, node->if_, v, ann ? &tmp : NULL);
+		cx->collect = saved;
+		kpop(cx, ko);
+		if (cond && ann)
+			annot_merge(ann, &tmp);
+		if (cond && node->then_)
+		{
+			ko = kpush(cx, "then");
+			if (!validate(cx, node->then_, v, ann))
+				ok = false;
+			kpop(cx, ko);
+		}
+		else if (!cond && node->else_)
+		{
+			ko = kpush(cx, "else");
+			if (!validate(cx, node->else_, v, ann))
+				ok = false;
+			kpop(cx, ko);
+		}
+	}
+	return ok;
+}
+
+static bool
+check_unevaluated(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
+{
+	bool		ok = true;
+	JsIter		it;
+	JsonbValue	k,
+				e;
+	int			i = 0;
+
+	if (node->unevaluated_properties && js_is_object(v))
+	{
+		SchemaNode *sub = node->unevaluated_properties;
+
+		js_iter_init(&it, v->val.binary.data);
+		while (js_iter_pair(&it, &k, &e))
+		{
+			if (!ann->m[i])
+			{
+				int			ko = kpush(cx, "unevaluatedProperties");
+				int			io = ipush_key(cx, k.val.string.val, k.val.string.len);
+				bool		sok;
+
+				if (sub->kind == SN_FALSE)
+				{
+					add_error(cx, node, NULL, "must not have unevaluated properties");
+					sok = false;
+				}
+				else
+					sok = validate_child(cx, sub, &e);
+				ipop(cx, io);
+				kpop(cx, ko);
+				if (sok)
+					ann->m[i] = true;
+				else
+				{
+					ok = false;
+					if (!cx->collect)
+						return false;
+				}
+			}
+			i++;
+		}
+	}
+	if (node->unevaluated_items && js_is_array(v))
+	{
+		SchemaNode *sub = node->unevaluated_items;
+
+		js_iter_init(&it, v->val.binary.data);
+		while (js_iter_elem(&it, &e))
+		{
+			if (!ann->m[i])
+			{
+				int			ko = kpush(cx, "unevaluatedItems");
+				int			io = ipush_index(cx, i);
+				bool		sok;
+
+				if (sub->kind == SN_FALSE)
+				{
+					add_error(cx, node, NULL, "must not have unevaluated items");
+					sok = false;
+				}
+				else
+					sok = validate_child(cx, sub, &e);
+				ipop(cx, io);
+				kpop(cx, ko);
+				if (sok)
+					ann->m[i] = true;
+				else
+				{
+					ok = false;
+					if (!cx->collect)
+						return false;
+				}
+			}
+			i++;
+		}
+	}
+	return ok;
+}
+
+static bool
+validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
+{
+	bool		ok = true;
+	bool		pushed = false;
+	Annot		local;
+	Annot	   *la = ann;
+	uint32		has = node->has;
+
+	if (node->kind == SN_TRUE)
+		return true;
+	if (node->kind == SN_FALSE)
+	{
+		add_error(cx, node, NULL, "no value is allowed here (the schema is false)");
+		return false;
+	}
+	if (has == 0)
+		return true;
+
+	/* schemas can branch exponentially (nested oneOf through $refs): stay cancelable */
+	CHECK_FOR_INTERRUPTS();
+	check_stack_depth();
+
+	if (cx->nscope == 0 || cx->scope[cx->nscope - 1] != node->resource)
+	{
+		if (cx->nscope == cx->maxscope)
+		{
+			SchemaResource **bigger = palloc(sizeof(SchemaResource *) * cx->maxscope * 2);
+
+			/* the first array is on the caller's stack: copy, never repalloc */
+			memcpy(bigger, cx->scope, sizeof(SchemaResource *) * cx->maxscope);
+			cx->scope = bigger;
+			cx->maxscope *= 2;
+		}
+		cx->scope[cx->nscope++] = node->resource;
+		pushed = true;
+	}
+
+#define FAIL() do { ok = false; if (!cx->collect) goto done; } while (0)
+
+	if ((has & (HAS_UNEVAL_PROPS | HAS_UNEVAL_ITEMS)) && v->type == jbvBinary)
+	{
+		/* this node's own marks; merged into the caller's if it passes */
+		annot_init(&local, v);
+		la = &local;
+	}
+
+	if ((has & HAS_REF) && !follow_ref(cx, node->ref, v, la, "$ref"))
+		FAIL();
+	if ((has & HAS_TYPE) && !type_ok(node, v))
+	{
+		add_error(cx, node, "type", "must be of type %s", type_names(node->types));
+		FAIL();
+	}
+	if (has & HAS_CONST)
+	{
+		if (!JsonSchemaJsonEqual(v, &node->constval))
+		{
+			add_error(cx, node, "const", "must be equal to the constant");
+			FAIL();
+		}
+	}
+	if (has & HAS_ENUM)
+	{
+		int			i;
+		bool		found = false;
+
+		for (i = 0; i < node->nenum && !found; i++)
+			found = JsonSchemaJsonEqual(v, &node->enums[i]);
+		if (!found)
+		{
+			add_error(cx, node, "enum", "must be equal to one of the allowed values");
+			FAIL();
+		}
+	}
+	switch (v->type)
+	{
+		case jbvNumeric:
+			if ((has & HAS_NUMERIC) && !check_number(cx, node, v->val.numeric))
+				FAIL();
+			break;
+		case jbvString:
+			if ((has & HAS_STRING) && !check_string(cx, node, v->val.string.val, v->val.string.len))
+				FAIL();
+			break;
+		case jbvBinary:
+			if (JsonContainerIsObject(v->val.binary.data))
+			{
+				if ((has & HAS_OBJECT) && !check_object(cx, node, v, la))
+					FAIL();
+			}
+			else if ((has & HAS_ARRAY) && !check_array(cx, node, v, la))
+				FAIL();
+			break;
+		default:
+			break;
+	}
+	if ((has & HAS_APPLICATOR) && !check_applicators(cx, node, v, la))
+		FAIL();
+	if ((has & HAS_DYNREF) &&
+		!follow_ref(cx, dynamic_target(cx, node), v, la,
+					node->draft == JSON_SCHEMA_DRAFT2019_09 ? "$recursiveRef" : "$dynamicRef"))
+		FAIL();
+	if ((has & (HAS_UNEVAL_PROPS | HAS_UNEVAL_ITEMS)) && v->type == jbvBinary)
+	{
+		if (!check_unevaluated(cx, node, v, la))
+			FAIL();
+		if (ok && ann)
+			annot_merge(ann, la);
+	}
+
+done:
+	if (pushed)
+		cx->nscope--;
+	return ok;
+}
+
+/*
+ * Validate an instance against a compiled tree.  errors == NULL: yes/no.
+ */
+bool
+JsonSchemaValidateNode(SchemaNode *root, JsonbValue *instance, List **errors)
+{
+	VCtx		cx;
+	SchemaResource *scope[16];
+	bool		ok;
+
+	memset(&cx, 0, sizeof(cx));
+	cx.paths = cx.collect = (errors != NULL);
+	if (cx.paths)
+	{
+		initStringInfo(&cx.kpath);
+		initStringInfo(&cx.ipath);
+	}
+	else
+	{
+		/* empty strings for locations that are never built */
+		cx.kpath.data = "";
+		cx.ipath.data = "";
+	}
+	cx.maxscope = lengthof(scope);
+	cx.scope = scope;
+	ok = validate(&cx, root, instance, NULL);
+	if (errors)
+		*errors = cx.errors;
+	return ok;
+}

@@ -1,0 +1,107 @@
+# Unit tests of the pure-C parts of the JSON Schema library (format checkers,
+# ECMA-262 regex translator and fast matcher), built with plain cc and run
+# without a server.  With a compiler that has them, built with AddressSanitizer
+# and UBSan, so a read past the end of a string fails the test.  Each program
+# prints PASS/FAIL lines that go to $GG_RESULTS; details go to the log.
+set -uo pipefail
+cd "$GG_ROOT"
+src=src/jsonschema
+out=$GG_TMP/unit
+mkdir -p "$out"
+suite=$GG_ROOT/../shared/conformance/JSON-Schema-Test-Suite/tests
+
+cflags="-std=gnu99 -g -O1 -Wall -Wextra ${GG_CFLAGS:-}"
+san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+if echo 'int main(void){return 0;}' | cc $san -x c - -o "$out/probe" 2>/dev/null; then
+	cflags="$cflags $san"
+fi
+
+rc=0
+build() {
+	local name=$1; shift
+	if ! cc $cflags -I"$src" "$@" -o "$out/$name" >"$out/$name.build.log" 2>&1; then
+		cat "$out/$name.build.log"
+		echo "FAIL unit:build:$name" >>"$GG_RESULTS"
+		return 1
+	fi
+}
+
+if build test_format test/unit/test_format.c $src/format.c $src/ecma_regex.c; then
+	if [ -d "$suite" ]; then
+		python3 test/unit/extract_format_tests.py "$suite" draft2020-12 draft7 >"$out/formats.tsv"
+	else
+		echo "SKIP unit:format-suite (no $suite)" >>"$GG_RESULTS"
+		: >"$out/formats.tsv"
+	fi
+	"$out/test_format" "$out/formats.tsv" test/unit/format_known_failures.txt \
+		>"$out/format.results" 2>"$out/format.log" || rc=1
+	cat "$out/format.results" >>"$GG_RESULTS"
+	cat "$out/format.log" >&2
+	grep -q . "$out/format.results" || { echo "FAIL unit:format (no output)" >>"$GG_RESULTS"; rc=1; }
+else
+	rc=1
+fi
+
+if [ -f test/unit/test_regex.c ]; then
+	if build test_regex test/unit/test_regex.c $src/ecma_regex.c; then
+		"$out/test_regex" >"$out/regex.results" 2>"$out/regex.log" || rc=1
+		cat "$out/regex.results" >>"$GG_RESULTS"
+		cat "$out/regex.log" >&2
+		grep -q . "$out/regex.results" || { echo "FAIL unit:regex (no output)" >>"$GG_RESULTS"; rc=1; }
+		# Differential proof: fast path == ARE engine (in the throwaway
+		# server) == ECMA-262 (node's RegExp, when node is installed).
+		# regex.c itself runs in the server through a throwaway module.
+		rm -rf "$out/pg"
+		cp -r test/unit/pg "$out/pg"
+		if make -C "$out/pg" -s PG_CFLAGS="${GG_CFLAGS:-}" GG_SRC="$GG_ROOT/src" \
+			>"$out/pg.build.log" 2>&1; then
+			export GG_REGEX_MODULE=$out/pg/gg_regex_test.so
+		else
+			cat "$out/pg.build.log"
+			echo "FAIL unit:build:gg_regex_test" >>"$GG_RESULTS"
+			rc=1
+		fi
+		if "$out/test_regex" --corpus >"$out/corpus.tsv" 2>"$out/corpus.log"; then
+			node=$(command -v node || true)
+			[ -n "$node" ] || echo "SKIP unit:regex:are-equals-ecma (node is not installed)" >>"$GG_RESULTS"
+			python3 test/unit/regex_diff.py "$out/corpus.tsv" "$GG_PGBIN/psql" $node \
+				>"$out/diff.results" 2>"$out/diff.log" || rc=1
+			cat "$out/diff.results" >>"$GG_RESULTS"
+			cat "$out/diff.log" >&2
+			grep -q . "$out/diff.results" || { echo "FAIL unit:regex:differential (no output)" >>"$GG_RESULTS"; rc=1; }
+		else
+			cat "$out/corpus.log" >&2
+			echo "FAIL unit:regex:corpus" >>"$GG_RESULTS"
+			rc=1
+		fi
+	else
+		rc=1
+	fi
+fi
+# The suite's own "pattern" cases, run by regex.c in the server.
+if [ -n "${GG_REGEX_MODULE:-}" ] && [ -d "$suite" ]; then
+	python3 test/unit/pattern_suite.py "$suite" "$GG_PGBIN/psql" "$GG_REGEX_MODULE" \
+		draft2020-12 draft7 >"$out/pattern.results" 2>"$out/pattern.log" || rc=1
+	cat "$out/pattern.results" >>"$GG_RESULTS"
+	cat "$out/pattern.log" >&2
+	grep -q . "$out/pattern.results" || { echo "FAIL unit:pattern-suite (no output)" >>"$GG_RESULTS"; rc=1; }
+fi
+
+# Memory: compile, match and drop a regex 20000 times; the malloc arena of
+# the backend (where PostgreSQL 15's regex library allocates) must not grow.
+if [ -n "${GG_REGEX_MODULE:-}" ]; then
+	"$GG_PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 >"$out/leak.out" 2>&1 <<SQL
+CREATE FUNCTION pg_temp.gg_test_regex_leak(text, text, int) RETURNS bigint
+	AS '$GG_REGEX_MODULE', 'gg_test_regex_leak' LANGUAGE C STRICT;
+SELECT p, pg_temp.gg_test_regex_leak(p, 'USD', 20000) < 16384
+  FROM unnest(ARRAY['^[A-Z]{3}\$', '^(a|b)+\$', '\\p{L}+\\d', '(a)\\1']) p;
+SQL
+	if [ $? -eq 0 ] && ! grep -q '|f$' "$out/leak.out" && [ "$(grep -c '|t$' "$out/leak.out")" -eq 4 ]; then
+		echo "PASS unit:regex:no-leak (4 patterns x 20000 compile/match/free)" >>"$GG_RESULTS"
+	else
+		cat "$out/leak.out"
+		echo "FAIL unit:regex:no-leak" >>"$GG_RESULTS"
+		rc=1
+	fi
+fi
+exit $rc

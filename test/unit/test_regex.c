@@ -1,0 +1,507 @@
+/*
+ * test_regex.c
+ *		Unit test of the ECMA-262 -> ARE translator and the fast matcher.
+ *
+ *	test_regex				table tests; PASS/FAIL lines on stdout
+ *	test_regex --corpus		print the differential corpus (see below)
+ *
+ * The table tests check the ARE text printed for a set of patterns, the
+ * rejection message for what is invalid or unsupported, and the syntax
+ * check of the "regex" format.
+ *
+ * The corpus is the proof that the fast path and the translation are right,
+ * which plain C cannot give alone: for every pattern of corpus_patterns and
+ * a set of subjects generated from the pattern's own characters plus some
+ * troublemakers (non-ASCII letters and digits, line terminators, Unicode
+ * spaces, astral characters), it prints
+ *
+ *	id <TAB> pattern (hex) <TAB> ARE <TAB> subject (hex) <TAB> fast
+ *
+ * where fast is 1/0 (the fast matcher's answer) or "-" (no fast program).
+ * test/unit/regex_diff.py then runs each ARE in PostgreSQL (the same engine
+ * and collation regex.c uses) and, when node is installed, the ECMA pattern
+ * in node's RegExp with the "u" flag, and requires fast == ARE == ECMA.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ecma_regex.h"
+
+static int	failures;
+static int	checks;
+
+typedef struct Group
+{
+	const char *name;
+	int			total;
+	int			bad;
+} Group;
+
+static void
+report(Group *g)
+{
+	printf("%s unit:regex:%s (%d/%d passed)\n", g->bad ? "FAIL" : "PASS",
+		   g->name, g->total - g->bad, g->total);
+	if (g->bad)
+		failures++;
+}
+
+/* pattern -> exact ARE text */
+static const struct
+{
+	const char *ecma;
+	const char *are;
+	bool		fast;
+}			translations[] = {
+	{"^[A-Z]{3}$", "^[A-Z]{3}$", true},
+	{"^[A-Z]{2}$", "^[A-Z]{2}$", true},
+	{"", "(?:)", true},
+	{"abc", "abc", true},
+	{"a.c", "a[\\u0000-\\u0009\\u000B\\u000C\\u000E-\\u2027\\u202A-\\U0010FFFF]c", true},
+	{"\\d+", "[0-9]+", true},
+	{"\\w", "[0-9A-Z\\u005Fa-z]", true},
+	{"\\W", "[\\u0000-\\u002F\\u003A-\\u0040\\u005B-\\u005E\\u0060\\u007B-\\U0010FFFF]", true},
+	{"\\s", "[\\u0009-\\u000D\\u0020\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF]", true},
+	{"[^]", "[\\u0000-\\U0010FFFF]", true},
+	{"[]", "(?:(?!))", true},
+	{"[]*", "(?:(?!))*", true},
+	{"a|", "(?:a|(?:))", false},
+	{"(a)\\1", "(a)(?:\\1)", false},
+	{"(?<year>\\d{4})-\\k<year>", "([0-9]{4})\\u002D(?:\\1)", false},
+	{"(?=a)(?!b)(?<=c)(?<!d)", "(?=a)(?!b)(?<=c)(?<!d)", false},
+	{"(?=(a))", "(?=(?:a))", false},
+	{"a*?b+?c??d{2,3}?", "a*b+c?d{2,3}", true},
+	{"a{2,}", "a{2,}", true},
+	{"\\bx\\B", "\\yx\\Y", false},
+	{"\\cJ\\ca", "\\u000A\\u0001", true},
+	{"\\t\\n\\v\\f\\r\\0", "\\u0009\\u000A\\u000B\\u000C\\u000D\\u0000", true},
+	{"\\x41\\u0042\\u{43}", "ABC", true},
+	{"\\uD83D\\uDC32", "\\U0001F432", true},
+	{"[\\b]", "\\u0008", true},
+	{"[a-c\\d-]", "[\\u002D0-9a-c]", true},
+	{"[\\^\\]\\\\]", "[\\u005C-\\u005E]", true},
+	{"\\/\\.\\*", "\\u002F\\u002E\\u002A", true},
+	{"(?:ab)+", "(?:ab)+", false},
+	{"\\p{Nd}", NULL, true},	/* only checks that it translates */
+	{"\\p{General_Category=Letter}\\P{gc=L}", NULL, true},
+	{"\\p{ASCII}", "[\\u0000-\\u007F]", true},
+	{"\\P{Any}", "(?:(?!))", true},
+};
+
+/* pattern -> rejection message (substring) */
+static const struct
+{
+	const char *ecma;
+	const char *err;
+	bool		syntax_ok;		/* valid ECMA, only our engine refuses it */
+}			rejections[] = {
+	{"(", "unbalanced parenthesis", false},
+	{"a)", "unbalanced parenthesis", false},
+	{"[a", "unterminated character class", false},
+	{"*a", "nothing to repeat", false},
+	{"a**", "nothing to repeat", false},
+	{"^*", "nothing to repeat", false},
+	{"\\b+", "nothing to repeat", false},
+	{"(?=a)?", "nothing to repeat", false},
+	{"{1}", "nothing to repeat", false},
+	{"a{", "lone quantifier bracket", false},
+	{"}", "lone quantifier bracket", false},
+	{"]", "lone closing bracket", false},
+	{"a{3,2}", "numbers out of order in quantifier", false},
+	{"[b-a]", "character class range out of order", false},
+	{"[\\d-z]", "invalid character class range", false},
+	{"\\a", "invalid escape", false},
+	{"\\-", "invalid escape", false},
+	{"\\c1", "invalid control escape", false},
+	{"\\x4", "invalid hexadecimal escape", false},
+	{"\\u12", "invalid unicode escape", false},
+	{"\\u{}", "invalid unicode escape", false},
+	{"\\u{110000}", "unicode escape is out of range", false},
+	{"\\01", "invalid octal escape", false},
+	{"[\\1]", "invalid escape in character class", false},
+	{"\\", "pattern ends with a backslash", false},
+	{"(a)\\2", "backreference to a group that does not exist", false},
+	{"\\k<x>(?<y>a)", "named backreference to a group that does not exist", false},
+	{"\\k", "invalid named backreference", false},
+	{"(?<a>x)(?<a>y)", "duplicate group name", false},
+	{"(?<1a>x)", "invalid group name", false},
+	{"(?P<n>x)", "invalid group", false},
+	{"(?#comment)", "invalid group", false},
+	{"(?i)a", "invalid group", false},
+	{"(?ii:a)", "repeated flag in modifier group", false},
+	{"\\p{Foo}", "unknown unicode property name", false},
+	{"\\p{gc=Foo}", "unknown unicode property value", false},
+	{"\\p{L", "invalid property escape", false},
+	{"\\pL", "invalid property escape", false},
+	{"a\xff", "pattern is not valid UTF-8", false},
+	/* valid ECMA-262 that ARE cannot express faithfully */
+	{"\\p{Script=Greek}", "unicode script properties are not supported", true},
+	{"\\p{Alphabetic}", "this unicode binary property is not supported", true},
+	{"(?i:a)", "inline modifier groups are not supported", true},
+	{"a{256}", "quantifier bounds above 255 are not supported", true},
+	{"a{1,1000}", "quantifier bounds above 255 are not supported", true},
+	{"\\1(a)", "backreferences to a group that may not have matched are not supported", true},
+	{"(a\\1)", "backreferences to a group that may not have matched are not supported", true},
+	{"(a)?\\1", "backreferences to a group that may not have matched are not supported", true},
+	{"(a)|\\1", "backreferences to a group that may not have matched are not supported", true},
+	{"(?:(a)b)*\\1", "backreferences to a group that may not have matched are not supported", true},
+	{"(a)(?=\\1)", "backreferences inside lookaround assertions are not supported", true},
+};
+
+static void
+run_tables(void)
+{
+	Group		gt = {"translate", 0, 0};
+	Group		gr = {"reject", 0, 0};
+	Group		gs = {"syntax", 0, 0};
+	size_t		i;
+
+	for (i = 0; i < sizeof(translations) / sizeof(translations[0]); i++)
+	{
+		EcmaTranslation t;
+		const char *err = NULL;
+		const char *p = translations[i].ecma;
+
+		gt.total++;
+		if (!EcmaRegexTranslate(p, strlen(p), &t, &err))
+		{
+			gt.bad++;
+			fprintf(stderr, "translate /%s/: unexpected error: %s\n", p, err);
+			continue;
+		}
+		if (translations[i].are && strcmp(t.are, translations[i].are) != 0)
+		{
+			gt.bad++;
+			fprintf(stderr, "translate /%s/: got %s, expected %s\n", p, t.are,
+					translations[i].are);
+		}
+		else if ((t.fast != NULL) != translations[i].fast)
+		{
+			gt.bad++;
+			fprintf(stderr, "translate /%s/: fast path %s\n", p,
+					t.fast ? "unexpected" : "missing");
+		}
+		EcmaTranslationFree(&t);
+
+		/* everything we translate is valid syntax */
+		gs.total++;
+		if (!EcmaRegexCheckSyntax(p, strlen(p), &err))
+		{
+			gs.bad++;
+			fprintf(stderr, "syntax /%s/: rejected (%s)\n", p, err);
+		}
+	}
+	for (i = 0; i < sizeof(rejections) / sizeof(rejections[0]); i++)
+	{
+		EcmaTranslation t;
+		const char *err = NULL;
+		const char *p = rejections[i].ecma;
+		bool		syn;
+
+		gr.total++;
+		if (EcmaRegexTranslate(p, strlen(p), &t, &err))
+		{
+			gr.bad++;
+			fprintf(stderr, "reject /%s/: translated to %s\n", p, t.are);
+			EcmaTranslationFree(&t);
+		}
+		else if (err == NULL || strstr(err, rejections[i].err) == NULL)
+		{
+			gr.bad++;
+			fprintf(stderr, "reject /%s/: message \"%s\", expected \"%s\"\n", p,
+					err ? err : "(none)", rejections[i].err);
+		}
+		gs.total++;
+		syn = EcmaRegexCheckSyntax(p, strlen(p), &err);
+		if (syn != rejections[i].syntax_ok)
+		{
+			gs.bad++;
+			fprintf(stderr, "syntax /%s/: %s\n", p, syn ? "accepted" : "rejected");
+		}
+	}
+	report(&gt);
+	report(&gr);
+	report(&gs);
+}
+
+/* Deep nesting and long patterns: bounded, no crash. */
+static void
+run_limits(void)
+{
+	Group		g = {"limits", 0, 0};
+	size_t		n = 100000,
+				i;
+	char	   *buf = malloc(2 * n + 1);
+	EcmaTranslation t;
+	const char *err;
+
+	/* 100000 nested groups: refused, not a stack overflow */
+	for (i = 0; i < n; i++)
+	{
+		buf[i] = '(';
+		buf[n + i] = ')';
+	}
+	g.total++;
+	err = NULL;
+	if (EcmaRegexTranslate(buf, 2 * n, &t, &err) || err == NULL ||
+		strcmp(err, "pattern nests too deeply") != 0)
+	{
+		g.bad++;
+		fprintf(stderr, "limits: deep nesting not refused (%s)\n", err ? err : "translated");
+	}
+	g.total++;
+	if (EcmaRegexCheckSyntax(buf, 2 * n, NULL))
+	{
+		g.bad++;
+		fprintf(stderr, "limits: deep nesting accepted by the syntax check\n");
+	}
+	/* deep class nesting is not a thing, but many classes are fine */
+	for (i = 0; i < n; i++)
+		buf[i] = "[a]"[i % 3];
+	g.total++;
+	if (!EcmaRegexTranslate(buf, n - n % 3, &t, &err))
+	{
+		g.bad++;
+		fprintf(stderr, "limits: long pattern refused: %s\n", err);
+	}
+	else
+		EcmaTranslationFree(&t);
+	/* 64 nested groups: fine */
+	for (i = 0; i < 64; i++)
+	{
+		buf[i] = '(';
+		buf[64 + i] = ')';
+	}
+	g.total++;
+	if (!EcmaRegexTranslate(buf, 128, &t, &err))
+	{
+		g.bad++;
+		fprintf(stderr, "limits: 64 nested groups refused: %s\n", err);
+	}
+	else
+		EcmaTranslationFree(&t);
+	free(buf);
+	report(&g);
+}
+
+/* Fast path on its own: known answers, incl. invalid UTF-8 subjects. */
+static void
+run_fast(void)
+{
+	static const struct
+	{
+		const char *pat;
+		const char *subj;
+		bool		match;
+	}			cases[] = {
+		{"^[A-Z]{3}$", "USD", true},
+		{"^[A-Z]{3}$", "usd", false},
+		{"^[A-Z]{3}$", "USDX", false},
+		{"^[A-Z]{3}$", "US", false},
+		{"^[A-Z]{3}$", "USD\n", false},
+		{"[A-Z]{3}", "xxUSDxx", true},
+		{"^a*a$", "aaaa", true},
+		{"^a*a$", "", false},
+		{"^a{2,3}b?a$", "aaa", true},
+		{"^a{2,3}b?a$", "aaaaa", false},
+		{"x$", "ax", true},
+		{"x$", "xa", false},
+		{"^\\d+$", "\xe0\xa7\xaa", false},	/* BENGALI DIGIT FOUR */
+		{"^.$", "\xe2\x80\xa8", false},	/* U+2028 */
+		{"^.$", "\xf0\x9f\x90\xb2", true},	/* one astral character */
+		{"^..$", "\xf0\x9f\x90\xb2", false},
+		{"^.$", "\xff", true},	/* invalid byte: one U+FFFD */
+		{"^\\S$", "\xc3", true},	/* truncated sequence: one U+FFFD */
+		{"^$", "", true},
+		{"", "anything", true},
+	};
+	Group		g = {"fast", 0, 0};
+	size_t		i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		EcmaTranslation t;
+		const char *err;
+		char	   *copy;
+		size_t		len = strlen(cases[i].subj);
+
+		g.total++;
+		if (!EcmaRegexTranslate(cases[i].pat, strlen(cases[i].pat), &t, &err) || t.fast == NULL)
+		{
+			g.bad++;
+			fprintf(stderr, "fast /%s/: no fast program\n", cases[i].pat);
+			continue;
+		}
+		copy = malloc(len ? len : 1);
+		memcpy(copy, cases[i].subj, len);
+		if (EcmaFastMatch(t.fast, copy, len) != cases[i].match)
+		{
+			g.bad++;
+			fprintf(stderr, "fast /%s/ on \"%s\": expected %s\n", cases[i].pat,
+					cases[i].subj, cases[i].match ? "match" : "no match");
+		}
+		free(copy);
+		EcmaTranslationFree(&t);
+	}
+	report(&g);
+}
+
+/* ---------------------------------------------------------------------
+ * Differential corpus
+ * ---------------------------------------------------------------------
+ */
+static const char *const corpus_patterns[] = {
+	/* fast-path shapes */
+	"^[A-Z]{3}$", "^[A-Z]{2}$", "[A-Z]{2}", "^\\d{4}-\\d{2}-\\d{2}$",
+	"^[a-z0-9-]{1,8}$", "^a*a$", "^a{2,3}b?a$", "a+b", "^x?y*z{0,2}$",
+	"x$", "^x", "^$", "", "^.$", "^..?$", "^\\s$", "^\\S+$", "^\\w\\W$",
+	"^\\D$", "[^a]b", "^[^]$", "[]", "^[]*$", "^\\p{L}+$", "^\\p{Lu}\\p{Ll}*$",
+	"^\\P{Nd}$", "\\p{digit}", "^[\\p{L}\\d_]{2}$", "^\\u{1F432}*$",
+	"^\\uD83D\\uDC32$", "^[\\u00e0-\\u00ff]$", "^[\\s\\S]$", "^\\cC$",
+	"^\\t$", "^[\\b]$", "^\\x41\\u0042$", "^[^\\n]$", "^-?\\d+$",
+	"^\\p{ASCII}{2}$", "^\\P{Assigned}$",
+	/* slow-path shapes */
+	"^(a|b)+$", "^(?:ab|c)*$", "(a)\\1", "^(\\w)\\w\\1$", "\\bab\\b", "\\Ba",
+	"a(?=b)", "a(?!b)", "(?<=a)b", "(?<!a)b", "^(?:\\d{3}|x)$", "a|b|",
+	"(?<n>a)\\k<n>", "^(a|ab)(c|bcd)$", "^[a-c]+?c$", "^(?:a?){3}a{3}$",
+	"(a)|b", "^\\p{Letter}cole", "\\wcole", "[a-z]cole", "^\\d+$",
+	"^\\p{digit}+$", "^a{0}$", "^(?:)$", "^(?:a|)+$",
+};
+
+/* Characters every pattern's subjects are built from, besides its own. */
+static const char *const extra_chars[] = {
+	"a", "b", "Z", "0", "_", " ", "\n", "\r", "\t", "-",
+	"\xc3\xa9",					/* e acute */
+	"\xcf\x80",					/* pi */
+	"\xe0\xa7\xaa",				/* Bengali digit four */
+	"\xe2\x80\xa8",				/* LINE SEPARATOR */
+	"\xe2\x80\x83",				/* EM SPACE */
+	"\xef\xbb\xbf",				/* ZWNBSP */
+	"\xf0\x9f\x90\xb2",			/* U+1F432 */
+	"\xf0\x9f\x90\x89",			/* U+1F409 */
+};
+
+#define MAX_ALPHA 24
+
+static void
+hex_out(const char *s, size_t n)
+{
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+		printf("%02x", (unsigned char) s[i]);
+}
+
+static void
+corpus_row(long id, const char *pat, const EcmaTranslation *t, const char *subj, size_t n)
+{
+	printf("%ld\t", id);
+	hex_out(pat, strlen(pat));
+	printf("\t%s\t", t->are);
+	hex_out(subj, n);
+	if (t->fast)
+		printf("\t%d\n", EcmaFastMatch(t->fast, subj, n) ? 1 : 0);
+	else
+		printf("\t-\n");
+}
+
+static int
+run_corpus(void)
+{
+	size_t		pi;
+	long		id = 0;
+
+	for (pi = 0; pi < sizeof(corpus_patterns) / sizeof(corpus_patterns[0]); pi++)
+	{
+		const char *pat = corpus_patterns[pi];
+		EcmaTranslation t;
+		const char *err;
+		char		alpha[MAX_ALPHA][8];
+		int			na = 0,
+					i,
+					j,
+					k,
+					l;
+		char		subj[1024];
+		size_t		p;
+
+		if (!EcmaRegexTranslate(pat, strlen(pat), &t, &err))
+		{
+			fprintf(stderr, "corpus pattern /%s/ does not translate: %s\n", pat, err);
+			return 1;
+		}
+		/* the pattern's literal ASCII letters and digits, then the extras */
+		for (p = 0; pat[p] && na < 8; p++)
+		{
+			char		c = pat[p];
+
+			if (((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) &&
+				(p == 0 || pat[p - 1] != '\\'))
+			{
+				bool		dup = false;
+
+				for (i = 0; i < na; i++)
+					if (alpha[i][0] == c && alpha[i][1] == '\0')
+						dup = true;
+				if (!dup)
+				{
+					alpha[na][0] = c;
+					alpha[na][1] = '\0';
+					na++;
+				}
+			}
+		}
+		for (i = 0; i < (int) (sizeof(extra_chars) / sizeof(extra_chars[0])) && na < MAX_ALPHA; i++)
+			strcpy(alpha[na++], extra_chars[i]);
+
+		/* every string of length 0..3 over the first 12 characters */
+		corpus_row(id++, pat, &t, "", 0);
+		for (i = 0; i < na; i++)
+		{
+			p = 0;
+			strcpy(subj, alpha[i]);
+			corpus_row(id++, pat, &t, subj, strlen(subj));
+			for (j = 0; j < na && j < 12; j++)
+			{
+				snprintf(subj, sizeof(subj), "%s%s", alpha[i], alpha[j]);
+				corpus_row(id++, pat, &t, subj, strlen(subj));
+				if (i >= 12)
+					continue;
+				for (k = 0; k < 8; k++)
+				{
+					snprintf(subj, sizeof(subj), "%s%s%s", alpha[i], alpha[j], alpha[k]);
+					corpus_row(id++, pat, &t, subj, strlen(subj));
+				}
+			}
+		}
+		/* some longer strings made of the pattern's characters */
+		for (l = 4; l <= 9; l++)
+			for (k = 0; k < 6; k++)
+			{
+				p = 0;
+				for (i = 0; i < l; i++)
+				{
+					const char *c = alpha[(i * 7 + k * 3 + l) % (na < 6 ? na : 6)];
+
+					strcpy(subj + p, c);
+					p += strlen(c);
+				}
+				corpus_row(id++, pat, &t, subj, p);
+			}
+		EcmaTranslationFree(&t);
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "--corpus") == 0)
+		return run_corpus();
+	run_tables();
+	run_limits();
+	run_fast();
+	(void) checks;
+	return failures ? 1 : 0;
+}
