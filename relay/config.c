@@ -40,7 +40,8 @@ enum
 	OPT_STANDBY_RETRY,
 	OPT_LOG_LEVEL,
 	OPT_LOG_FILE,
-	OPT_PRINT_CONFIG
+	OPT_PRINT_CONFIG,
+	OPT_BATCH_MAX
 };
 
 static const struct option long_options[] = {
@@ -51,6 +52,7 @@ static const struct option long_options[] = {
 	{"default-stream", required_argument, NULL, OPT_DEFAULT_STREAM},
 	{"route", required_argument, NULL, OPT_ROUTE},
 	{"batch", required_argument, NULL, OPT_BATCH},
+	{"batch-max", required_argument, NULL, OPT_BATCH_MAX},
 	{"poll-interval", required_argument, NULL, OPT_POLL},
 	{"maxlen", required_argument, NULL, OPT_MAXLEN},
 	{"ids", required_argument, NULL, OPT_IDS},
@@ -92,6 +94,7 @@ usage(void)
 	printf("                             when a stream has other writers: replays become duplicates)\n");
 	printf("\nWork:\n");
 	printf("  -b, --batch=N              events per claim and per MULTI/EXEC chunk (default: 1000)\n");
+	printf("      --batch-max=N          under a backlog claims double up to N (default: 10000)\n");
 	printf("      --poll-interval=MS     idle wait between empty claims (default: 50)\n");
 	printf("      --partitions=A[-B]     lead only these outbox partitions (default: all)\n");
 	printf("      --standby-retry=MS     how often a standby tries to take a partition (default: 2000)\n");
@@ -342,6 +345,11 @@ apply_option(RelayConfig *cfg, int opt, const char *name, const char *arg)
 				return bad_value(name, arg, "must be an integer from 1 to 100000");
 			cfg->batch = (int) v;
 			break;
+		case OPT_BATCH_MAX:
+			if (!parse_long(arg, 1, 100000, &v))
+				return bad_value(name, arg, "must be an integer from 1 to 100000");
+			cfg->batch_max = (int) v;
+			break;
 		case OPT_POLL:
 			if (!parse_long(arg, 1, 60000, &v))
 				return bad_value(name, arg, "must be milliseconds from 1 to 60000");
@@ -499,6 +507,7 @@ dump_config(const RelayConfig *cfg)
 	for (i = 0; i < cfg->nroutes; i++)
 		printf("route=%s=%s\n", cfg->routes[i].pattern, cfg->routes[i].family);
 	printf("batch=%d\n", cfg->batch);
+	printf("batch-max=%d\n", cfg->batch_max);
 	printf("poll-interval=%d\n", cfg->poll_ms);
 	printf("maxlen=%ld\n", cfg->maxlen);
 	printf("ids=%s\n", cfg->id_mode == ID_AUTO ? "auto" : "deterministic");
@@ -532,6 +541,7 @@ ConfigParse(RelayConfig *cfg, int argc, char **argv)
 	cfg->stream_prefix = "goodgo";
 	cfg->default_family = "events";
 	cfg->batch = 1000;
+	cfg->batch_max = 10000;
 	cfg->poll_ms = 50;
 	cfg->part_lo = -1;
 	cfg->part_hi = -1;
@@ -580,6 +590,8 @@ ConfigParse(RelayConfig *cfg, int argc, char **argv)
 		fprintf(stderr, "Try \"%s --help\" for more information.\n", RELAY_PROGNAME);
 		return RELAY_EXIT_USAGE;
 	}
+	if (cfg->batch_max < cfg->batch)
+		cfg->batch_max = cfg->batch;
 	if (print_config)
 	{
 		dump_config(cfg);

@@ -53,6 +53,7 @@ typedef struct Relay
 	int			hi;
 	bool	   *led;
 	bool	   *check_loss;
+	int		   *claim_size;		/* per partition: grows while claims come back full */
 	double		last_lock_try;
 	double		last_redis_use;
 	int			failures;		/* consecutive, for the backoff */
@@ -151,9 +152,11 @@ ensure_pg(Relay *r)
 	{
 		free(r->led);
 		free(r->check_loss);
+		free(r->claim_size);
 		r->nparts = n;
 		r->led = calloc(n, sizeof(bool));
 		r->check_loss = calloc(n, sizeof(bool));
+		r->claim_size = calloc(n, sizeof(int));
 	}
 	r->lo = r->cfg.part_lo >= 0 ? r->cfg.part_lo : 0;
 	r->hi = r->cfg.part_hi >= 0 ? r->cfg.part_hi : n - 1;
@@ -326,7 +329,9 @@ relay_partition(Relay *r, int part)
 				t_claim,
 				t_pub;
 
-	n = PgClaim(r->pg, r->cfg.relay_name, part, r->cfg.batch, &b);
+	if (r->claim_size[part] < r->cfg.batch)
+		r->claim_size[part] = r->cfg.batch;
+	n = PgClaim(r->pg, r->cfg.relay_name, part, r->claim_size[part], &b);
 	t_claim = NowSeconds();
 	if (n < 0)
 	{
@@ -343,6 +348,18 @@ relay_partition(Relay *r, int part)
 	}
 	if (n == 0)
 		return 0;
+
+	/*
+	 * Under a backlog, claim more at a time (a claim's cost grows with the
+	 * window it picks from, so fewer, larger claims drain faster); back to
+	 * --batch as soon as a claim comes back short.  An open batch returned
+	 * again keeps its size whatever we asked for.
+	 */
+	if (n >= r->claim_size[part])
+		r->claim_size[part] = r->claim_size[part] * 2 < r->cfg.batch_max ?
+			r->claim_size[part] * 2 : r->cfg.batch_max;
+	else
+		r->claim_size[part] = r->cfg.batch;
 
 	failures = calloc(n, sizeof(EntryFailure));
 	pr = RedisPublish(r->redis, &r->cfg, &b, failures, &nfail, &r->k);

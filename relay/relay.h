@@ -81,6 +81,7 @@ typedef struct RelayConfig
 	Route	   *routes;
 	int			nroutes;
 	int			batch;
+	int			batch_max;		/* claims grow up to this under a backlog */
 	int			poll_ms;
 	long		maxlen;			/* 0: no trimming */
 	bool		once;

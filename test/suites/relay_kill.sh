@@ -21,12 +21,12 @@ log=$GG_TMP/relay_kill.log
 # 1. Die after Redis accepted a chunk, before the ack: the restarted relay
 #    gets the same batch back, Redis refuses every entry as already there.
 /usr/bin/python3 "$RL_PY" emit --events 1000 --clients 2 --aggregates 50 >/dev/null
-GOODGO_RELAY_TEST_CRASH_AFTER_PUBLISH=1 "$RELAY" --once --batch 300 --redis "$url" >>"$log" 2>&1
+GOODGO_RELAY_TEST_CRASH_AFTER_PUBLISH=1 "$RELAY" --once --batch 300 --batch-max 300 --redis "$url" >>"$log" 2>&1
 rc=$?
 rl_check hook_killed_relay [ $rc -eq 137 ]
 last=$(psql -qXAt -c "SELECT coalesce((SELECT last_batch_id FROM goodgo_events.relay_position('default', 0)), 0)")
 rl_check first_chunk_published_not_acked [ "$(rl_top_batch "$port")" -gt "$last" ]
-"$RELAY" --once --batch 300 --redis "$url" >"$GG_TMP/relay_kill.once.log" 2>&1
+"$RELAY" --once --batch 300 --batch-max 300 --redis "$url" >"$GG_TMP/relay_kill.once.log" 2>&1
 rl_check restart_counts_duplicates grep -q 'msg="stopping" published=700 duplicates=300' "$GG_TMP/relay_kill.once.log"
 cat "$GG_TMP/relay_kill.once.log" >>"$log"
 if /usr/bin/python3 "$RL_PY" verify --redis-port "$port" --events 1000 >/dev/null; then
@@ -40,14 +40,14 @@ fi
 producers=$!
 kills=0
 for i in $(seq "$KILLS"); do
-	rl_relay_bg relay_kill --batch 200 --redis "$url" --poll-interval 10
+	rl_relay_bg relay_kill --batch 200 --batch-max 200 --redis "$url" --poll-interval 10
 	sleep "0.$((RANDOM % 6 + 1))"
 	kill -9 "$RL_LAST_PID" 2>/dev/null && kills=$((kills + 1))
 	wait "$RL_LAST_PID" 2>/dev/null
 done
 wait $producers || { rl_fail emit "$(tail -3 "$GG_TMP/emit.out")"; exit 0; }
 rl_log "relay killed $kills times during the drain"
-"$RELAY" --once --batch 200 --redis "$url" >>"$log" 2>&1
+"$RELAY" --once --batch 200 --batch-max 200 --redis "$url" >>"$log" 2>&1
 rl_check final_run_exits_0 [ $? -eq 0 ]
 total=$((N + 1000))
 if /usr/bin/python3 "$RL_PY" verify --redis-port "$port" --events "$total"; then

@@ -38,6 +38,7 @@ bad_usage missing_argument "requires an argument" --batch
 bad_usage extra_argument 'too many command-line arguments \(first is "extra"\)' extra
 bad_usage batch_not_a_number 'invalid value "ten" for option --batch' --batch ten
 bad_usage batch_zero 'invalid value "0" for option --batch' --batch 0
+bad_usage batch_max_zero 'invalid value "0" for option --batch-max' --batch-max 0
 bad_usage poll_negative 'invalid value "-5" for option --poll-interval' --poll-interval=-5
 bad_usage maxlen_garbage 'invalid value "~x" for option --maxlen' --maxlen '~x'
 bad_usage ids_unknown 'must be "deterministic" or "auto"' --ids random
@@ -69,6 +70,7 @@ redis.db=0
 name=default
 stream-prefix=goodgo
 batch=1000
+batch-max=10000
 poll-interval=50
 maxlen=0
 ids=deterministic
@@ -92,6 +94,8 @@ config maxlen_tilde "maxlen=100000" --maxlen '~100000'
 config routes_in_order "route=payment.*=payments
 route=kyc.verified=kyc" --route 'payment.*=payments' --route kyc.verified=kyc
 config partitions_range "partitions=2-5" --partitions 2-5
+config batch_max_at_least_batch "batch=20000
+batch-max=20000" --batch 20000
 GOODGO_RELAY_BATCH=250 GOODGO_RELAY_ONCE=1 config environment "batch=250
 once=yes"
 GOODGO_RELAY_BATCH=250 config flag_beats_environment "batch=300" --batch 300

@@ -23,7 +23,7 @@ pg_restart() {
 published() { /usr/bin/python3 "$RL_PY" count --redis-port "$port" --events 0; }
 
 # Small batches make the drain long enough to restart twice inside it.
-rl_relay_bg relay_pg --batch 50 --redis "redis://127.0.0.1:$port" --backoff-max 500
+rl_relay_bg relay_pg --batch 50 --batch-max 50 --redis "redis://127.0.0.1:$port" --backoff-max 500
 relay=$RL_LAST_PID
 sleep 1
 a=$(published)

@@ -24,7 +24,7 @@ run_case() {
 	port=$(rl_redis_start "$name" "$@")
 	url=redis://127.0.0.1:$port
 	log=$GG_TMP/relay_redis.$name.log
-	rl_relay_bg "relay_redis.$name" --batch 200 --redis "$url" \
+	rl_relay_bg "relay_redis.$name" --batch 200 --batch-max 200 --redis "$url" \
 		--poll-interval 10 --backoff-max 500
 	relay=$RL_LAST_PID
 	/usr/bin/python3 "$RL_PY" emit --events "$N" --clients 4 --aggregates 200 \
