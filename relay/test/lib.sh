@@ -7,7 +7,6 @@
 
 RELAY=${GG_PGBIN:-/usr/lib/postgresql/15/bin}/goodgo-relay
 RL_SUITE=${RL_SUITE:-relay}
-RL_REDIS_PIDS=()
 
 rl_pass() { echo "PASS $RL_SUITE:$1" >>"$GG_RESULTS"; echo "PASS $RL_SUITE:$1"; }
 rl_fail() { echo "FAIL $RL_SUITE:$1" >>"$GG_RESULTS"; echo "FAIL $RL_SUITE:$1${2:+ ($2)}" >&2; }
@@ -16,9 +15,13 @@ rl_skip() { echo "SKIP $RL_SUITE:$1" >>"$GG_RESULTS"; echo "SKIP $RL_SUITE:$1${2
 rl_check() { local n=$1; shift; if "$@"; then rl_pass "$n"; else rl_fail "$n"; fi; }
 rl_log() { printf '    %s\n' "$*" >&2; }
 
+# Every redis-server a suite starts is listed in this file (rl_redis_start
+# runs in a command substitution, a subshell: a shell array would be lost).
+RL_REDIS_PIDFILE=$GG_TMP/rl_redis_pids.$$
+
 rl_cleanup() {
 	local p
-	for p in "${RL_REDIS_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	[ -f "$RL_REDIS_PIDFILE" ] && for p in $(cat "$RL_REDIS_PIDFILE"); do kill -9 "$p" 2>/dev/null; done
 	[ -n "${RL_RELAY_PIDS:-}" ] && kill -9 $RL_RELAY_PIDS 2>/dev/null
 	return 0
 }
@@ -74,7 +77,7 @@ rl_redis_up() {
 		redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break
 		sleep 0.05
 	done
-	RL_REDIS_PIDS+=("$(cat "$dir/redis.pid")")
+	cat "$dir/redis.pid" >>"$RL_REDIS_PIDFILE"
 }
 
 # Stop the redis-server NAME: "kill" (SIGKILL, no save) or "shutdown".
