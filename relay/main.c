@@ -229,6 +229,10 @@ recover_loss(Relay *r, int part)
 	n = PgReplay(r->pg, r->cfg.relay_name, part, top + 1, &all);
 	if (n < 0)
 		return false;
+	if (n == 0 || all.events[0].batch_id > top + 1)
+		relay_log(LOG_ERROR,
+				  "msg=\"events Redis lost are no longer retained in the outbox: they cannot be published again\" partition=%d first_lost_batch=%" PRId64 " first_retained_batch=%" PRId64,
+				  part, top + 1, n > 0 ? all.events[0].batch_id : (int64_t) 0);
 	for (i = 0; i < n && ok; i += r->cfg.batch)
 	{
 		RelayBatch	slice = all;

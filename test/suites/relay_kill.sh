@@ -38,18 +38,23 @@ fi
 # 2. Random kills while producers emit.
 /usr/bin/python3 "$RL_PY" emit --events "$N" --clients 4 --aggregates 300 --agg-base 1000 >"$GG_TMP/emit.out" 2>&1 &
 producers=$!
+# Kill at random moments until the producers are done and the streams hold
+# every event (at least KILLS kills, at most 1000), so the kills spread over
+# the whole drain.
 kills=0
-for i in $(seq "$KILLS"); do
+total=$((N + 1000))
+while kill -0 "$producers" 2>/dev/null || [ "$kills" -lt "$KILLS" ] ||
+	[ "$(/usr/bin/python3 "$RL_PY" count --redis-port "$port" --events 0)" -lt "$total" ]; do
+	[ "$kills" -ge 1000 ] && break
 	rl_relay_bg relay_kill --batch 200 --batch-max 200 --redis "$url" --poll-interval 10
 	sleep "0.$((RANDOM % 6 + 1))"
 	kill -9 "$RL_LAST_PID" 2>/dev/null && kills=$((kills + 1))
 	wait "$RL_LAST_PID" 2>/dev/null
 done
 wait $producers || { rl_fail emit "$(tail -3 "$GG_TMP/emit.out")"; exit 0; }
-rl_log "relay killed $kills times during the drain"
+rl_log "relay killed $kills times during the drain; $(/usr/bin/python3 "$RL_PY" count --redis-port "$port" --events 0) entries before the final run"
 "$RELAY" --once --batch 200 --batch-max 200 --redis "$url" >>"$log" 2>&1
 rl_check final_run_exits_0 [ $? -eq 0 ]
-total=$((N + 1000))
 if /usr/bin/python3 "$RL_PY" verify --redis-port "$port" --events "$total"; then
 	rl_pass random_kills_no_loss_no_duplicate
 else
