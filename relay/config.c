@@ -93,8 +93,10 @@ usage(void)
 	printf("      --ids=MODE             deterministic (<batch_id>-<ord>, default) or auto (\"*\",\n");
 	printf("                             when a stream has other writers: replays become duplicates)\n");
 	printf("\nWork:\n");
-	printf("  -b, --batch=N              events per claim and per MULTI/EXEC chunk (default: 1000)\n");
-	printf("      --batch-max=N          under a backlog claims double up to N (default: 10000)\n");
+	printf("  -b, --batch=N              events per MULTI/EXEC chunk, and per claim when there is\n");
+	printf("                             no backlog (default: 1000)\n");
+	printf("      --batch-max=N          under a backlog claims double up to N events, published in\n");
+	printf("                             chunks of --batch (default: 10000)\n");
 	printf("      --poll-interval=MS     idle wait between empty claims (default: 50)\n");
 	printf("      --partitions=A[-B]     lead only these outbox partitions (default: all)\n");
 	printf("      --standby-retry=MS     how often a standby tries to take a partition (default: 2000)\n");
@@ -346,8 +348,8 @@ apply_option(RelayConfig *cfg, int opt, const char *name, const char *arg)
 			cfg->batch = (int) v;
 			break;
 		case OPT_BATCH_MAX:
-			if (!parse_long(arg, 1, 100000, &v))
-				return bad_value(name, arg, "must be an integer from 1 to 100000");
+			if (!parse_long(arg, 1, 1000000, &v))
+				return bad_value(name, arg, "must be an integer from 1 to 1000000");
 			cfg->batch_max = (int) v;
 			break;
 		case OPT_POLL:

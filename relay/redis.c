@@ -267,9 +267,9 @@ read_holds(redisContext *c, const char *event_id)
 	return found;
 }
 
-PublishResult
-RedisPublish(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
-			 EntryFailure *failures, int *nfailures, RelayCounters *counters)
+static PublishResult
+publish_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
+			  EntryFailure *failures, int *nfailures, RelayCounters *counters)
 {
 	int			n = batch->nevents;
 	XaddArgs   *args = calloc(n, sizeof(XaddArgs));
@@ -543,4 +543,44 @@ RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part, int64_t *to
 		freeReplyObject(r);
 	} while (strcmp(cursor, "0") != 0);
 	return 0;
+}
+
+/*
+ * Publish a claimed batch as consecutive MULTI/EXEC chunks of at most
+ * --batch entries, each sent only after the previous one's EXEC answered.
+ * A chunk that fails stops the batch there, so no later chunk can overtake
+ * it: the resend (the claim returns the same batch) finds the earlier
+ * chunks in place ("equal or smaller", same eventId) and goes on from the
+ * failed one.  This keeps Redis's atomic unit small while a claim may be
+ * large (a claim's cost grows with the window it picks from).
+ * Per-entry failures of every chunk are collected with their batch index.
+ */
+PublishResult
+RedisPublish(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
+			 EntryFailure *failures, int *nfailures, RelayCounters *counters)
+{
+	int			off;
+	bool		entry_failed = false;
+
+	*nfailures = 0;
+	for (off = 0; off < batch->nevents; off += cfg->batch)
+	{
+		RelayBatch	chunk = *batch;
+		int			nf = 0,
+					i;
+		PublishResult pr;
+
+		chunk.res = NULL;
+		chunk.events = batch->events + off;
+		chunk.nevents = batch->nevents - off < cfg->batch ? batch->nevents - off : cfg->batch;
+		pr = publish_chunk(c, cfg, &chunk, failures + *nfailures, &nf, counters);
+		for (i = 0; i < nf; i++)
+			failures[*nfailures + i].index += off;
+		*nfailures += nf;
+		if (pr == PUBLISH_ENTRY_FAILED)
+			entry_failed = true;
+		else if (pr != PUBLISH_OK)
+			return pr;
+	}
+	return entry_failed ? PUBLISH_ENTRY_FAILED : PUBLISH_OK;
 }

@@ -4,6 +4,8 @@
 # behind the acknowledged position and publishes the retained events again
 # under their original ids), then Redis at maxmemory refusing writes (OOM)
 # part-way.  Each time: no hole, no reordering, no duplicate, no loss.
+# Claims of up to 400 events go out as MULTI/EXEC chunks of 50, so a fault
+# can also hit a batch between two of its chunks.
 set -uo pipefail
 RL_SUITE=relay_redis
 . "$GG_ROOT/test/lib.sh"
@@ -24,7 +26,7 @@ run_case() {
 	port=$(rl_redis_start "$name" "$@")
 	url=redis://127.0.0.1:$port
 	log=$GG_TMP/relay_redis.$name.log
-	rl_relay_bg "relay_redis.$name" --batch 200 --batch-max 200 --redis "$url" \
+	rl_relay_bg "relay_redis.$name" --batch 50 --batch-max 400 --redis "$url" \
 		--poll-interval 10 --backoff-max 500
 	relay=$RL_LAST_PID
 	/usr/bin/python3 "$RL_PY" emit --events "$N" --clients 4 --aggregates 200 \
