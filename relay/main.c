@@ -407,6 +407,8 @@ relay_partition(Relay *r, int part)
 			r->led[part] = false;
 			r->k.partitions_led--;
 		}
+		else if (PgConnectionOk(r->pg))
+			backoff(r, "ack failed");
 		n = -1;
 		goto out;
 	}
