@@ -27,10 +27,10 @@ SELECT goodgo_events.outbox_partitions();
 SELECT t.tgenabled FROM pg_trigger t WHERE t.tgname = 'outbox_validate' GROUP BY 1;
 
 -- emit(): returns the eventId (a UUIDv7) of the row it inserted.
-SELECT goodgo_events.emit('payment.completed', '{"amount": 10}', 'pay-1') AS id \gset
+SELECT goodgo_events.emit('invoice.paid', '{"amount": 10}', 'pay-1') AS id \gset
 SELECT substr(:'id', 15, 1) AS version,
 	   (SELECT count(*) FROM goodgo_events.outbox WHERE event_id = :'id') AS rows;
-SELECT event_type, aggregate_id, stream ~ '^goodgo:payment:\{outbox:0[0-3]\}$' AS stream_ok,
+SELECT event_type, aggregate_id, stream ~ '^goodgo:invoice:\{outbox:0[0-3]\}$' AS stream_ok,
 	   part BETWEEN 0 AND 3 AS part_ok, txid <> '0' AS txid_set, seq > 0 AS seq_set,
 	   gen = goodgo_events.outbox_current_gen() AS current_gen,
 	   envelope->>'eventId' = event_id::text AS id_in_envelope,
@@ -43,10 +43,10 @@ SELECT event_type, aggregate_id, stream ~ '^goodgo:payment:\{outbox:0[0-3]\}$' A
 -- else the role; traceId: argument, else goodgo_events.trace_id, else zeros.
 SET goodgo_events.producer = 'billing';
 SET goodgo_events.trace_id = '0123456789abcdef0123456789abcdef';
-SELECT goodgo_events.emit('payment.completed', '{}', 'pay-1') AS id \gset
+SELECT goodgo_events.emit('invoice.paid', '{}', 'pay-1') AS id \gset
 SELECT o.envelope->>'producer' AS producer, o.envelope->>'traceId' AS trace_id
   FROM goodgo_events.outbox o WHERE o.event_id = :'id';
-SELECT goodgo_events.emit('payment.completed', '{}', 'pay-1', 'api',
+SELECT goodgo_events.emit('invoice.paid', '{}', 'pay-1', 'api',
 		'fedcba9876543210fedcba9876543210', '2026-03-04 05:06:07.5+02') AS id \gset
 SELECT o.envelope->>'producer' AS producer, o.envelope->>'traceId' AS trace_id,
 	   o.envelope->>'occurredAt' AS occurred_at
@@ -54,13 +54,13 @@ SELECT o.envelope->>'producer' AS producer, o.envelope->>'traceId' AS trace_id,
 RESET goodgo_events.producer;
 RESET goodgo_events.trace_id;
 SET application_name = '';
-SELECT goodgo_events.emit('kyc.verified', '{}', 'kyc-1') AS id \gset
+SELECT goodgo_events.emit('profile.updated', '{}', 'kyc-1') AS id \gset
 SELECT o.envelope->>'producer' = current_user AS role_name
   FROM goodgo_events.outbox o WHERE o.event_id = :'id';
 SET application_name = 'outbox_test';
 SET goodgo_events.trace_id = 'ABC';
 SELECT goodgo_events.emit(NULL, '{}');
-SELECT goodgo_events.emit('kyc.verified', NULL);
+SELECT goodgo_events.emit('profile.updated', NULL);
 
 -- The same aggregate always lands in the same partition.
 SELECT count(DISTINCT part) AS parts_of_pay_1 FROM goodgo_events.outbox WHERE aggregate_id = 'pay-1';
@@ -71,17 +71,17 @@ SELECT part AS pp FROM goodgo_events.outbox WHERE aggregate_id = 'pay-1' LIMIT 1
 INSERT INTO goodgo_events.outbox (seq, txid, part, event_id, event_type, stream, envelope, aggregate_id)
 	OVERRIDING SYSTEM VALUE
 	VALUES (-42, '5', 77, '00000000-0000-0000-0000-000000000000', 'x.y', 'mine',
-			pg_temp.env('listing.approved'), 'lst-0')
+			pg_temp.env('shipment.dispatched'), 'lst-0')
 	RETURNING seq > 0 AS seq_drawn, txid = pg_current_xact_id() AS own_txid,
 			  part BETWEEN 0 AND 3 AS part_ok, event_id::text = envelope->>'eventId' AS id_ok,
-			  event_type, stream ~ '^goodgo:listing:' AS stream_ok;
+			  event_type, stream ~ '^goodgo:shipment:' AS stream_ok;
 
 -- Rejections happen in the producer's transaction; nothing is written.
 SELECT count(*) AS before FROM goodgo_events.outbox \gset
 INSERT INTO goodgo_events.outbox (envelope) VALUES (NULL);
 DO $$
 BEGIN
-	INSERT INTO goodgo_events.outbox (envelope) VALUES ('{"eventType": "listing.approved"}');
+	INSERT INTO goodgo_events.outbox (envelope) VALUES ('{"eventType": "shipment.dispatched"}');
 EXCEPTION WHEN check_violation THEN
 	RAISE NOTICE 'envelope rejected: %', SQLSTATE;
 END $$;
@@ -91,10 +91,23 @@ BEGIN
 EXCEPTION WHEN check_violation THEN
 	RAISE NOTICE 'envelope rejected: %', SQLSTATE;
 END $$;
+-- The envelope check names the failing fields, never their values.
+INSERT INTO goodgo_events.outbox (envelope)
+	VALUES (pg_temp.env('shipment.dispatched') || '{"traceId": "secret-value", "producer": ""}');
+-- The payload is validated against its event type's registered schema.
+SELECT goodgo_events.register_event_type('refund.issued',
+	'{"type": "object", "required": ["amount"],
+	  "properties": {"amount": {"type": "integer", "minimum": 0}}}') > 0 AS registered;
+SELECT goodgo_events.emit('refund.issued', '{"amount": -5}', 'ref-1');
+SELECT goodgo_events.emit('refund.issued', '{"amount": 5}', 'ref-1') IS NOT NULL AS valid_one;
+-- An unregistered type is refused unless unknown types are allowed.
+SET goodgo_events.unknown_event_types = reject;
+SELECT goodgo_events.emit('nobody.registered', '{}', 'x-1');
+SET goodgo_events.unknown_event_types = allow;
 BEGIN;
-SELECT goodgo_events.emit('listing.approved', '{}') IS NOT NULL AS emitted;
+SELECT goodgo_events.emit('shipment.dispatched', '{}') IS NOT NULL AS emitted;
 ROLLBACK;
-SELECT count(*) - :before AS written FROM goodgo_events.outbox;
+SELECT count(*) - :before AS written FROM goodgo_events.outbox;  -- only the valid refund
 
 -- Append-only, also under session_replication_role = replica.
 UPDATE goodgo_events.outbox SET aggregate_id = 'x';
@@ -238,7 +251,7 @@ SELECT part, bool_and(ok) AS ordered FROM (
 SELECT goodgo_events.relay_ack('r1', :pp, 1);
 SELECT goodgo_events.relay_ack('r1', :pp, 999);
 SELECT * FROM goodgo_events.relay_claim('r1', :pp);
-SELECT last_batch_id > 0 AS acked, last_acked_at IS NOT NULL AS at, open_batch_id, window_open, same_cluster
+SELECT last_batch_id > 0 AS acked, last_acked_at IS NOT NULL AS at, open_batch_id, window_open, same_database
   FROM goodgo_events.relay_position('r1', :pp);
 
 -- A second relay has its own positions.
@@ -249,7 +262,7 @@ SELECT sum(pg_temp.drain('r2', p, 1000)) = (SELECT count(*) FROM goodgo_events.o
 -- Dead letters: a relay reports failures; after relay_max_attempts the event
 -- becomes a dead letter and the relay acks the batch without it.
 SET goodgo_events.relay_max_attempts = 2;
-SELECT goodgo_events.emit('payment.completed', '{"n": 1}', 'pay-dead') AS dead_id \gset
+SELECT goodgo_events.emit('invoice.paid', '{"n": 1}', 'pay-dead') AS dead_id \gset
 SELECT part AS dp FROM goodgo_events.outbox WHERE event_id = :'dead_id' \gset
 SELECT batch_id AS db, seq AS ds, attempts FROM goodgo_events.relay_claim('r1', :dp) WHERE event_id = :'dead_id' \gset
 SELECT :attempts AS attempts;
@@ -286,14 +299,14 @@ SELECT count(*) AS from_past
 -- Stats: one row per relay and partition.
 SELECT relay, part, pending_estimate, oldest_pending_age IS NULL AS none_pending,
 	   current_gen = goodgo_events.outbox_current_gen() AS gen_ok,
-	   generation_rows IS NOT NULL AS has_gens
+	   (SELECT count(*) FROM jsonb_each(generation_bytes)) AS gens
   FROM goodgo_events.outbox_stats ORDER BY relay, part;
-SELECT goodgo_events.emit('listing.approved', '{}', 'lst-1') IS NOT NULL AS emitted;
+SELECT goodgo_events.emit('shipment.dispatched', '{}', 'lst-1') IS NOT NULL AS emitted;
 SELECT sum(pending_estimate) AS pending FROM goodgo_events.outbox_stats WHERE relay = 'r2';
 
--- A restored position from another cluster is re-initialised on claim.
+-- A position restored from a dump (another database) is re-initialised on claim.
 SET goodgo_events.outbox_maintenance = on;
-UPDATE goodgo_events.relay_positions SET sysid = sysid + 1 WHERE relay = 'r2' AND part = :pp;
+UPDATE goodgo_events.relay_positions SET origin = '1/1' WHERE relay = 'r2' AND part = :pp;
 RESET goodgo_events.outbox_maintenance;
 SELECT count(*) AS delivered_again,
 	   count(*) = (SELECT count(*) FROM goodgo_events.outbox WHERE part = :pp) AS all_retained
@@ -311,8 +324,28 @@ SELECT goodgo_events.outbox_rotate();
 SELECT (goodgo_events.outbox_current_gen() - :g0 + 3) % 3 AS moved;
 SELECT sum(pg_temp.drain('r2', p, 1000)) AS r2_acked FROM generate_series(0, 3) p;
 SELECT sum(pg_temp.drain('r1', p, 1000)) AS r1_acked FROM generate_series(0, 3) p;
+SELECT goodgo_events.outbox_rotate(keep => interval '1 day');
 SELECT goodgo_events.outbox_rotate();
 SELECT goodgo_events.outbox_current_gen() = :g0 AS wrapped, count(*) AS retained FROM goodgo_events.outbox;
 
 SELECT goodgo_events.relay_unlock('r2', p) FROM generate_series(0, 3) p;
 SELECT goodgo_events.relay_unlock('r1', p) FROM generate_series(0, 3) p;
+
+-- Privileges back the triggers up: a producer role needs USAGE on the
+-- schema, INSERT on the envelope and aggregate_id columns and EXECUTE on
+-- emit() (PUBLIC by default); it can neither choose derived columns nor
+-- read, change or delete events.
+CREATE ROLE outbox_test_writer;
+GRANT USAGE ON SCHEMA goodgo_events TO outbox_test_writer;
+GRANT INSERT (envelope, aggregate_id) ON goodgo_events.outbox TO outbox_test_writer;
+SET ROLE outbox_test_writer;
+SELECT goodgo_events.emit('shipment.dispatched', '{}', 'w-1') IS NOT NULL AS emitted;
+INSERT INTO goodgo_events.outbox (envelope, aggregate_id) VALUES (pg_temp.env('shipment.dispatched'), 'w-2');
+INSERT INTO goodgo_events.outbox (envelope, seq) VALUES (pg_temp.env('shipment.dispatched'), 1);
+SELECT count(*) FROM goodgo_events.outbox;
+DELETE FROM goodgo_events.outbox;
+RESET ROLE;
+SELECT count(*) AS written_by_writer FROM goodgo_events.outbox WHERE aggregate_id IN ('w-1', 'w-2');
+REVOKE ALL ON goodgo_events.outbox FROM outbox_test_writer;
+REVOKE ALL ON SCHEMA goodgo_events FROM outbox_test_writer;
+DROP ROLE outbox_test_writer;

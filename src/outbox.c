@@ -19,9 +19,10 @@
  *
  * The trigger is generic: its arguments are key=value pairs naming the
  * columns of a user's own outbox table (see doc/outbox.md).  Their parsed
- * form is cached in fn_extra, which lives as long as the executor's trigger
- * state, i.e. one statement: a multi-row INSERT or COPY pays the set-up
- * once, and nothing can go stale across DDL.
+ * form (column numbers, sequence, outbox name) is cached per backend in
+ * CacheMemoryContext, keyed by trigger and relation, and dropped on any
+ * relcache invalidation of the table, its sequence or its root (DDL on them,
+ * CREATE/DROP TRIGGER), so single-row INSERTs do not pay catalog lookups.
  *
  * The relay side (claim/ack by snapshot windows, rotation, stats) is SQL in
  * sql/objects/50_outbox.sql: it runs once per batch, not per row.
@@ -43,6 +44,8 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
@@ -81,9 +84,34 @@ typedef struct OutboxTriggerConf
 	AttrNumber	txid_att;
 	AttrNumber	part_att;
 	Oid			seq_oid;
+	Oid			root_oid;		/* root of a partitioned outbox, else relid */
 	int			partitions;
 	char	   *name;			/* outbox name used in stream keys */
 } OutboxTriggerConf;
+
+/* Backend cache of parsed trigger arguments (see the header comment). */
+static MemoryContext outbox_conf_cxt = NULL;
+static List *outbox_confs = NIL;
+
+static void
+outbox_relcache_callback(Datum arg, Oid relid)
+{
+	ListCell   *lc;
+	bool		hit = !OidIsValid(relid);
+
+	foreach(lc, outbox_confs)
+	{
+		OutboxTriggerConf *c = (OutboxTriggerConf *) lfirst(lc);
+
+		if (c->relid == relid || c->seq_oid == relid || c->root_oid == relid)
+			hit = true;
+	}
+	if (hit && outbox_conf_cxt != NULL)
+	{
+		outbox_confs = NIL;
+		MemoryContextReset(outbox_conf_cxt);
+	}
+}
 
 /* The columns a trigger argument can name, with their default names. */
 typedef struct OutboxColumnArg
@@ -155,6 +183,8 @@ OutboxInit(void)
 							 "The one maintenance escape of the append-only outbox.",
 							 &outbox_maintenance, false, PGC_SUSET, 0,
 							 NULL, NULL, NULL);
+	CacheRegisterRelcacheCallback(outbox_relcache_callback, (Datum) 0);
+
 	DefineCustomIntVariable("goodgo_events.relay_max_attempts",
 							"Failed publish attempts after which an event becomes a dead letter.",
 							NULL,
@@ -222,22 +252,31 @@ outbox_trigger_conf(FunctionCallInfo fcinfo)
 	Relation	rel = td->tg_relation;
 	Trigger    *tg = td->tg_trigger;
 	OutboxTriggerConf *conf = (OutboxTriggerConf *) fcinfo->flinfo->fn_extra;
+	OutboxTriggerConf *cached;
 	MemoryContext oldcxt;
+	ListCell   *lc;
 	const char *colnames[lengthof(outbox_column_args)];
 	bool		named[lengthof(outbox_column_args)];
 	const char *seqname = NULL;
 	int			i,
 				k;
 
-	if (conf != NULL && conf->tgoid == tg->tgoid &&
-		conf->relid == RelationGetRelid(rel))
+	/* fn_extra points into the backend cache: check it is still there. */
+	if (conf != NULL && list_member_ptr(outbox_confs, conf) &&
+		conf->tgoid == tg->tgoid && conf->relid == RelationGetRelid(rel))
 		return conf;
+	foreach(lc, outbox_confs)
+	{
+		cached = (OutboxTriggerConf *) lfirst(lc);
+		if (cached->tgoid == tg->tgoid && cached->relid == RelationGetRelid(rel))
+		{
+			fcinfo->flinfo->fn_extra = cached;
+			return cached;
+		}
+	}
 
-	oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-	if (conf == NULL)
-		conf = palloc0(sizeof(OutboxTriggerConf));
-	else
-		memset(conf, 0, sizeof(OutboxTriggerConf));
+	/* Parse in the caller's context; copy into the cache only on success. */
+	conf = palloc0(sizeof(OutboxTriggerConf));
 	conf->partitions = 1;
 
 	for (k = 0; k < (int) lengthof(outbox_column_args); k++)
@@ -340,21 +379,28 @@ outbox_trigger_conf(FunctionCallInfo fcinfo)
 		}
 	}
 
+	/* A partition of an outbox is named after its root. */
+	conf->root_oid = RelationGetRelid(rel);
+	while (get_rel_relispartition(conf->root_oid))
+		conf->root_oid = get_partition_parent(conf->root_oid, false);
 	if (conf->name == NULL)
-	{
-		Oid			relid = RelationGetRelid(rel);
-
-		/* A partition of an outbox is named after its root. */
-		while (get_rel_relispartition(relid))
-			relid = get_partition_parent(relid, false);
-		conf->name = get_rel_name(relid);
-	}
+		conf->name = get_rel_name(conf->root_oid);
 
 	conf->tgoid = tg->tgoid;
 	conf->relid = RelationGetRelid(rel);
-	fcinfo->flinfo->fn_extra = conf;
+
+	if (outbox_conf_cxt == NULL)
+		outbox_conf_cxt = AllocSetContextCreate(CacheMemoryContext,
+												"goodgo_events outbox triggers",
+												ALLOCSET_SMALL_SIZES);
+	oldcxt = MemoryContextSwitchTo(outbox_conf_cxt);
+	cached = palloc(sizeof(OutboxTriggerConf));
+	memcpy(cached, conf, sizeof(OutboxTriggerConf));
+	cached->name = pstrdup(conf->name);
+	outbox_confs = lappend(outbox_confs, cached);
 	MemoryContextSwitchTo(oldcxt);
-	return conf;
+	fcinfo->flinfo->fn_extra = cached;
+	return cached;
 }
 
 /* The string value of a top-level key of an object, or NULL. */
@@ -541,21 +587,25 @@ goodgo_outbox_append_only(PG_FUNCTION_ARGS)
 /*
  * emit(event_type, payload, aggregate_id, producer, trace_id, occurred_at):
  * build the envelope and insert it through one saved plan; the trigger does
- * every check.
+ * every check.  The eventId comes from uuid_v7() (src/uuid_v7.c) called
+ * directly, and the INSERT has no RETURNING, so a producer role needs only
+ * INSERT on the envelope and aggregate_id columns and EXECUTE on emit().
  */
+extern Datum goodgo_uuid_v7(PG_FUNCTION_ARGS);
+
 static SPIPlanPtr emit_plan = NULL;
 
 PG_FUNCTION_INFO_V1(goodgo_emit);
 Datum
 goodgo_emit(PG_FUNCTION_ARGS)
 {
-	Datum		args[6];
-	char		argnulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		args[7];
+	char		argnulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	const char *producer = NULL;
 	const char *trace_id = NULL;
-	bool		isnull;
 	Datum		result;
 	int			ret;
+	LOCAL_FCINFO(idcall, 0);
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -592,33 +642,32 @@ goodgo_emit(PG_FUNCTION_ARGS)
 	args[3] = CStringGetTextDatum(producer);
 	args[4] = CStringGetTextDatum(trace_id);
 	args[5] = PG_ARGISNULL(5) ? TimestampTzGetDatum(GetCurrentTimestamp()) : PG_GETARG_DATUM(5);
+	InitFunctionCallInfoData(*idcall, NULL, 0, InvalidOid, NULL, NULL);
+	result = goodgo_uuid_v7(idcall);
+	args[6] = result;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (emit_plan == NULL)
 	{
-		Oid			types[6] = {TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
+		Oid			types[7] = {TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, UUIDOID};
 		SPIPlanPtr	plan;
 
 		plan = SPI_prepare("INSERT INTO goodgo_events.outbox (envelope, aggregate_id) "
-						   "SELECT pg_catalog.jsonb_build_object("
-						   "'schemaVersion', 1, 'eventId', u, 'eventType', $1, "
+						   "VALUES (pg_catalog.jsonb_build_object("
+						   "'schemaVersion', 1, 'eventId', $7, 'eventType', $1, "
 						   "'occurredAt', pg_catalog.to_char(pg_catalog.timezone('UTC', $6), "
 						   "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
-						   "'producer', $4, 'traceId', $5, 'payload', $2), $3 "
-						   "FROM goodgo_events.uuid_v7() AS u "
-						   "RETURNING event_id", 6, types);
+						   "'producer', $4, 'traceId', $5, 'payload', $2), $3)", 7, types);
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 		if (SPI_keepplan(plan) != 0)
 			elog(ERROR, "SPI_keepplan failed");
 		emit_plan = plan;
 	}
-	ret = SPI_execute_plan(emit_plan, args, argnulls, false, 1);
-	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+	ret = SPI_execute_plan(emit_plan, args, argnulls, false, 0);
+	if (ret != SPI_OK_INSERT || SPI_processed != 1)
 		elog(ERROR, "emit insert returned %d", ret);
-	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	result = SPI_datumTransfer(result, false, UUID_LEN);
 	SPI_finish();
 	PG_RETURN_DATUM(result);
 }

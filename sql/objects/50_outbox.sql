@@ -116,17 +116,49 @@ SELECT pg_catalog.pg_extension_config_dump('goodgo_events.outbox_g1', '');
 SELECT pg_catalog.pg_extension_config_dump('goodgo_events.outbox_g2', '');
 SELECT pg_catalog.pg_extension_config_dump('goodgo_events.outbox_gen', '');
 
--- Number of relay partitions, read from the validating trigger's argument
--- (the one place the trigger reads it from).
+-- The number N of relay partitions: its source of truth is outbox_config
+-- (kept by pg_dump); the validating trigger gets it as an argument so that
+-- no row pays a lookup.  A restore recreates the extension's trigger with
+-- the default argument: outbox_after_restore() puts them in agreement again.
+CREATE TABLE goodgo_events.outbox_config (
+	singleton	boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+	partitions	integer NOT NULL DEFAULT 1 CHECK (partitions BETWEEN 1 AND 1024)
+);
+COMMENT ON TABLE goodgo_events.outbox_config IS
+	'outbox settings kept by pg_dump: the number of relay partitions (no row: the defaults)';
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.outbox_config', '');
+
 CREATE FUNCTION goodgo_events.outbox_partitions() RETURNS integer
+	LANGUAGE sql STABLE PARALLEL SAFE
+	RETURN coalesce((SELECT c.partitions FROM goodgo_events.outbox_config c), 1);
+COMMENT ON FUNCTION goodgo_events.outbox_partitions() IS
+	'number N of relay partitions of goodgo_events.outbox (rows go to hash(aggregate_id) mod N)';
+
+CREATE FUNCTION goodgo_events.outbox_trigger_partitions() RETURNS integer
 	LANGUAGE sql STABLE PARALLEL SAFE
 	RETURN (SELECT substr(a, 12)::integer
 			  FROM pg_catalog.pg_trigger t,
 				   LATERAL unnest(string_to_array(encode(t.tgargs, 'escape'), '\000')) AS a
 			 WHERE t.tgrelid = 'goodgo_events.outbox'::regclass
 			   AND t.tgname = 'outbox_validate' AND a LIKE 'partitions=%');
-COMMENT ON FUNCTION goodgo_events.outbox_partitions() IS
-	'number N of relay partitions of goodgo_events.outbox (rows go to hash(aggregate_id) mod N)';
+COMMENT ON FUNCTION goodgo_events.outbox_trigger_partitions() IS
+	'number of partitions the validating trigger of goodgo_events.outbox computes with';
+
+CREATE FUNCTION goodgo_events.outbox_set_trigger(n integer) RETURNS void
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	DROP TRIGGER outbox_validate ON goodgo_events.outbox;
+	EXECUTE format('CREATE TRIGGER outbox_validate BEFORE INSERT ON goodgo_events.outbox FOR EACH ROW '
+				   'EXECUTE FUNCTION goodgo_events.outbox_validate(%L, %L)',
+				   'partitions=' || n, 'seq_sequence=goodgo_events.outbox_seq');
+	ALTER TABLE goodgo_events.outbox ENABLE ALWAYS TRIGGER outbox_validate;
+	ALTER TABLE goodgo_events.outbox_g0 ENABLE ALWAYS TRIGGER outbox_validate;
+	ALTER TABLE goodgo_events.outbox_g1 ENABLE ALWAYS TRIGGER outbox_validate;
+	ALTER TABLE goodgo_events.outbox_g2 ENABLE ALWAYS TRIGGER outbox_validate;
+END $$;
+COMMENT ON FUNCTION goodgo_events.outbox_set_trigger(integer) IS
+	'recreate the validating trigger of goodgo_events.outbox for n partitions (internal)';
 
 -- Change N while the outbox is empty and no relay has a position yet
 -- (changing it later would move aggregates between partitions: a migration).
@@ -145,17 +177,39 @@ BEGIN
 				  DETAIL = 'The outbox holds events or relays have positions: aggregates would change partition.',
 				  HINT = 'Drain the outbox, rotate its generations away and reset the relays first.';
 	END IF;
-	DROP TRIGGER outbox_validate ON goodgo_events.outbox;
-	EXECUTE format('CREATE TRIGGER outbox_validate BEFORE INSERT ON goodgo_events.outbox FOR EACH ROW '
-				   'EXECUTE FUNCTION goodgo_events.outbox_validate(%L, %L)',
-				   'partitions=' || n, 'seq_sequence=goodgo_events.outbox_seq');
-	ALTER TABLE goodgo_events.outbox ENABLE ALWAYS TRIGGER outbox_validate;
-	ALTER TABLE goodgo_events.outbox_g0 ENABLE ALWAYS TRIGGER outbox_validate;
-	ALTER TABLE goodgo_events.outbox_g1 ENABLE ALWAYS TRIGGER outbox_validate;
-	ALTER TABLE goodgo_events.outbox_g2 ENABLE ALWAYS TRIGGER outbox_validate;
+	INSERT INTO goodgo_events.outbox_config (partitions) VALUES (n)
+	ON CONFLICT (singleton) DO UPDATE SET partitions = excluded.partitions;
+	PERFORM goodgo_events.outbox_set_trigger(n);
 END $$;
 COMMENT ON FUNCTION goodgo_events.outbox_set_partitions(integer) IS
 	'set the number N of relay partitions; only while the outbox is empty and no relay has a position';
+
+-- After pg_restore: the restore re-inserted every event through a trigger
+-- recreated by CREATE EXTENSION with the default number of partitions.  Put
+-- the trigger back to outbox_config's N and route the events again (they
+-- keep their generation, envelope, aggregate key and order).
+CREATE FUNCTION goodgo_events.outbox_after_restore() RETURNS bigint
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	n integer := goodgo_events.outbox_partitions();
+	moved bigint := 0;
+BEGIN
+	LOCK TABLE goodgo_events.outbox IN SHARE ROW EXCLUSIVE MODE;
+	IF goodgo_events.outbox_trigger_partitions() IS DISTINCT FROM n THEN
+		PERFORM goodgo_events.outbox_set_trigger(n);
+		PERFORM set_config('goodgo_events.outbox_maintenance', 'on', true);
+		WITH d AS (
+			DELETE FROM goodgo_events.outbox RETURNING gen, seq, aggregate_id, envelope, created_at)
+		INSERT INTO goodgo_events.outbox (gen, aggregate_id, envelope, created_at)
+		SELECT d.gen, d.aggregate_id, d.envelope, d.created_at FROM d ORDER BY d.seq;
+		GET DIAGNOSTICS moved = ROW_COUNT;
+		PERFORM set_config('goodgo_events.outbox_maintenance', 'off', true);
+	END IF;
+	RETURN moved;
+END $$;
+COMMENT ON FUNCTION goodgo_events.outbox_after_restore() IS
+	'after pg_restore: give the validating trigger outbox_config''s number of partitions again and re-route the restored events; returns how many';
 
 -- Producer: emit().
 CREATE FUNCTION goodgo_events.emit(event_type text, payload jsonb,
@@ -176,12 +230,13 @@ CREATE TABLE goodgo_events.relay_positions (
 	part		integer NOT NULL,
 	snap		pg_snapshot NOT NULL,
 	win_snap	pg_snapshot,
-	win_after_seq bigint NOT NULL DEFAULT 0,
+	win_seqs	bigint[],
+	win_pos		integer NOT NULL DEFAULT 0,
 	batch_seq	bigint NOT NULL DEFAULT 0,
 	open_batch_id bigint,
 	last_batch_id bigint NOT NULL DEFAULT 0,
 	last_acked_at timestamptz,
-	sysid		bigint NOT NULL,
+	origin		text NOT NULL,
 	PRIMARY KEY (relay, part)
 );
 COMMENT ON TABLE goodgo_events.relay_positions IS
@@ -194,8 +249,7 @@ CREATE TABLE goodgo_events.relay_batches (
 	batch_id	bigint NOT NULL,
 	prev_snap	pg_snapshot NOT NULL,
 	cur_snap	pg_snapshot NOT NULL,
-	after_seq	bigint NOT NULL,
-	upto_seq	bigint NOT NULL,
+	seqs		bigint[] NOT NULL,
 	n_window	integer NOT NULL,
 	n_redrive	integer NOT NULL,
 	window_done boolean NOT NULL,
@@ -282,6 +336,13 @@ BEGIN
 		RAISE EXCEPTION 'relay name must not be empty'
 			USING ERRCODE = '22023', DETAIL = 'A relay position is kept per relay name and partition.';
 	END IF;
+	IF goodgo_events.outbox_trigger_partitions() IS DISTINCT FROM n THEN
+		RAISE EXCEPTION 'outbox partitions are not in agreement'
+			USING ERRCODE = '55000',
+				  DETAIL = format('outbox_config says %s partitions, the validating trigger computes with %s.',
+								  n, goodgo_events.outbox_trigger_partitions()),
+				  HINT = 'After a restore, call goodgo_events.outbox_after_restore().';
+	END IF;
 	IF part IS NULL OR part < 0 OR part >= n THEN
 		RAISE EXCEPTION 'outbox partition % does not exist', part
 			USING ERRCODE = '22023', DETAIL = format('The outbox has %s partitions, numbered from 0.', n);
@@ -300,11 +361,13 @@ END $$;
 COMMENT ON FUNCTION goodgo_events.relay_check_leader(text, integer) IS
 	'raise 55P03 unless this session holds the advisory lock of (relay, part)';
 
-CREATE FUNCTION goodgo_events.system_identifier() RETURNS bigint
+CREATE FUNCTION goodgo_events.database_identity() RETURNS text
 	LANGUAGE sql STABLE PARALLEL SAFE
-	RETURN (SELECT system_identifier FROM pg_catalog.pg_control_system());
-COMMENT ON FUNCTION goodgo_events.system_identifier() IS
-	'this cluster''s system identifier: a relay position from another cluster (restored dump) is re-initialised';
+	RETURN (SELECT c.system_identifier || '/' || d.oid
+			  FROM pg_catalog.pg_control_system() c, pg_catalog.pg_database d
+			 WHERE d.datname = current_database());
+COMMENT ON FUNCTION goodgo_events.database_identity() IS
+	'this cluster''s system identifier and this database''s OID: a relay position restored from a dump (another database or cluster) is re-initialised';
 
 -- (Re)initialise a position: 'beginning' delivers every retained event,
 -- 'now' only events committed from now on.  Keeps the batch counter, so
@@ -324,12 +387,12 @@ BEGIN
 		RAISE EXCEPTION 'invalid relay start "%"', start
 			USING ERRCODE = '22023', DETAIL = 'The start must be "beginning" or "now".';
 	END IF;
-	INSERT INTO goodgo_events.relay_positions AS p (relay, part, snap, sysid)
-		VALUES (relay, part, s, goodgo_events.system_identifier())
+	INSERT INTO goodgo_events.relay_positions AS p (relay, part, snap, origin)
+		VALUES (relay, part, s, goodgo_events.database_identity())
 	ON CONFLICT ON CONSTRAINT relay_positions_pkey DO UPDATE
-		SET snap = s, win_snap = NULL, win_after_seq = 0, open_batch_id = NULL,
+		SET snap = s, win_snap = NULL, win_seqs = NULL, win_pos = 0, open_batch_id = NULL,
 			batch_seq = greatest(p.batch_seq, p.last_batch_id),
-			sysid = goodgo_events.system_identifier();
+			origin = goodgo_events.database_identity();
 	DELETE FROM goodgo_events.relay_batches b WHERE b.relay = relay_reset.relay AND b.part = relay_reset.part;
 	DELETE FROM goodgo_events.relay_batch_redrives x WHERE x.relay = relay_reset.relay AND x.part = relay_reset.part;
 	-- Redriven dead letters of a batch never acked are queued again.
@@ -354,19 +417,14 @@ BEGIN
 	IF NOT FOUND THEN
 		RETURN;
 	END IF;
+	-- seq is unique across generations (one sequence), so the primary key
+	-- finds each row of the batch directly (one probe per seq, whatever the
+	-- planner's statistics of a table that only grows say).
 	RETURN QUERY
 	WITH w AS (
 		SELECT o.seq, o.event_id, o.event_type, o.aggregate_id, o.stream, o.envelope, 0 AS src
-		  FROM (SELECT * FROM goodgo_events.outbox x
-				 WHERE x.part = b.part AND x.txid >= pg_snapshot_xmax(b.prev_snap)
-				   AND x.txid < pg_snapshot_xmax(b.cur_snap)
-				UNION ALL
-				SELECT * FROM goodgo_events.outbox x
-				 WHERE x.part = b.part
-				   AND x.txid = ANY (ARRAY(SELECT pg_snapshot_xip(b.prev_snap)))) o
-		 WHERE pg_visible_in_snapshot(o.txid, b.cur_snap)
-		   AND NOT pg_visible_in_snapshot(o.txid, b.prev_snap)
-		   AND o.seq > b.after_seq AND o.seq <= b.upto_seq
+		  FROM unnest(b.seqs) AS s(seq),
+			   LATERAL (SELECT * FROM goodgo_events.outbox x WHERE x.seq = s.seq LIMIT 1) o
 		UNION ALL
 		SELECT d.seq, d.event_id, d.event_type, d.aggregate_id, d.stream, d.envelope, 1
 		  FROM goodgo_events.relay_batch_redrives x
@@ -374,10 +432,10 @@ BEGIN
 		 WHERE x.relay = b.relay AND x.part = b.part AND x.batch_id = b.batch_id
 	)
 	SELECT b.batch_id, (row_number() OVER (ORDER BY w.src, w.seq))::integer, w.seq, w.event_id,
-		   w.event_type, w.aggregate_id, w.stream, w.envelope,
-		   coalesce((SELECT f.attempts FROM goodgo_events.relay_failures f
-					  WHERE f.relay = b.relay AND f.part = b.part AND f.seq = w.seq), 0)
+		   w.event_type, w.aggregate_id, w.stream, w.envelope, coalesce(f.attempts, 0)
 	  FROM w
+	  LEFT JOIN goodgo_events.relay_failures f
+		ON f.relay = b.relay AND f.part = b.part AND f.seq = w.seq
 	 ORDER BY w.src, w.seq;
 END $$;
 COMMENT ON FUNCTION goodgo_events.relay_batch_rows(text, integer, bigint) IS
@@ -392,7 +450,6 @@ DECLARE
 	cur pg_snapshot;
 	fresh boolean;
 	n bigint;
-	upto bigint;
 	nred integer;
 	bid bigint;
 BEGIN
@@ -403,10 +460,10 @@ BEGIN
 	END IF;
 	SELECT * INTO p FROM goodgo_events.relay_positions rp
 	 WHERE rp.relay = relay_claim.relay AND rp.part = relay_claim.part FOR UPDATE;
-	IF NOT FOUND OR p.sysid <> goodgo_events.system_identifier() THEN
+	IF NOT FOUND OR p.origin <> goodgo_events.database_identity() THEN
 		IF FOUND THEN
-			RAISE WARNING 'relay position of "%" partition % comes from another cluster', relay, part
-				USING DETAIL = 'Transaction ids of a restored dump mean nothing here; every retained event will be delivered again.';
+			RAISE WARNING 'relay position of "%" partition % comes from another database', relay, part
+				USING DETAIL = 'Transaction ids and seqs of a restored dump mean nothing here: every retained event will be delivered again, with higher batch ids.';
 		END IF;
 		PERFORM goodgo_events.relay_reset(relay, part, 'beginning');
 		SELECT * INTO p FROM goodgo_events.relay_positions rp
@@ -422,32 +479,35 @@ BEGIN
 	FOR attempt IN 1..2 LOOP
 		fresh := p.win_snap IS NULL;
 		IF fresh THEN
+			-- Open the next window: the rows whose transaction is visible in a
+			-- new snapshot and not in the previous one, in seq order.  The scan
+			-- touches only txids from the previous snapshot's xmax on, plus
+			-- those it listed as in progress, so an old open transaction
+			-- elsewhere does not widen it.  The window's seqs are kept (one
+			-- array per window, not a write per event), so each batch of a
+			-- large window costs its own size, not the window's.
 			cur := pg_current_snapshot();
 			p.win_snap := cur;
-			p.win_after_seq := 0;
-		END IF;
-		-- Count up to max_events + 1 rows of the window after win_after_seq:
-		-- the scan touches only txids from the previous snapshot's xmax on,
-		-- plus those it listed as in progress, so an old open transaction
-		-- elsewhere does not widen it.
-		SELECT count(*), max(w.seq) FILTER (WHERE w.rn <= max_events) INTO n, upto
-		  FROM (SELECT o.seq, row_number() OVER (ORDER BY o.seq) AS rn
+			p.win_pos := 0;
+			p.win_seqs := ARRAY(
+				SELECT o.seq
 				  FROM (SELECT x.seq, x.txid FROM goodgo_events.outbox x
 						 WHERE x.part = p.part AND x.txid >= pg_snapshot_xmax(p.snap)
-						   AND x.txid < pg_snapshot_xmax(p.win_snap)
+						   AND x.txid < pg_snapshot_xmax(cur)
 						UNION ALL
 						SELECT x.seq, x.txid FROM goodgo_events.outbox x
 						 WHERE x.part = p.part
 						   AND x.txid = ANY (ARRAY(SELECT pg_snapshot_xip(p.snap)))) o
-				 WHERE pg_visible_in_snapshot(o.txid, p.win_snap)
+				 WHERE pg_visible_in_snapshot(o.txid, cur)
 				   AND NOT pg_visible_in_snapshot(o.txid, p.snap)
-				   AND o.seq > p.win_after_seq
-				 ORDER BY o.seq
-				 LIMIT max_events + 1) w;
+				 ORDER BY o.seq);
+		END IF;
+		n := coalesce(cardinality(p.win_seqs), 0) - p.win_pos;
 		EXIT WHEN n > 0 OR fresh;
 		-- The open window is used up: close it and open the next one.
 		p.snap := p.win_snap;
 		p.win_snap := NULL;
+		p.win_seqs := NULL;
 	END LOOP;
 
 	SELECT count(*) INTO nred FROM goodgo_events.dead_letters d
@@ -456,16 +516,17 @@ BEGIN
 
 	IF n = 0 AND nred = 0 THEN
 		-- Nothing committed in the window: move the position past it.
-		UPDATE goodgo_events.relay_positions rp SET snap = p.win_snap, win_snap = NULL, win_after_seq = 0
+		UPDATE goodgo_events.relay_positions rp
+		   SET snap = p.win_snap, win_snap = NULL, win_seqs = NULL, win_pos = 0
 		 WHERE rp.relay = p.relay AND rp.part = p.part;
 		RETURN;
 	END IF;
 
 	bid := greatest(p.batch_seq, p.last_batch_id) + 1;
 	INSERT INTO goodgo_events.relay_batches
-		(relay, part, batch_id, prev_snap, cur_snap, after_seq, upto_seq, n_window, n_redrive,
-		 window_done, claimed_at)
-	VALUES (p.relay, p.part, bid, p.snap, p.win_snap, p.win_after_seq, coalesce(upto, p.win_after_seq),
+		(relay, part, batch_id, prev_snap, cur_snap, seqs, n_window, n_redrive, window_done, claimed_at)
+	VALUES (p.relay, p.part, bid, p.snap, p.win_snap,
+			coalesce(p.win_seqs[p.win_pos + 1 : p.win_pos + max_events], '{}'),
 			least(n, max_events), 0, n <= max_events, clock_timestamp());
 	IF nred > 0 AND n < max_events THEN
 		WITH r AS (SELECT d.id FROM goodgo_events.dead_letters d
@@ -480,10 +541,16 @@ BEGIN
 		UPDATE goodgo_events.relay_batches rb SET n_redrive = nred
 		 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = bid;
 	END IF;
-	UPDATE goodgo_events.relay_positions rp
-	   SET snap = p.snap, win_snap = p.win_snap, win_after_seq = p.win_after_seq,
-		   batch_seq = bid, open_batch_id = bid
-	 WHERE rp.relay = p.relay AND rp.part = p.part;
+	IF fresh THEN
+		UPDATE goodgo_events.relay_positions rp
+		   SET snap = p.snap, win_snap = p.win_snap, win_seqs = p.win_seqs, win_pos = p.win_pos,
+			   batch_seq = bid, open_batch_id = bid
+		 WHERE rp.relay = p.relay AND rp.part = p.part;
+	ELSE
+		UPDATE goodgo_events.relay_positions rp
+		   SET batch_seq = bid, open_batch_id = bid
+		 WHERE rp.relay = p.relay AND rp.part = p.part;
+	END IF;
 	RETURN QUERY SELECT * FROM goodgo_events.relay_batch_rows(relay, part, bid);
 END $$;
 COMMENT ON FUNCTION goodgo_events.relay_claim(text, integer, integer) IS
@@ -512,12 +579,13 @@ BEGIN
 	 WHERE d.relay = p.relay AND d.part = p.part AND d.redrive_batch_id = b.batch_id
 	   AND d.redriven_at IS NULL;
 	DELETE FROM goodgo_events.relay_failures f
-	 WHERE f.relay = p.relay AND f.part = p.part AND f.seq > b.after_seq AND f.seq <= b.upto_seq;
+	 WHERE f.relay = p.relay AND f.part = p.part AND f.seq = ANY (b.seqs);
 	UPDATE goodgo_events.relay_positions rp
 	   SET open_batch_id = NULL, last_batch_id = b.batch_id, last_acked_at = b.acked_at,
 		   snap = CASE WHEN b.window_done THEN rp.win_snap ELSE rp.snap END,
 		   win_snap = CASE WHEN b.window_done THEN NULL ELSE rp.win_snap END,
-		   win_after_seq = CASE WHEN b.window_done THEN 0 ELSE b.upto_seq END
+		   win_seqs = CASE WHEN b.window_done THEN NULL ELSE rp.win_seqs END,
+		   win_pos = CASE WHEN b.window_done THEN 0 ELSE rp.win_pos + b.n_window END
 	 WHERE rp.relay = p.relay AND rp.part = p.part;
 	RETURN b.n_window + b.n_redrive;
 END $$;
@@ -596,11 +664,11 @@ COMMENT ON FUNCTION goodgo_events.redrive_dead_letters(text) IS
 
 CREATE FUNCTION goodgo_events.relay_position(relay text, part integer)
 	RETURNS TABLE(last_batch_id bigint, last_acked_at timestamptz, open_batch_id bigint,
-				  window_open boolean, same_cluster boolean)
+				  window_open boolean, same_database boolean)
 	LANGUAGE sql STABLE STRICT PARALLEL SAFE
 	BEGIN ATOMIC
 		SELECT p.last_batch_id, p.last_acked_at, p.open_batch_id, p.win_snap IS NOT NULL,
-			   p.sysid = goodgo_events.system_identifier()
+			   p.origin = goodgo_events.database_identity()
 		  FROM goodgo_events.relay_positions p
 		 WHERE p.relay = relay_position.relay AND p.part = relay_position.part;
 	END;
@@ -638,7 +706,7 @@ COMMENT ON FUNCTION goodgo_events.relay_replay(text, integer, timestamptz) IS
 	're-deliver the retained events of the batches acked at or after from_time (replay = true)';
 
 -- Retention.
-CREATE FUNCTION goodgo_events.outbox_rotate() RETURNS boolean
+CREATE FUNCTION goodgo_events.outbox_rotate(keep interval DEFAULT interval '0') RETURNS boolean
 	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -655,6 +723,11 @@ BEGIN
 			RAISE NOTICE 'outbox generation % is still in use, not rotated', oldest;
 			RETURN false;
 		END;
+		-- Retained for replay at least as long as asked.
+		IF (SELECT max(o.created_at) FROM goodgo_events.outbox o WHERE o.gen = oldest) > now() - keep THEN
+			RAISE NOTICE 'outbox generation % holds events younger than the retention asked for, not rotated', oldest;
+			RETURN false;
+		END IF;
 		-- Every relay position must have passed every row of it.
 		-- (A relay with no position for a row's partition has not passed it.)
 		SELECT NOT EXISTS (SELECT 1 FROM goodgo_events.relay_positions)
@@ -664,7 +737,7 @@ BEGIN
 						WHERE o.gen = oldest
 						  AND NOT EXISTS (SELECT 1 FROM goodgo_events.relay_positions p
 										   WHERE p.relay = r.relay AND p.part = o.part
-											 AND p.sysid = goodgo_events.system_identifier()
+											 AND p.origin = goodgo_events.database_identity()
 											 AND pg_visible_in_snapshot(o.txid, p.snap)))
 		  INTO behind;
 		IF behind THEN
@@ -680,7 +753,7 @@ BEGIN
 			DELETE FROM goodgo_events.relay_batches b
 			 WHERE b.acked_at IS NOT NULL
 			   AND NOT EXISTS (SELECT 1 FROM goodgo_events.outbox o
-								WHERE o.part = b.part AND o.seq > b.after_seq AND o.seq <= b.upto_seq)
+								WHERE o.part = b.part AND o.seq = ANY (b.seqs))
 			RETURNING b.relay, b.part, b.batch_id)
 		DELETE FROM goodgo_events.relay_batch_redrives x
 		 USING gone g WHERE x.relay = g.relay AND x.part = g.part AND x.batch_id = g.batch_id;
@@ -688,16 +761,17 @@ BEGIN
 	PERFORM nextval('goodgo_events.outbox_gen');
 	RETURN true;
 END $$;
-COMMENT ON FUNCTION goodgo_events.outbox_rotate() IS
-	'switch new inserts to the next generation, TRUNCATEing it first when every relay passed its events and no writer holds it; false when not possible yet';
+COMMENT ON FUNCTION goodgo_events.outbox_rotate(interval) IS
+	'switch new inserts to the next generation, TRUNCATEing it first when every relay passed its events, no writer holds it and its newest event is older than keep; false when not possible yet';
 
 -- Stats.
 CREATE VIEW goodgo_events.outbox_stats AS
 SELECT p.relay, p.part, p.last_batch_id, p.last_acked_at, p.open_batch_id,
 	   pend.n AS pending_estimate,
 	   now() - pend.oldest AS oldest_pending_age,
-	   (SELECT jsonb_object_agg(g.gen, g.n ORDER BY g.gen)
-		  FROM (SELECT o.gen, count(*) AS n FROM goodgo_events.outbox o GROUP BY o.gen) g) AS generation_rows,
+	   jsonb_build_object('0', pg_total_relation_size('goodgo_events.outbox_g0'),
+						  '1', pg_total_relation_size('goodgo_events.outbox_g1'),
+						  '2', pg_total_relation_size('goodgo_events.outbox_g2')) AS generation_bytes,
 	   goodgo_events.outbox_current_gen() AS current_gen,
 	   (SELECT now() - min(a.xact_start) FROM pg_catalog.pg_stat_activity a
 		 WHERE a.pid <> pg_backend_pid()
@@ -710,4 +784,4 @@ SELECT p.relay, p.part, p.last_batch_id, p.last_acked_at, p.open_batch_id,
 						OR o.txid = ANY (ARRAY(SELECT pg_snapshot_xip(p.snap))))
 				   AND NOT pg_visible_in_snapshot(o.txid, p.snap)) pend;
 COMMENT ON VIEW goodgo_events.outbox_stats IS
-	'per relay and partition: position, pending events and the oldest one''s age, rows per generation, oldest open transaction age';
+	'per relay and partition: position, pending events and the oldest one''s age, bytes per generation (with indexes), oldest open transaction age';
