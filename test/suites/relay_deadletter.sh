@@ -21,7 +21,7 @@ redis-cli -p "$port" set 'broken:{goodgo:p0}' 'not a stream' >/dev/null
 /usr/bin/python3 "$RL_PY" emit --events 3000 --clients 3 --aggregates 300 >/dev/null || { rl_fail emit; exit 0; }
 kyc=$(psql -qXAt -c "SELECT count(*) FROM goodgo_events.outbox WHERE event_type = 'kyc.verified'")
 
-timeout 120 "$RELAY" --once --route 'kyc.*=broken' --backoff-max 200 --redis "$url" >>"$log" 2>&1
+timeout 60 "$RELAY" --once --route 'kyc.*=broken' --backoff-max 200 --redis "$url" >>"$log" 2>&1
 rl_check once_exits_0 [ $? -eq 0 ]
 rl_check others_published [ "$(/usr/bin/python3 "$RL_PY" count --redis-port "$port" --events 0)" -eq $((3000 - kyc)) ]
 rl_check kyc_dead_lettered [ "$(psql -qXAt -c "SELECT count(*) FROM goodgo_events.dead_letters WHERE event_type = 'kyc.verified' AND last_error LIKE 'WRONGTYPE%'")" -eq "$kyc" ]
@@ -33,7 +33,7 @@ rl_check outbox_drained [ "$(rl_pending)" = 0 ]
 # Fix the key, redrive, publish again.
 redis-cli -p "$port" del 'broken:{goodgo:p0}' >/dev/null
 psql -qXAt -c "SELECT goodgo_events.redrive_dead_letters()" >/dev/null
-timeout 120 "$RELAY" --once --route 'kyc.*=broken' --redis "$url" >>"$log" 2>&1
+timeout 60 "$RELAY" --once --route 'kyc.*=broken' --redis "$url" >>"$log" 2>&1
 rl_check redrive_once_exits_0 [ $? -eq 0 ]
 rl_check redriven_published [ "$(redis-cli -p "$port" xlen 'broken:{goodgo:p0}')" -eq "$kyc" ]
 rl_check redrive_acked [ "$(psql -qXAt -c "SELECT count(*) FROM goodgo_events.dead_letters WHERE redriven_at IS NULL")" -eq 0 ]
