@@ -20,12 +20,13 @@ port=$(rl_redis_start failover)
 url=redis://127.0.0.1:$port
 /usr/bin/python3 "$RL_PY" emit --events "$N" --clients 4 --aggregates 400 >/dev/null || { rl_fail emit; exit 0; }
 
-rl_relay_bg relay_failover_a --partitions 0-1 --batch 50 --batch-max 50 --redis "$url" --standby-retry 300
+rl_relay_bg relay_failover_a --partitions 0-1 --batch 5 --batch-max 5 --redis "$url" --standby-retry 300
 a=$RL_LAST_PID
 for i in $(seq 50); do [ "$(grep -c 'leading partition' "$GG_TMP/relay_failover_a.log")" -ge 2 ] && break; sleep 0.1; done
-rl_relay_bg relay_failover_b --batch 50 --batch-max 50 --redis "$url" --standby-retry 300
+rl_relay_bg relay_failover_b --batch 5 --batch-max 5 --redis "$url" --standby-retry 300
 b=$RL_LAST_PID
-sleep 1
+for i in $(seq 50); do [ "$(grep -c 'leading partition' "$GG_TMP/relay_failover_b.log")" -ge 2 ] && break; sleep 0.1; done
+sleep 0.3
 rl_check a_leads_0_1 [ "$(grep -c 'leading partition' "$GG_TMP/relay_failover_a.log")" -eq 2 ]
 rl_check b_leads_only_2_3 [ "$(grep -o 'leading partition" relay=default partition=[0-9]' "$GG_TMP/relay_failover_b.log" | sed 's/.*=//' | sort | tr -d '\n')" = 23 ]
 before=$(/usr/bin/python3 "$RL_PY" count --redis-port "$port" --events 0)

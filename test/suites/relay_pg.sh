@@ -22,14 +22,13 @@ pg_restart() {
 }
 published() { /usr/bin/python3 "$RL_PY" count --redis-port "$port" --events 0; }
 
-# Small batches make the drain long enough to restart twice inside it.
-rl_relay_bg relay_pg --batch 50 --batch-max 50 --redis "redis://127.0.0.1:$port" --backoff-max 500
+# Tiny batches make the drain long enough to restart twice inside it.
+rl_relay_bg relay_pg --batch 5 --batch-max 5 --redis "redis://127.0.0.1:$port" --backoff-max 500
 relay=$RL_LAST_PID
-sleep 1
+for i in $(seq 100); do [ "$(published)" -gt 0 ] && break; sleep 0.05; done
 a=$(published)
 pg_restart fast
-b=$(published)
-sleep 1
+sleep 0.3
 pg_restart immediate
 c=$(published)
 rl_log "published before the fast restart: $a, before the immediate one: $c, of $N"

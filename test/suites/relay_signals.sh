@@ -21,8 +21,8 @@ acked() { psql -qXAt -c "SELECT last_batch_id FROM goodgo_events.relay_position(
 # stop_mid_drain SIGNAL: small chunks, so the signal lands inside one.
 stop_mid_drain() {
 	local sig=$1 before after rc
-	rl_relay_bg relay_signals --batch 20 --batch-max 20 --redis "$url"
-	sleep 0.7
+	rl_relay_bg relay_signals --batch 5 --batch-max 5 --redis "$url"
+	sleep 0.4
 	before=$(/usr/bin/python3 "$RL_PY" count --redis-port "$port" --events 0)
 	kill "-$sig" "$RL_LAST_PID"
 	wait "$RL_LAST_PID"; rc=$?
