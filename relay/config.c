@@ -96,7 +96,7 @@ usage(void)
 	printf("  -b, --batch=N              events per MULTI/EXEC chunk, and per claim when there is\n");
 	printf("                             no backlog (default: 1000)\n");
 	printf("      --batch-max=N          under a backlog claims double up to N events, published in\n");
-	printf("                             chunks of --batch (default: 10000)\n");
+	printf("                             chunks of --batch (default: 4000)\n");
 	printf("      --poll-interval=MS     idle wait between empty claims (default: 50)\n");
 	printf("      --partitions=A[-B]     lead only these outbox partitions (default: all)\n");
 	printf("      --standby-retry=MS     how often a standby tries to take a partition (default: 2000)\n");
@@ -543,7 +543,7 @@ ConfigParse(RelayConfig *cfg, int argc, char **argv)
 	cfg->stream_prefix = "goodgo";
 	cfg->default_family = "events";
 	cfg->batch = 1000;
-	cfg->batch_max = 10000;
+	cfg->batch_max = 4000;
 	cfg->poll_ms = 50;
 	cfg->part_lo = -1;
 	cfg->part_hi = -1;
