@@ -57,6 +57,8 @@ CREATE FUNCTION bench_envelope(id uuid) RETURNS jsonb LANGUAGE sql STABLE RETURN
 	jsonb_build_object('schemaVersion', 1, 'eventId', id, 'eventType', 'payment.completed',
 		'occurredAt', to_char(timezone('UTC', clock_timestamp()), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
 		'producer', 'bench', 'traceId', '4bf92f3577b34da6a3ce929d0e0e4736', 'payload', bench_payload());
+-- (a function: pgbench would take the colons of a literal for variables)
+CREATE FUNCTION bench_stream() RETURNS text LANGUAGE sql IMMUTABLE RETURN 'goodgo:payment:{outbox:00}';
 CREATE PROCEDURE bench_drain(relay text, batch int, INOUT n bigint DEFAULT 0)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -82,7 +84,7 @@ mkdir -p "$d"
 cat >"$d/plain.sql" <<'S'
 \set a random(1, 100000)
 INSERT INTO bench_plain (event_id, event_type, aggregate_id, stream, envelope)
-SELECT u, 'payment.completed', 'pay-' || :a, 'goodgo:payment:{outbox:00}', bench_envelope(u) FROM goodgo_events.uuid_v7() u;
+SELECT u, 'payment.completed', 'pay-' || :a, bench_stream(), bench_envelope(u) FROM goodgo_events.uuid_v7() u;
 S
 cat >"$d/insert.sql" <<'S'
 \set a random(1, 100000)

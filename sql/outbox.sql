@@ -328,6 +328,23 @@ SELECT goodgo_events.outbox_rotate(keep => interval '1 day');
 SELECT goodgo_events.outbox_rotate();
 SELECT goodgo_events.outbox_current_gen() = :g0 AS wrapped, count(*) AS retained FROM goodgo_events.outbox;
 
+-- A restore recreates the trigger with the default number of partitions:
+-- relays are refused until outbox_after_restore() re-routes the events.
+SELECT goodgo_events.emit('shipment.dispatched', '{}', 'lst-' || i) IS NOT NULL AS emitted
+  FROM generate_series(1, 3) i;
+SELECT goodgo_events.outbox_set_trigger(1);
+SELECT count(*) FROM goodgo_events.relay_claim('r1', 0);
+SELECT count(*) AS retained FROM goodgo_events.outbox;
+SELECT goodgo_events.outbox_after_restore() AS rerouted;
+SELECT goodgo_events.outbox_trigger_partitions();
+SELECT goodgo_events.outbox_after_restore() AS again;
+SELECT count(DISTINCT part) AS parts_of_lst FROM goodgo_events.outbox WHERE aggregate_id LIKE 'lst-%';
+-- A relay that is gone for good no longer holds retention back.
+SELECT goodgo_events.relay_lock('gone', 0);
+SELECT count(*) FROM goodgo_events.relay_claim('gone', 0);
+SELECT goodgo_events.relay_forget('gone') AS positions_dropped;
+SELECT count(*) AS left FROM goodgo_events.relay_positions WHERE relay = 'gone';
+SELECT goodgo_events.relay_unlock('gone', 0);
 SELECT goodgo_events.relay_unlock('r2', p) FROM generate_series(0, 3) p;
 SELECT goodgo_events.relay_unlock('r1', p) FROM generate_series(0, 3) p;
 

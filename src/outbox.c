@@ -604,7 +604,8 @@ goodgo_emit(PG_FUNCTION_ARGS)
 	const char *producer = NULL;
 	const char *trace_id = NULL;
 	Datum		result;
-	int			ret;
+	volatile int ret = 0;
+	MemoryContext oldcxt;
 	LOCAL_FCINFO(idcall, 0);
 
 	if (PG_ARGISNULL(0))
@@ -648,6 +649,7 @@ goodgo_emit(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	oldcxt = CurrentMemoryContext;
 	if (emit_plan == NULL)
 	{
 		Oid			types[7] = {TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, UUIDOID};
@@ -665,7 +667,34 @@ goodgo_emit(PG_FUNCTION_ARGS)
 			elog(ERROR, "SPI_keepplan failed");
 		emit_plan = plan;
 	}
-	ret = SPI_execute_plan(emit_plan, args, argnulls, false, 0);
+	/*
+	 * A rejected event is the producer's error, not ours: drop the context
+	 * line naming emit()'s internal INSERT, keep everything else.
+	 */
+	PG_TRY();
+	{
+		ret = SPI_execute_plan(emit_plan, args, argnulls, false, 0);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		char	   *own;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		if (edata->context != NULL &&
+			(own = strstr(edata->context, "SQL statement \"INSERT INTO goodgo_events.outbox")) != NULL)
+		{
+			while (own > edata->context && own[-1] == '\n')
+				own--;
+			*own = '\0';
+			if (edata->context[0] == '\0')
+				edata->context = NULL;
+		}
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
 	if (ret != SPI_OK_INSERT || SPI_processed != 1)
 		elog(ERROR, "emit insert returned %d", ret);
 	SPI_finish();

@@ -23,8 +23,9 @@ GRANT SELECT ON SEQUENCE goodgo_events.outbox_gen TO PUBLIC;
 COMMENT ON SEQUENCE goodgo_events.outbox_gen IS
 	'outbox generation counter; the current generation (partition) is last_value % 3';
 
+-- VOLATILE like the sequence it reads (which also lets the default inline it).
 CREATE FUNCTION goodgo_events.outbox_current_gen() RETURNS smallint
-	LANGUAGE sql STABLE STRICT PARALLEL SAFE
+	LANGUAGE sql VOLATILE STRICT PARALLEL RESTRICTED
 	RETURN (pg_sequence_last_value('goodgo_events.outbox_gen'::regclass) % 3)::smallint;
 COMMENT ON FUNCTION goodgo_events.outbox_current_gen() IS
 	'generation (outbox partition 0..2) that new outbox rows go to';
@@ -61,6 +62,8 @@ COMMENT ON COLUMN goodgo_events.outbox.envelope IS 'the validated event envelope
 COMMENT ON COLUMN goodgo_events.outbox.created_at IS 'start of the inserting transaction (not its commit time)';
 
 CREATE INDEX outbox_part_txid ON goodgo_events.outbox (part, txid);
+COMMENT ON INDEX goodgo_events.outbox_part_txid IS
+	'opens claim windows: the txids of one partition from the previous snapshot''s xmax on';
 
 CREATE TABLE goodgo_events.outbox_g0 PARTITION OF goodgo_events.outbox FOR VALUES IN (0);
 CREATE TABLE goodgo_events.outbox_g1 PARTITION OF goodgo_events.outbox FOR VALUES IN (1);
@@ -95,6 +98,18 @@ CREATE TRIGGER outbox_no_truncate BEFORE TRUNCATE ON goodgo_events.outbox_g1
 	FOR EACH STATEMENT EXECUTE FUNCTION goodgo_events.outbox_append_only();
 CREATE TRIGGER outbox_no_truncate BEFORE TRUNCATE ON goodgo_events.outbox_g2
 	FOR EACH STATEMENT EXECUTE FUNCTION goodgo_events.outbox_append_only();
+COMMENT ON TRIGGER outbox_validate ON goodgo_events.outbox IS
+	'validates every event and sets its derived columns (ENABLE ALWAYS)';
+COMMENT ON TRIGGER outbox_append_only ON goodgo_events.outbox IS
+	'refuses UPDATE and DELETE of events (ENABLE ALWAYS)';
+COMMENT ON TRIGGER outbox_no_truncate ON goodgo_events.outbox IS
+	'refuses TRUNCATE outside outbox_rotate() (ENABLE ALWAYS)';
+COMMENT ON TRIGGER outbox_no_truncate ON goodgo_events.outbox_g0 IS
+	'refuses TRUNCATE outside outbox_rotate() (ENABLE ALWAYS)';
+COMMENT ON TRIGGER outbox_no_truncate ON goodgo_events.outbox_g1 IS
+	'refuses TRUNCATE outside outbox_rotate() (ENABLE ALWAYS)';
+COMMENT ON TRIGGER outbox_no_truncate ON goodgo_events.outbox_g2 IS
+	'refuses TRUNCATE outside outbox_rotate() (ENABLE ALWAYS)';
 -- Fire even under session_replication_role = replica.
 ALTER TABLE goodgo_events.outbox ENABLE ALWAYS TRIGGER outbox_validate;
 ALTER TABLE goodgo_events.outbox ENABLE ALWAYS TRIGGER outbox_append_only;
@@ -152,6 +167,8 @@ BEGIN
 	EXECUTE format('CREATE TRIGGER outbox_validate BEFORE INSERT ON goodgo_events.outbox FOR EACH ROW '
 				   'EXECUTE FUNCTION goodgo_events.outbox_validate(%L, %L)',
 				   'partitions=' || n, 'seq_sequence=goodgo_events.outbox_seq');
+	COMMENT ON TRIGGER outbox_validate ON goodgo_events.outbox IS
+		'validates every event and sets its derived columns (ENABLE ALWAYS)';
 	ALTER TABLE goodgo_events.outbox ENABLE ALWAYS TRIGGER outbox_validate;
 	ALTER TABLE goodgo_events.outbox_g0 ENABLE ALWAYS TRIGGER outbox_validate;
 	ALTER TABLE goodgo_events.outbox_g1 ENABLE ALWAYS TRIGGER outbox_validate;
@@ -293,6 +310,8 @@ CREATE TABLE goodgo_events.dead_letters (
 );
 CREATE INDEX dead_letters_redrive ON goodgo_events.dead_letters (relay, part, id)
 	WHERE redrive_requested_at IS NOT NULL AND redriven_at IS NULL;
+COMMENT ON INDEX goodgo_events.dead_letters_redrive IS
+	'dead letters waiting to be redriven, per relay and partition';
 COMMENT ON TABLE goodgo_events.dead_letters IS
 	'events a relay could not publish after goodgo_events.relay_max_attempts attempts, with the error; redrive_dead_letter() re-queues them';
 SELECT pg_catalog.pg_extension_config_dump('goodgo_events.dead_letters', '');
@@ -402,6 +421,22 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION goodgo_events.relay_reset(text, integer, text) IS
 	'(re)initialise the position of (relay, part) to ''beginning'' (every retained event) or ''now''; batch ids keep increasing';
+
+-- A relay name that is gone for good would hold retention back forever.
+CREATE FUNCTION goodgo_events.relay_forget(relay text) RETURNS bigint
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE AS $$
+DECLARE
+	n bigint;
+BEGIN
+	DELETE FROM goodgo_events.relay_batches b WHERE b.relay = relay_forget.relay;
+	DELETE FROM goodgo_events.relay_batch_redrives x WHERE x.relay = relay_forget.relay;
+	DELETE FROM goodgo_events.relay_failures f WHERE f.relay = relay_forget.relay;
+	DELETE FROM goodgo_events.relay_positions p WHERE p.relay = relay_forget.relay;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END $$;
+COMMENT ON FUNCTION goodgo_events.relay_forget(text) IS
+	'drop every position of a relay that will not come back (it no longer holds retention back); dead letters stay; returns the number of positions dropped';
 
 -- The rows of one recorded batch, in delivery order.
 CREATE FUNCTION goodgo_events.relay_batch_rows(relay text, part integer, batch bigint)

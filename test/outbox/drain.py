@@ -66,8 +66,14 @@ def relay(name, crash_after=None):
                 cur.execute("SELECT goodgo_events.relay_ack('main', %s, %s)", (p, rows[0][0]))
             if got == 0:
                 idle_rounds = idle_rounds + 1 if producers_done.is_set() else 0
-                if idle_rounds >= 3 and led == set(range(PARTS)):
-                    break
+                if idle_rounds >= 3:
+                    # Done when every partition has a position with nothing
+                    # pending and no open batch (whoever leads it).
+                    cur.execute("SELECT count(*) = %s AND coalesce(sum(pending_estimate), 0) = 0 "
+                                "AND bool_and(open_batch_id IS NULL) "
+                                "FROM goodgo_events.outbox_stats WHERE relay = 'main'", (PARTS,))
+                    if cur.fetchone()[0]:
+                        break
                 if stop.is_set():
                     break
                 time.sleep(0.02)
