@@ -54,6 +54,19 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_SQL_PARTS) Makefile
 	  printf '%s\n' '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit'; \
 	  for f in $(INSTALL_SQL_PARTS); do echo; echo "-- $$f"; cat "$$f"; done; } > $@
 
+# goodgo-relay (relay/, its own PGXS Makefile) is built, installed into
+# pg_config's bindir and cleaned along with the extension.
+.PHONY: relay relay-install relay-clean
+all: relay
+relay:
+	$(MAKE) -C relay
+install: relay-install
+relay-install: relay
+	$(MAKE) -C relay install
+clean: relay-clean
+relay-clean:
+	$(MAKE) -C relay clean
+
 # Regenerate the bundled metaschemas (checked in as generated C) from the
 # published documents: make metaschemas.
 METASCHEMAS_SRC ?= $(srcdir)/../shared/conformance/metaschemas

@@ -1,0 +1,545 @@
+/*
+ * main.c
+ *		goodgo-relay: publish committed goodgo_events outbox events to Redis
+ *		Streams.
+ *
+ * The loop, for each outbox partition this relay leads:
+ *
+ *	1. relay_claim: the open batch again (after a crash or a failed
+ *	   publish), or the next window of committed events;
+ *	2. publish it as one pipelined MULTI/XADD.../EXEC chunk with ids
+ *	   <batch_id>-<ord>, reading every reply (redis.c);
+ *	3. relay_ack, only after Redis accepted every entry.
+ *
+ * Nothing is acked that Redis did not take, so a crash anywhere (kill -9
+ * included) leaves an open batch that the next claim returns again; its
+ * entries are then refused by Redis as "equal or smaller" ids and counted
+ * as already published once XRANGE shows the same eventId there.
+ *
+ * Leadership: relay_lock per partition, a session-level advisory lock.  A
+ * relay leads every partition whose lock it got; the others it retries
+ * every --standby-retry ms, so a standby takes over within seconds of the
+ * leader's death (its session ends, the lock frees).
+ *
+ * Faults: every failure (Redis down, OOM, LOADING, a PostgreSQL restart, a
+ * stall) ends in a jittered exponential backoff, capped, then a reconnect
+ * or a resend of the same batch.  A permanent per-entry error is reported
+ * with relay_nack; when it has become a dead letter the batch is acked
+ * without it.
+ *
+ * Redis losing data (restart without persistence, failover): on every
+ * Redis (re)connect and every partition takeover, the highest batch id at
+ * the top of the partition's streams is compared with the acknowledged
+ * position; if Redis is behind, the retained events after its top are read
+ * with relay_replay and published again under their original ids, before
+ * any new batch, so the stream ends up as if nothing had been lost.
+ */
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <inttypes.h>
+
+#include "relay.h"
+
+typedef struct Relay
+{
+	RelayConfig cfg;
+	PGconn	   *pg;
+	redisContext *redis;
+	int			nparts;
+	int			lo;
+	int			hi;
+	bool	   *led;
+	bool	   *check_loss;
+	int		   *claim_size;		/* per partition: grows while claims come back full */
+	double		last_lock_try;
+	double		last_redis_use;
+	int			failures;		/* consecutive, for the backoff */
+	int			metrics_fd;
+	RelayCounters k;
+} Relay;
+
+/*
+ * GOODGO_RELAY_TEST_CRASH_AFTER_PUBLISH=k: kill ourselves after the k-th
+ * chunk Redis accepted, before its ack.  Only for the tests.
+ */
+static int	crash_after_publish = 0;
+static int	published_chunks = 0;
+
+static void
+backoff(Relay *r, const char *why)
+{
+	int			ms = BackoffDelay(r->failures++, r->cfg.backoff_max_ms);
+
+	relay_log(LOG_INFO, "msg=\"backing off\" reason=\"%s\" delay_ms=%d attempt=%d", why, ms,
+			  r->failures);
+	SleepMillis(ms);
+}
+
+static void
+drop_pg(Relay *r)
+{
+	int			p;
+
+	if (r->pg)
+		PQfinish(r->pg);
+	r->pg = NULL;
+	for (p = 0; r->led && p < r->nparts; p++)
+		r->led[p] = false;
+	r->k.partitions_led = 0;
+}
+
+static void
+drop_redis(Relay *r)
+{
+	if (r->redis)
+		redisFree(r->redis);
+	r->redis = NULL;
+}
+
+/* Try to take every partition of our range that we do not lead yet. */
+static void
+try_locks(Relay *r)
+{
+	int			p;
+
+	r->last_lock_try = NowSeconds();
+	for (p = r->lo; p <= r->hi; p++)
+	{
+		int			got;
+
+		if (r->led[p])
+			continue;
+		got = PgTryLock(r->pg, r->cfg.relay_name, p);
+		if (got < 0)
+			return;
+		if (got == 1)
+		{
+			r->led[p] = true;
+			r->check_loss[p] = true;
+			r->k.partitions_led++;
+			relay_log(LOG_INFO, "msg=\"leading partition\" relay=%s partition=%d",
+					  r->cfg.relay_name, p);
+		}
+	}
+}
+
+static bool
+ensure_pg(Relay *r)
+{
+	int			n;
+
+	if (PgConnectionOk(r->pg))
+		return true;
+	if (r->pg)
+	{
+		relay_log(LOG_WARNING, "msg=\"lost the PostgreSQL connection\"");
+		r->k.pg_reconnects++;
+	}
+	drop_pg(r);
+	r->pg = PgConnect(&r->cfg);
+	if (r->pg == NULL)
+		return false;
+	n = PgPartitions(r->pg);
+	if (n <= 0)
+	{
+		drop_pg(r);
+		return false;
+	}
+	if (n != r->nparts)
+	{
+		free(r->led);
+		free(r->check_loss);
+		free(r->claim_size);
+		r->nparts = n;
+		r->led = calloc(n, sizeof(bool));
+		r->check_loss = calloc(n, sizeof(bool));
+		r->claim_size = calloc(n, sizeof(int));
+	}
+	r->lo = r->cfg.part_lo >= 0 ? r->cfg.part_lo : 0;
+	r->hi = r->cfg.part_hi >= 0 ? r->cfg.part_hi : n - 1;
+	if (r->hi > n - 1)
+		r->hi = n - 1;
+	if (r->lo > r->hi)
+	{
+		relay_log(LOG_ERROR, "msg=\"--partitions names no partition of this outbox\" partitions=%d", n);
+		exit(RELAY_EXIT_FAILURE);
+	}
+	try_locks(r);
+	return true;
+}
+
+static bool
+ensure_redis(Relay *r)
+{
+	int			p;
+
+	if (r->redis != NULL)
+		return true;
+	r->redis = RedisConnect(&r->cfg);
+	if (r->redis == NULL)
+		return false;
+	r->k.redis_reconnects++;
+	r->last_redis_use = NowSeconds();
+	for (p = 0; p < r->nparts; p++)
+		r->check_loss[p] = true;
+	return true;
+}
+
+/*
+ * Compare the partition's stream tops with its acknowledged position and
+ * re-publish what Redis lost.  The retained events come back from
+ * relay_replay with their original batch ids and ords, so they take their
+ * original entry ids: whatever survived is refused as "equal or smaller"
+ * and found in place, what was lost is added again at the same position.
+ * false on an I/O or SQL error (the check is then redone from the start).
+ */
+static bool
+recover_loss(Relay *r, int part)
+{
+	int64_t		top,
+				last;
+	RelayBatch	all;
+	int			n,
+				i;
+	bool		ok = true;
+
+	if (r->cfg.id_mode != ID_DETERMINISTIC)
+	{
+		r->check_loss[part] = false;
+		return true;
+	}
+	if (RedisPartitionTop(r->redis, &r->cfg, part, &top) != 0)
+	{
+		drop_redis(r);
+		return false;
+	}
+	if (PgLastBatch(r->pg, r->cfg.relay_name, part, &last) != 0)
+		return false;
+	if (last <= top)
+	{
+		r->check_loss[part] = false;
+		return true;
+	}
+	relay_log(LOG_WARNING,
+			  "msg=\"Redis lost published events: publishing them again\" partition=%d stream_top_batch=%" PRId64 " acked_batch=%" PRId64,
+			  part, top, last);
+	n = PgReplay(r->pg, r->cfg.relay_name, part, top + 1, &all);
+	if (n < 0)
+		return false;
+	if (n == 0 || all.events[0].batch_id > top + 1)
+		relay_log(LOG_ERROR,
+				  "msg=\"events Redis lost are no longer retained in the outbox: they cannot be published again\" partition=%d first_lost_batch=%" PRId64 " first_retained_batch=%" PRId64,
+				  part, top + 1, n > 0 ? all.events[0].batch_id : (int64_t) 0);
+	for (i = 0; i < n && ok; i += r->cfg.batch)
+	{
+		RelayBatch	slice = all;
+		EntryFailure *failures;
+		int			nfail = 0,
+					j;
+		PublishResult pr;
+
+		slice.res = NULL;
+		slice.events = all.events + i;
+		slice.nevents = n - i < r->cfg.batch ? n - i : r->cfg.batch;
+		slice.batch_id = slice.events[0].batch_id;
+		for (j = 0; j < slice.nevents; j++)
+			slice.events[j].replay = false; /* the same entries, restored */
+		failures = calloc(slice.nevents, sizeof(EntryFailure));
+		pr = RedisPublish(r->redis, &r->cfg, &slice, failures, &nfail, &r->k);
+		free(failures);
+		if (pr == PUBLISH_RECONNECT)
+			drop_redis(r);
+		if (pr != PUBLISH_OK)
+		{
+			relay_log(LOG_WARNING, "msg=\"could not restore lost events of partition %d\" result=%d", part, (int) pr);
+			ok = false;
+		}
+		else
+			r->k.events_replayed += slice.nevents;
+	}
+	BatchFree(&all);
+	if (!ok)
+		return false;
+	r->k.loss_recoveries++;
+	relay_log(LOG_INFO, "msg=\"restored lost events\" partition=%d events=%d", part, n);
+	r->check_loss[part] = false;
+	return true;
+}
+
+/* Idle: a PING now and then, so a restarted Redis is noticed before the next claim. */
+static void
+idle_ping(Relay *r)
+{
+	redisReply *rep;
+
+	if (r->redis == NULL || NowSeconds() - r->last_redis_use < 1.0)
+		return;
+	rep = redisCommand(r->redis, "PING");
+	r->last_redis_use = NowSeconds();
+	if (rep == NULL || rep->type == REDIS_REPLY_ERROR)
+	{
+		relay_log(LOG_WARNING, "msg=\"Redis stopped answering: %s\"",
+				  rep ? rep->str : r->redis->errstr);
+		drop_redis(r);
+	}
+	if (rep)
+		freeReplyObject(rep);
+}
+
+/* Report the failed entries; true when all of them are dead letters now. */
+static bool
+nack_failures(Relay *r, const RelayBatch *b, const EntryFailure *f, int nf)
+{
+	bool		all_dead = true;
+	int			i;
+
+	for (i = 0; i < nf; i++)
+	{
+		const RelayEvent *e = &b->events[f[i].index];
+		bool		dead = false;
+
+		r->k.nacks++;
+		if (PgNack(r->pg, r->cfg.relay_name, b->part, b->batch_id, e->seq, f[i].error, &dead) != 0)
+			return false;
+		if (dead)
+		{
+			r->k.dead_letters++;
+			relay_log(LOG_WARNING, "msg=\"event moved to the dead letters\" event_id=%s partition=%d batch=%" PRId64 " error=\"%s\"",
+					  e->event_id, b->part, b->batch_id, f[i].error);
+		}
+		else
+			all_dead = false;
+	}
+	return all_dead;
+}
+
+/*
+ * Claim, publish and ack one batch of one partition.  Returns the number of
+ * events handled (0: nothing to do), or -1 after a failure (already backed
+ * off).
+ */
+static int
+relay_partition(Relay *r, int part)
+{
+	RelayBatch	b;
+	int			n;
+	PublishResult pr;
+	EntryFailure *failures;
+	int			nfail = 0;
+	double		t0 = NowSeconds(),
+				t_claim,
+				t_pub;
+
+	if (r->claim_size[part] < r->cfg.batch)
+		r->claim_size[part] = r->cfg.batch;
+	n = PgClaim(r->pg, r->cfg.relay_name, part, r->claim_size[part], &b);
+	t_claim = NowSeconds();
+	if (n < 0)
+	{
+		if (PgLostLock())
+		{
+			relay_log(LOG_WARNING, "msg=\"no longer leading partition\" partition=%d", part);
+			r->led[part] = false;
+			r->k.partitions_led--;
+			return 0;
+		}
+		if (PgConnectionOk(r->pg))
+			backoff(r, "claim failed");
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+
+	/*
+	 * Under a backlog, claim more at a time (a claim's cost grows with the
+	 * window it picks from, so fewer, larger claims drain faster); back to
+	 * --batch as soon as a claim comes back short.  An open batch returned
+	 * again keeps its size whatever we asked for.
+	 */
+	if (n >= r->claim_size[part])
+		r->claim_size[part] = r->claim_size[part] * 2 < r->cfg.batch_max ?
+			r->claim_size[part] * 2 : r->cfg.batch_max;
+	else
+		r->claim_size[part] = r->cfg.batch;
+
+	failures = calloc(n, sizeof(EntryFailure));
+	pr = RedisPublish(r->redis, &r->cfg, &b, failures, &nfail, &r->k);
+	r->last_redis_use = t_pub = NowSeconds();
+	switch (pr)
+	{
+		case PUBLISH_OK:
+			break;
+		case PUBLISH_RECONNECT:
+			drop_redis(r);
+			r->k.retries++;
+			backoff(r, "Redis connection lost");
+			n = -1;
+			goto out;
+		case PUBLISH_RETRY:
+			r->k.retries++;
+			backoff(r, "Redis refused the chunk");
+			n = -1;
+			goto out;
+		case PUBLISH_ENTRY_FAILED:
+			if (!nack_failures(r, &b, failures, nfail))
+			{
+				r->k.retries++;
+				backoff(r, "entries failed");
+				n = -1;
+				goto out;
+			}
+			/* Every failed entry is a dead letter now: ack without them. */
+			break;
+	}
+	/* Test hook: die between the publish and the ack (relay_kill suite). */
+	if (crash_after_publish > 0 && ++published_chunks >= crash_after_publish)
+	{
+		relay_log(LOG_WARNING, "msg=\"test hook: exiting between publish and ack\" batch=%" PRId64, b.batch_id);
+		raise(SIGKILL);
+	}
+	if (PgAck(r->pg, r->cfg.relay_name, part, b.batch_id) != 0)
+	{
+		if (PgLostLock())
+		{
+			r->led[part] = false;
+			r->k.partitions_led--;
+		}
+		else if (PgConnectionOk(r->pg))
+			backoff(r, "ack failed");
+		n = -1;
+		goto out;
+	}
+	r->failures = 0;
+	r->k.batches++;
+	r->k.last_batch_ms = (NowSeconds() - t0) * 1000.0;
+	relay_log(LOG_DEBUG, "msg=\"batch\" partition=%d batch=%" PRId64 " events=%d ms=%.1f claim_ms=%.1f publish_ms=%.1f ack_ms=%.1f lag_s=%.3f published=%llu duplicates=%llu",
+			  part, b.batch_id, n, r->k.last_batch_ms, (t_claim - t0) * 1000.0,
+			  (t_pub - t_claim) * 1000.0, (NowSeconds() - t_pub) * 1000.0, r->k.lag_seconds,
+			  (unsigned long long) r->k.events_published,
+			  (unsigned long long) r->k.events_duplicate);
+out:
+	free(failures);
+	BatchFree(&b);
+	return n;
+}
+
+/* Wait up to ms for a scrape or a signal. */
+static void
+idle_wait(Relay *r, int ms)
+{
+	if (r->metrics_fd >= 0)
+	{
+		struct pollfd pfd = {r->metrics_fd, POLLIN, 0};
+
+		if (poll(&pfd, 1, ms) > 0)
+			MetricsServe(r->metrics_fd, &r->k);
+	}
+	else
+		SleepMillis(ms);
+}
+
+int
+main(int argc, char **argv)
+{
+	Relay		r;
+	int			rc;
+
+	memset(&r, 0, sizeof(r));
+	rc = ConfigParse(&r.cfg, argc, argv);
+	if (rc >= 0)
+		return rc;
+	LogSetup(r.cfg.log_level, r.cfg.log_file);
+	if (getenv("GOODGO_RELAY_TEST_CRASH_AFTER_PUBLISH"))
+		crash_after_publish = atoi(getenv("GOODGO_RELAY_TEST_CRASH_AFTER_PUBLISH"));
+	SignalsSetup();
+	r.metrics_fd = -1;
+	if (r.cfg.metrics_port > 0)
+	{
+		r.metrics_fd = MetricsListen(r.cfg.metrics_port);
+		if (r.metrics_fd < 0)
+			return RELAY_EXIT_FAILURE;
+	}
+	relay_log(LOG_INFO, "msg=\"starting\" version=%s relay=%s redis=%s prefix=%s batch=%d ids=%s",
+			  RELAY_VERSION, r.cfg.relay_name,
+			  r.cfg.redis.unix_path ? r.cfg.redis.unix_path : r.cfg.redis.host,
+			  r.cfg.stream_prefix, r.cfg.batch,
+			  r.cfg.id_mode == ID_AUTO ? "auto" : "deterministic");
+	if (r.cfg.id_mode == ID_AUTO)
+		relay_log(LOG_WARNING, "msg=\"automatic stream ids: a chunk re-sent after a crash is published twice; consumers must dedupe by eventId\"");
+	MetricsLogMinute(&r.k, false);
+
+	while (!relay_stop_requested)
+	{
+		int			p;
+		int			handled = 0;
+		bool		failed = false;
+
+		if (relay_reload_requested)
+		{
+			relay_reload_requested = 0;
+			LogReopen();
+			relay_log(LOG_INFO, "msg=\"reopened the log file\"");
+		}
+		if (!ensure_pg(&r))
+		{
+			backoff(&r, "PostgreSQL unavailable");
+			continue;
+		}
+		if (!ensure_redis(&r))
+		{
+			backoff(&r, "Redis unavailable");
+			continue;
+		}
+		if (NowSeconds() - r.last_lock_try > r.cfg.standby_retry_ms / 1000.0)
+			try_locks(&r);
+
+		for (p = r.lo; p <= r.hi && !relay_stop_requested; p++)
+		{
+			int			n;
+
+			if (!r.led[p])
+				continue;
+			if (r.check_loss[p] && !recover_loss(&r, p))
+			{
+				failed = true;
+				backoff(&r, "could not compare stream tops with the acknowledged position");
+				break;
+			}
+			n = relay_partition(&r, p);
+			if (n < 0)
+			{
+				failed = true;
+				break;
+			}
+			handled += n;
+			if (r.metrics_fd >= 0)
+				MetricsServe(r.metrics_fd, &r.k);
+		}
+		MetricsLogMinute(&r.k, false);
+		if (failed || handled > 0)
+			continue;
+		if (r.cfg.once)
+		{
+			if (r.k.partitions_led == 0)
+			{
+				relay_log(LOG_ERROR, "msg=\"--once: every partition is led by another relay\"");
+				drop_pg(&r);
+				return RELAY_EXIT_FAILURE;
+			}
+			break;
+		}
+		idle_wait(&r, r.cfg.poll_ms);
+		idle_ping(&r);
+	}
+	MetricsLogMinute(&r.k, true);
+	relay_log(LOG_INFO, "msg=\"stopping\" published=%llu duplicates=%llu dead_letters=%llu",
+			  (unsigned long long) r.k.events_published,
+			  (unsigned long long) r.k.events_duplicate,
+			  (unsigned long long) r.k.dead_letters);
+	drop_redis(&r);
+	drop_pg(&r);
+	return RELAY_EXIT_OK;
+}

@@ -1,0 +1,365 @@
+/*
+ * pg.c
+ *		The PostgreSQL side of goodgo-relay: the relay SQL API, nothing else.
+ *
+ * One session holds the advisory locks of every partition this relay leads
+ * (relay_lock is session-level), so a lost connection means lost
+ * leadership: the caller reconnects and locks again, and a standby relay
+ * may have taken the partition over meanwhile.  A claim, ack or nack that
+ * raises 55P03 (lock_not_available) also means the partition is no longer
+ * ours; PgLostLock() reports it.
+ *
+ * Network stalls are bounded by TCP keepalives and tcp_user_timeout on
+ * the connection: libpq has no per-call read timeout.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <inttypes.h>
+
+#include "relay.h"
+
+static bool lost_lock = false;
+
+bool
+PgLostLock(void)
+{
+	bool		r = lost_lock;
+
+	lost_lock = false;
+	return r;
+}
+
+/* Log a failed result; remember 55P03. */
+static void
+report(PGconn *conn, PGresult *res, const char *what)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(conn);
+	char		clean[512];
+	size_t		i;
+
+	if (state != NULL && strcmp(state, "55P03") == 0)
+		lost_lock = true;
+	snprintf(clean, sizeof(clean), "%s", msg ? msg : "");
+	for (i = 0; clean[i]; i++)
+		if (clean[i] == '\n' || clean[i] == '"')
+			clean[i] = clean[i] == '"' ? '\'' : ' ';
+	relay_log(LOG_WARNING, "msg=\"could not %s: %s\" sqlstate=%s", what, clean,
+			  state ? state : "none");
+}
+
+/* Server notices and warnings go to our log, on one line. */
+static void
+notice_to_log(void *arg, const char *message)
+{
+	char		clean[512];
+	size_t		i;
+
+	snprintf(clean, sizeof(clean), "%s", message);
+	for (i = 0; clean[i]; i++)
+		if (clean[i] == '\n' || clean[i] == '"')
+			clean[i] = clean[i] == '"' ? '\'' : ' ';
+	relay_log(LOG_WARNING, "msg=\"server said: %s\"", clean);
+}
+
+PGconn *
+PgConnect(const RelayConfig *cfg)
+{
+	const char *keys[] = {"dbname", "application_name", "connect_timeout",
+		"keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+	"tcp_user_timeout", NULL};
+	const char *vals[] = {cfg->db ? cfg->db : "", RELAY_PROGNAME, "10",
+		"1", "10", "5", "3",
+	"30000", NULL};
+	PGconn	   *conn;
+	PGresult   *res;
+
+	conn = PQconnectdbParams(keys, vals, 1);
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
+	{
+		char		clean[512];
+		size_t		i;
+
+		snprintf(clean, sizeof(clean), "%s", conn ? PQerrorMessage(conn) : "out of memory");
+		for (i = 0; clean[i]; i++)
+			if (clean[i] == '\n' || clean[i] == '"')
+				clean[i] = ' ';
+		relay_log(LOG_WARNING, "msg=\"could not connect to PostgreSQL: %s\"", clean);
+		if (conn)
+			PQfinish(conn);
+		return NULL;
+	}
+	/*
+	 * An ack must be durable before the next claim builds on it: with an
+	 * asynchronous commit a crash could forget acked batches, and their ids
+	 * would be handed out again for other rows.  No statement timeout: a
+	 * claim after a long outage may take a while.
+	 */
+	PQsetNoticeProcessor(conn, notice_to_log, NULL);
+	res = PQexec(conn, "SET synchronous_commit = on; SET statement_timeout = 0; "
+				 "SET idle_in_transaction_session_timeout = 0");
+	PQclear(res);
+	return conn;
+}
+
+bool
+PgConnectionOk(PGconn *conn)
+{
+	return conn != NULL && PQstatus(conn) == CONNECTION_OK;
+}
+
+/* outbox_partitions(), or -1. */
+int
+PgPartitions(PGconn *conn)
+{
+	PGresult   *res = PQexec(conn, "SELECT goodgo_events.outbox_partitions()");
+	int			n = -1;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		n = atoi(PQgetvalue(res, 0, 0));
+	else
+		report(conn, res, "read the number of outbox partitions");
+	PQclear(res);
+	return n;
+}
+
+/* 1 locked, 0 held by another session, -1 error. */
+int
+PgTryLock(PGconn *conn, const char *relay, int part)
+{
+	char		p[16];
+	const char *params[2] = {relay, p};
+	PGresult   *res;
+	int			r = -1;
+
+	snprintf(p, sizeof(p), "%d", part);
+	res = PQexecParams(conn, "SELECT goodgo_events.relay_lock($1, $2::int)",
+					   2, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		r = strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? 1 : 0;
+	else
+		report(conn, res, "lock the relay partition");
+	PQclear(res);
+	return r;
+}
+
+void
+BatchFree(RelayBatch *batch)
+{
+	if (batch->res)
+		PQclear(batch->res);
+	free(batch->events);
+	memset(batch, 0, sizeof(*batch));
+}
+
+/* Column number by name, or -1 (and a complaint for required ones). */
+static int
+column(PGresult *res, const char *name, bool required)
+{
+	int			i = PQfnumber(res, name);
+
+	if (i < 0 && required)
+		relay_log(LOG_ERROR, "msg=\"relay_claim returned no column \\\"%s\\\"\"", name);
+	return i;
+}
+
+/*
+ * Point the events of a batch at the rows of res (which the batch then
+ * owns).  Returns the number of events, or -1 when a column is missing.
+ */
+static int
+fill_batch(PGresult *res, int part, RelayBatch *batch)
+{
+	int			n = PQntuples(res),
+				i;
+	int			c_batch,
+				c_ord,
+				c_seq,
+				c_id,
+				c_type,
+				c_agg,
+				c_stream,
+				c_env,
+				c_att,
+				c_replay;
+
+	memset(batch, 0, sizeof(*batch));
+	batch->part = part;
+	if (n == 0)
+	{
+		PQclear(res);
+		return 0;
+	}
+	c_batch = column(res, "batch_id", true);
+	c_ord = column(res, "ord", true);
+	c_seq = column(res, "seq", true);
+	c_id = column(res, "event_id", true);
+	c_type = column(res, "event_type", true);
+	c_agg = column(res, "aggregate_id", false);
+	c_stream = column(res, "stream", false);
+	c_env = column(res, "envelope", true);
+	c_att = column(res, "attempts", false);
+	c_replay = column(res, "replay", false);
+	if (c_batch < 0 || c_ord < 0 || c_seq < 0 || c_id < 0 || c_type < 0 || c_env < 0)
+	{
+		PQclear(res);
+		return -1;
+	}
+	batch->res = res;
+	batch->nevents = n;
+	batch->events = calloc(n, sizeof(RelayEvent));
+	for (i = 0; i < n; i++)
+	{
+		RelayEvent *e = &batch->events[i];
+
+		e->batch_id = strtoll(PQgetvalue(res, i, c_batch), NULL, 10);
+		e->ord = PQgetisnull(res, i, c_ord) ? 0 : atoi(PQgetvalue(res, i, c_ord));
+		e->seq = strtoll(PQgetvalue(res, i, c_seq), NULL, 10);
+		e->event_id = PQgetvalue(res, i, c_id);
+		e->event_type = PQgetvalue(res, i, c_type);
+		e->aggregate_id = c_agg >= 0 ? PQgetvalue(res, i, c_agg) : "";
+		e->stream = c_stream >= 0 ? PQgetvalue(res, i, c_stream) : "";
+		e->envelope = PQgetvalue(res, i, c_env);
+		e->envelope_len = PQgetlength(res, i, c_env);
+		e->attempts = c_att >= 0 ? atoi(PQgetvalue(res, i, c_att)) : 0;
+		/* A re-delivery flag (operator replays), if the rows carry one. */
+		e->replay = c_replay >= 0 && strcmp(PQgetvalue(res, i, c_replay), "t") == 0;
+		/* An entry without an ord cannot take a deterministic id. */
+		if (PQgetisnull(res, i, c_ord))
+			e->replay = true;
+	}
+	batch->batch_id = batch->events[0].batch_id;
+	return n;
+}
+
+/*
+ * relay_claim: the open batch of (relay, part) again, or the next window.
+ * Returns the number of events (0: nothing committed), or -1.
+ */
+int
+PgClaim(PGconn *conn, const char *relay, int part, int max, RelayBatch *batch)
+{
+	char		p[16],
+				m[16];
+	const char *params[3] = {relay, p, m};
+	PGresult   *res;
+
+	memset(batch, 0, sizeof(*batch));
+	snprintf(p, sizeof(p), "%d", part);
+	snprintf(m, sizeof(m), "%d", max);
+	res = PQexecParams(conn,
+					   "SELECT * FROM goodgo_events.relay_claim($1, $2::int, $3::int)",
+					   3, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		report(conn, res, "claim a batch");
+		PQclear(res);
+		return -1;
+	}
+	return fill_batch(res, part, batch);
+}
+
+/* 0 ok, -1 error. */
+int
+PgAck(PGconn *conn, const char *relay, int part, int64_t batch_id)
+{
+	char		p[16],
+				b[32];
+	const char *params[3] = {relay, p, b};
+	PGresult   *res;
+	int			r = -1;
+
+	snprintf(p, sizeof(p), "%d", part);
+	snprintf(b, sizeof(b), "%" PRId64, batch_id);
+	res = PQexecParams(conn, "SELECT goodgo_events.relay_ack($1, $2::int, $3::bigint)",
+					   3, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		r = 0;
+	else
+		report(conn, res, "acknowledge the batch");
+	PQclear(res);
+	return r;
+}
+
+/* Record a failed attempt; *dead is set when it became a dead letter. */
+int
+PgNack(PGconn *conn, const char *relay, int part, int64_t batch_id, int64_t seq,
+	   const char *error, bool *dead)
+{
+	char		p[16],
+				b[32],
+				s[32];
+	const char *params[5] = {relay, p, b, s, error};
+	PGresult   *res;
+	int			r = -1;
+
+	snprintf(p, sizeof(p), "%d", part);
+	snprintf(b, sizeof(b), "%" PRId64, batch_id);
+	snprintf(s, sizeof(s), "%" PRId64, seq);
+	res = PQexecParams(conn,
+					   "SELECT goodgo_events.relay_nack($1, $2::int, $3::bigint, $4::bigint, $5)",
+					   5, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+	{
+		*dead = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		r = 0;
+	}
+	else
+		report(conn, res, "record a failed publish attempt");
+	PQclear(res);
+	return r;
+}
+
+/* The last acked batch of (relay, part), 0 when none. */
+int
+PgLastBatch(PGconn *conn, const char *relay, int part, int64_t *last)
+{
+	char		p[16];
+	const char *params[2] = {relay, p};
+	PGresult   *res;
+	int			r = -1;
+
+	snprintf(p, sizeof(p), "%d", part);
+	res = PQexecParams(conn,
+					   "SELECT last_batch_id FROM goodgo_events.relay_position($1, $2::int)",
+					   2, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+	{
+		*last = (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) ? 0 :
+			strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		r = 0;
+	}
+	else
+		report(conn, res, "read the relay position");
+	PQclear(res);
+	return r;
+}
+
+/*
+ * The retained events of the acked batches from from_batch on, in their
+ * original order and with their original batch ids and ords (relay_replay).
+ * Returns the number of events, or -1.
+ */
+int
+PgReplay(PGconn *conn, const char *relay, int part, int64_t from_batch, RelayBatch *batch)
+{
+	char		p[16],
+				b[32];
+	const char *params[3] = {relay, p, b};
+	PGresult   *res;
+
+	memset(batch, 0, sizeof(*batch));
+	snprintf(p, sizeof(p), "%d", part);
+	snprintf(b, sizeof(b), "%" PRId64, from_batch);
+	res = PQexecParams(conn,
+					   "SELECT * FROM goodgo_events.relay_replay($1, $2::int, from_batch => $3::bigint)",
+					   3, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		report(conn, res, "read the retained events for a replay");
+		PQclear(res);
+		return -1;
+	}
+	return fill_batch(res, part, batch);
+}

@@ -1,0 +1,211 @@
+/*
+ * relay.h
+ *		Declarations shared by the modules of goodgo-relay.
+ *
+ * goodgo-relay is a frontend program: it talks to PostgreSQL only through
+ * the public relay SQL API of goodgo_events (relay_lock, relay_claim,
+ * relay_ack, relay_nack, relay_position, relay_replay,
+ * outbox_partitions) and to Redis through hiredis.  The modules are:
+ *
+ *	config.c	command line, environment, redis:// URLs, routing rules
+ *	pg.c		the PostgreSQL side: connect, lock, claim, ack, nack, replay
+ *	redis.c		the Redis side: connect, publish a chunk, check replies
+ *	metrics.c	counters, the per-minute log line, the Prometheus listener
+ *	util.c		logging, clocks, jittered backoff, signal flags
+ *	main.c		the loop that ties them together
+ */
+#ifndef GOODGO_RELAY_H
+#define GOODGO_RELAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+
+#include <libpq-fe.h>
+#include <hiredis/hiredis.h>
+
+#ifndef RELAY_VERSION
+#define RELAY_VERSION "unknown"
+#endif
+
+#define RELAY_PROGNAME "goodgo-relay"
+
+/* Exit codes: 0 done, 1 runtime failure, 2 bad usage. */
+#define RELAY_EXIT_OK		0
+#define RELAY_EXIT_FAILURE	1
+#define RELAY_EXIT_USAGE	2
+
+/* Log levels, lowest is most verbose. */
+typedef enum LogLevel
+{
+	LOG_DEBUG = 0,
+	LOG_INFO,
+	LOG_WARNING,
+	LOG_ERROR
+} LogLevel;
+
+/* How stream entry ids are chosen. */
+typedef enum IdMode
+{
+	ID_DETERMINISTIC,			/* <batch_id>-<ord>: replays are refused by Redis */
+	ID_AUTO						/* "*": for streams that have other writers */
+} IdMode;
+
+/* One --route rule: event types matching pattern go to stream family. */
+typedef struct Route
+{
+	char	   *pattern;		/* exact type, or a prefix followed by '*' */
+	char	   *family;
+} Route;
+
+/* Where Redis is. */
+typedef struct RedisTarget
+{
+	char	   *host;			/* NULL when unix_path is set */
+	int			port;
+	char	   *unix_path;
+	char	   *user;			/* ACL user, or NULL */
+	char	   *password;		/* or NULL */
+	int			db;
+} RedisTarget;
+
+typedef struct RelayConfig
+{
+	char	   *db;				/* libpq conninfo; NULL: PG* variables */
+	char	   *redis_url;
+	RedisTarget redis;
+	char	   *relay_name;
+	char	   *stream_prefix;
+	char	   *default_family;
+	Route	   *routes;
+	int			nroutes;
+	int			batch;
+	int			batch_max;		/* claims grow up to this under a backlog */
+	int			poll_ms;
+	long		maxlen;			/* 0: no trimming */
+	bool		once;
+	int			metrics_port;	/* 0: off */
+	IdMode		id_mode;
+	int			part_lo;		/* -1: every partition */
+	int			part_hi;
+	int			redis_timeout_ms;
+	int			backoff_max_ms;
+	int			standby_retry_ms;
+	LogLevel	log_level;
+	char	   *log_file;
+} RelayConfig;
+
+/* One event as relay_claim returned it (pointers into the PGresult). */
+typedef struct RelayEvent
+{
+	int64_t		batch_id;
+	int			ord;
+	int64_t		seq;
+	const char *event_id;
+	const char *event_type;
+	const char *aggregate_id;	/* "" when NULL */
+	const char *stream;			/* "" when NULL */
+	const char *envelope;
+	size_t		envelope_len;
+	int			attempts;
+	bool		replay;			/* re-delivered by relay_replay or a redrive */
+} RelayEvent;
+
+/* One claimed batch of one partition. */
+typedef struct RelayBatch
+{
+	int			part;
+	int64_t		batch_id;
+	int			nevents;
+	RelayEvent *events;
+	PGresult   *res;			/* owns the strings */
+} RelayBatch;
+
+/* Outcome of publishing a batch to Redis. */
+typedef enum PublishResult
+{
+	PUBLISH_OK,					/* every entry is in its stream (or dead-lettered) */
+	PUBLISH_RETRY,				/* transient: back off, then resend the batch */
+	PUBLISH_RECONNECT,			/* connection lost: reconnect, resend the batch */
+	PUBLISH_ENTRY_FAILED		/* some entries failed permanently: nack them */
+} PublishResult;
+
+/* Per-entry failure kept for relay_nack. */
+typedef struct EntryFailure
+{
+	int			index;			/* into RelayBatch.events */
+	char		error[256];
+} EntryFailure;
+
+/* Counters, exported to the log and to Prometheus. */
+typedef struct RelayCounters
+{
+	uint64_t	events_published;
+	uint64_t	events_duplicate;
+	uint64_t	events_replayed;
+	uint64_t	batches;
+	uint64_t	retries;
+	uint64_t	dead_letters;
+	uint64_t	nacks;
+	uint64_t	redis_reconnects;
+	uint64_t	pg_reconnects;
+	uint64_t	loss_recoveries;
+	int			partitions_led;
+	double		lag_seconds;	/* now - eventId time of the newest event published */
+	double		last_batch_ms;
+} RelayCounters;
+
+/* util.c */
+extern volatile sig_atomic_t relay_stop_requested;
+extern volatile sig_atomic_t relay_reload_requested;
+extern void relay_log(LogLevel level, const char *fmt,...)
+			__attribute__((format(printf, 2, 3)));
+extern void LogSetup(LogLevel level, const char *path);
+extern void LogReopen(void);
+extern double NowSeconds(void);
+extern int64_t NowMillis(void);
+extern void SleepMillis(int ms);
+extern int	BackoffDelay(int attempt, int cap_ms);
+extern void SignalsSetup(void);
+
+/* config.c */
+extern int	ConfigParse(RelayConfig *cfg, int argc, char **argv);
+extern int	ParseRedisUrl(const char *url, RedisTarget *t, char *err, size_t errlen);
+extern const char *RouteFamily(const RelayConfig *cfg, const char *event_type,
+							   const char *row_stream);
+extern const char *StreamFamily(const char *row_stream, char *buf, size_t buflen);
+
+/* pg.c */
+extern PGconn *PgConnect(const RelayConfig *cfg);
+extern bool PgConnectionOk(PGconn *conn);
+extern int	PgPartitions(PGconn *conn);
+extern int	PgTryLock(PGconn *conn, const char *relay, int part);
+extern int	PgClaim(PGconn *conn, const char *relay, int part, int max,
+					RelayBatch *batch);
+extern int	PgAck(PGconn *conn, const char *relay, int part, int64_t batch_id);
+extern int	PgNack(PGconn *conn, const char *relay, int part, int64_t batch_id,
+				   int64_t seq, const char *error, bool *dead);
+extern int	PgLastBatch(PGconn *conn, const char *relay, int part, int64_t *last);
+extern int	PgReplay(PGconn *conn, const char *relay, int part, int64_t from_batch,
+					 RelayBatch *batch);
+extern void BatchFree(RelayBatch *batch);
+extern bool PgLostLock(void);
+
+/* redis.c */
+extern redisContext *RedisConnect(const RelayConfig *cfg);
+extern PublishResult RedisPublish(redisContext *c, const RelayConfig *cfg,
+								  const RelayBatch *batch, EntryFailure *failures,
+								  int *nfailures, RelayCounters *counters);
+extern int	RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part,
+							  int64_t *top_batch);
+extern void StreamKey(const RelayConfig *cfg, const char *family, int part,
+					  bool replay, char *buf, size_t buflen);
+
+/* metrics.c */
+extern int	MetricsListen(int port);
+extern void MetricsServe(int fd, const RelayCounters *counters);
+extern void MetricsLogMinute(RelayCounters *counters, bool force);
+extern int64_t UuidV7Millis(const char *uuid);
+
+#endif							/* GOODGO_RELAY_H */
