@@ -634,7 +634,10 @@ DECLARE
 	p goodgo_events.relay_positions;
 	r record;
 	a integer;
-	maxa integer := current_setting('goodgo_events.relay_max_attempts')::integer;
+	-- A relay's session may never have loaded the library (it calls only SQL
+	-- functions), and then the GUC is undefined unless set explicitly: fall
+	-- back to its documented default rather than failing every nack.
+	maxa integer := coalesce(nullif(current_setting('goodgo_events.relay_max_attempts', true), ''), '5')::integer;
 BEGIN
 	PERFORM goodgo_events.relay_check_leader(relay, part);
 	SELECT * INTO p FROM goodgo_events.relay_positions rp
