@@ -1,3 +1,5 @@
+-- PL/pgSQL line numbers in CONTEXT lines would make this file fragile
+\set SHOW_CONTEXT never
 -- The transactional outbox: producer side, append-only guard, relay claim/ack.
 -- Event types here are not registered: the registry lets them through.
 SET goodgo_events.unknown_event_types = allow;
