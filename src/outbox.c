@@ -83,6 +83,8 @@ typedef struct OutboxTriggerConf
 	AttrNumber	seq_att;
 	AttrNumber	txid_att;
 	AttrNumber	part_att;
+	AttrNumber	schema_version_att; /* 0 when the table has none */
+	AttrNumber	findings_att;	/* 0 when the table has none */
 	Oid			seq_oid;
 	Oid			root_oid;		/* root of a partitioned outbox, else relid */
 	int			partitions;
@@ -131,6 +133,8 @@ static const OutboxColumnArg outbox_column_args[] = {
 	{"seq", INT8OID, false, offsetof(OutboxTriggerConf, seq_att)},
 	{"txid", XID8OID, false, offsetof(OutboxTriggerConf, txid_att)},
 	{"part", INT4OID, false, offsetof(OutboxTriggerConf, part_att)},
+	{"schema_version", INT4OID, false, offsetof(OutboxTriggerConf, schema_version_att)},
+	{"findings", JSONBOID, false, offsetof(OutboxTriggerConf, findings_att)},
 };
 
 static bool
@@ -448,9 +452,9 @@ goodgo_outbox_validate(PG_FUNCTION_ARGS)
 	char	   *agg = NULL;
 	uint32		h;
 	int			part;
-	int			cols[6];
-	Datum		values[6];
-	bool		nulls[6] = {false, false, false, false, false, false};
+	int			cols[lengthof(outbox_column_args)];
+	Datum		values[lengthof(outbox_column_args)];
+	bool		nulls[lengthof(outbox_column_args)];
 	int			ncols = 0;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) ||
@@ -493,6 +497,7 @@ goodgo_outbox_validate(PG_FUNCTION_ARGS)
 
 	/* 2. The payload against its event type's schema, per the type's mode. */
 	memset(&verdict, 0, sizeof(verdict));
+	memset(nulls, 0, sizeof(nulls));
 	RegistryValidatePayload(event_type, payload, rel, &verdict);
 
 	/* 3. Derived columns, overwriting whatever the producer put there. */
@@ -537,6 +542,20 @@ goodgo_outbox_validate(PG_FUNCTION_ARGS)
 	{
 		cols[ncols] = conf->txid_att;
 		values[ncols++] = FullTransactionIdGetDatum(GetTopFullTransactionId());
+	}
+	/* What validated the row: NULL when nothing did (mode off, unknown type). */
+	if (conf->schema_version_att != InvalidAttrNumber)
+	{
+		cols[ncols] = conf->schema_version_att;
+		nulls[ncols] = (verdict.schema_version <= 0);
+		values[ncols++] = Int32GetDatum(verdict.schema_version);
+	}
+	/* In warn mode, why the payload would have been rejected. */
+	if (conf->findings_att != InvalidAttrNumber)
+	{
+		cols[ncols] = conf->findings_att;
+		nulls[ncols] = (verdict.findings == NULL);
+		values[ncols++] = verdict.findings ? JsonbPGetDatum(verdict.findings) : (Datum) 0;
 	}
 
 	if (outbox_notify_channel != NULL && outbox_notify_channel[0] != '\0')

@@ -44,6 +44,8 @@ CREATE TABLE goodgo_events.outbox (
 	aggregate_id text,
 	stream		text NOT NULL,
 	envelope	jsonb NOT NULL,
+	schema_version integer,
+	findings	jsonb,
 	created_at	timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (seq, gen),
 	UNIQUE (event_id, gen)
@@ -59,6 +61,8 @@ COMMENT ON COLUMN goodgo_events.outbox.event_type IS 'envelope eventType';
 COMMENT ON COLUMN goodgo_events.outbox.aggregate_id IS 'optional ordering key: events of one aggregate keep their order';
 COMMENT ON COLUMN goodgo_events.outbox.stream IS 'target stream, derived by the trigger from the event type and partition';
 COMMENT ON COLUMN goodgo_events.outbox.envelope IS 'the validated event envelope';
+COMMENT ON COLUMN goodgo_events.outbox.schema_version IS 'version of the event type''s schema that validated the payload, set by the trigger; NULL when none did (mode off, or an unknown type let through)';
+COMMENT ON COLUMN goodgo_events.outbox.findings IS 'warn mode: why the payload would have been rejected (jsonschema_errors output units), set by the trigger; NULL otherwise';
 COMMENT ON COLUMN goodgo_events.outbox.created_at IS 'start of the inserting transaction (not its commit time)';
 
 CREATE INDEX outbox_part_txid ON goodgo_events.outbox (part, txid);
