@@ -30,6 +30,14 @@ INSTALL_SQL_PARTS = $(sort $(wildcard sql/objects/*.sql) $(SCHEMAS_SQL))
 SCHEMA_FILES = $(sort $(wildcard schemas/*.schema.json))
 SCHEMAS_SQL  = sql/objects/41_bundled_schemas_data.sql
 
+# Releases.  The current version's script is built from sql/objects/ (above).
+# When a version is released and the next one begins, its built script is
+# frozen into sql/versions/ together with the upgrade script
+# goodgo_events--<old>--<new>.sql; test/suites/upgrade.sh installs the oldest
+# frozen version, updates step by step, and compares the result with a fresh
+# install of the current one.
+DATA = $(wildcard sql/versions/$(EXTENSION)--*.sql)
+
 # One regression test per feature: every sql/<name>.sql with expected/<name>.out.
 REGRESS      = $(sort $(notdir $(basename $(wildcard sql/*.sql))))
 REGRESS      := $(filter-out $(EXTENSION)--%,$(REGRESS))

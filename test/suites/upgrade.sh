@@ -1,0 +1,49 @@
+# Upgrade path: install the oldest released version (frozen in sql/versions/),
+# ALTER EXTENSION ... UPDATE step by step to the current version, and compare
+# a description of every extension member (test/extension_snapshot.sql) with
+# a fresh install of the current version.  With no released version yet
+# there is nothing to upgrade from: the suite says so as a SKIP rather than
+# passing a comparison of a fresh install with itself.
+set -uo pipefail
+cd "$GG_ROOT"
+current=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" goodgo_events.control)
+# released versions, oldest first
+mapfile -t versions < <(ls sql/versions/ 2>/dev/null |
+	sed -n 's/^goodgo_events--\([0-9][0-9.]*\)\.sql$/\1/p' | sort -V)
+if [ ${#versions[@]} -eq 0 ]; then
+	echo "SKIP upgrade:path (no released version before $current yet: see sql/versions/README.md)" >>"$GG_RESULTS"
+	exit 0
+fi
+q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+for db in gg_upgraded gg_fresh; do
+	q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+done
+ok=1
+q -d gg_upgraded -c "CREATE EXTENSION goodgo_events VERSION '${versions[0]}'" || ok=0
+echo "installed ${versions[0]}"
+# every update script reachable from the oldest version, in order
+for v in "${versions[@]:1}" "$current"; do
+	q -d gg_upgraded -c "ALTER EXTENSION goodgo_events UPDATE TO '$v'" || { ok=0; break; }
+	echo "updated to $v"
+	got=$(psql -X -At -d gg_upgraded -c "SELECT extversion FROM pg_extension WHERE extname = 'goodgo_events'")
+	[ "$got" = "$v" ] || { echo "extversion is $got, expected $v"; ok=0; break; }
+done
+q -d gg_fresh -c "CREATE EXTENSION goodgo_events" || ok=0
+if [ $ok -eq 1 ]; then
+	psql -X -At -v ON_ERROR_STOP=1 -d gg_upgraded -f test/extension_snapshot.sql >"$GG_TMP/upgraded.sql" || ok=0
+	psql -X -At -v ON_ERROR_STOP=1 -d gg_fresh -f test/extension_snapshot.sql >"$GG_TMP/fresh.sql" || ok=0
+	[ -s "$GG_TMP/fresh.sql" ] || ok=0
+	echo "compared $(wc -l <"$GG_TMP/fresh.sql") object descriptions"
+fi
+if [ $ok -eq 1 ]; then
+	if diff -u "$GG_TMP/fresh.sql" "$GG_TMP/upgraded.sql" >"$GG_TMP/upgrade.diff"; then
+		echo "PASS upgrade:path ${versions[0]} -> $current" >>"$GG_RESULTS"
+	else
+		cat "$GG_TMP/upgrade.diff"
+		echo "FAIL upgrade:path (schema after updates differs from a fresh install)" >>"$GG_RESULTS"
+	fi
+else
+	echo "FAIL upgrade:path (install or update failed)" >>"$GG_RESULTS"
+fi
+for db in gg_upgraded gg_fresh; do q -d postgres -c "DROP DATABASE IF EXISTS $db"; done
+exit 0
