@@ -421,6 +421,41 @@ add_gc(Parser *p, CharSet *cs, int gc)
 	return true;
 }
 
+static bool
+in_gc(uint32_t cp, const char *cat)
+{
+	int			k;
+
+	for (k = 0; k < (int) (sizeof(ecma_gc_index) / sizeof(ecma_gc_index[0])); k++)
+	{
+		int			lo,
+					hi;
+
+		if (strcmp(ecma_gc_index[k].name, cat) != 0)
+			continue;
+		lo = ecma_gc_index[k].first;
+		hi = lo + ecma_gc_index[k].count - 1;
+		while (lo <= hi)
+		{
+			int			mid = (lo + hi) / 2;
+
+			if (cp < ecma_gc_ranges[mid][0])
+				hi = mid - 1;
+			else if (cp > ecma_gc_ranges[mid][1])
+				lo = mid + 1;
+			else
+				return true;
+		}
+	}
+	return false;
+}
+
+bool
+EcmaUnicodeIsMark(uint32_t cp)
+{
+	return in_gc(cp, "Mn") || in_gc(cp, "Mc") || in_gc(cp, "Me");
+}
+
 /* ---------------------------------------------------------------------
  * UTF-8
  * ---------------------------------------------------------------------
