@@ -61,7 +61,7 @@ if [ -f test/unit/test_regex.c ]; then
 			echo "FAIL unit:build:gg_regex_test" >>"$GG_RESULTS"
 			rc=1
 		fi
-		if "$out/test_regex" --corpus >"$out/corpus.tsv" 2>"$out/corpus.log"; then
+		if "$out/test_regex" --corpus 60 >"$out/corpus.tsv" 2>"$out/corpus.log"; then
 			node=$(command -v node || true)
 			[ -n "$node" ] || echo "SKIP unit:regex:are-equals-ecma (node is not installed)" >>"$GG_RESULTS"
 			python3 test/unit/regex_diff.py "$out/corpus.tsv" "$GG_PGBIN/psql" $node \
@@ -78,6 +78,26 @@ if [ -f test/unit/test_regex.c ]; then
 		rc=1
 	fi
 fi
+# Random patterns: a crash fuzz of parser, translator and fast path (ASan),
+# and the syntax check against node's RegExp(p, "u") when node is there.
+if [ -x "$out/test_regex" ]; then
+	if "$out/test_regex" --fuzz 30000 1 >"$out/fuzz.tsv" 2>"$out/fuzz.log"; then
+		echo "PASS unit:regex:fuzz-no-crash (30000 random patterns)" >>"$GG_RESULTS"
+		node=$(command -v node || true)
+		if [ -n "$node" ]; then
+			python3 test/unit/regex_diff.py --syntax "$out/fuzz.tsv" "$node" \
+				>>"$GG_RESULTS" 2>"$out/syntax.log" || rc=1
+			cat "$out/syntax.log" >&2
+		else
+			echo "SKIP unit:regex:syntax-equals-ecma (node is not installed)" >>"$GG_RESULTS"
+		fi
+	else
+		cat "$out/fuzz.log" >&2
+		echo "FAIL unit:regex:fuzz-no-crash" >>"$GG_RESULTS"
+		rc=1
+	fi
+fi
+
 # The suite's own "pattern" cases, run by regex.c in the server.
 if [ -n "${GG_REGEX_MODULE:-}" ] && [ -d "$suite" ]; then
 	python3 test/unit/pattern_suite.py "$suite" "$GG_PGBIN/psql" "$GG_REGEX_MODULE" \

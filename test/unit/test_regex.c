@@ -406,15 +406,114 @@ corpus_row(long id, const char *pat, const EcmaTranslation *t, const char *subj,
 		printf("\t-\n");
 }
 
+/*
+ * Random well-formed patterns over a small alphabet (a, b, digits), built
+ * from pieces that exercise how constructs combine: groups, alternation,
+ * quantifiers, lookaround, anchors, classes.  Those that translate join the
+ * corpus.
+ */
+static const char *const random_pieces[] = {
+	"a", "b", "1", ".", "\\d", "\\w", "\\s", "\\D", "[ab]", "[^a]", "[a-c1]", "\\b", "\\B",
+	"^", "$", "\\p{L}", "\\P{L}", "[]", "[^]",
+};
+static const char *const random_quants[] = {"", "", "", "*", "+", "?", "{2}", "{0,2}", "{1,}", "*?", "+?"};
+
 static int
-run_corpus(void)
+random_pattern(unsigned *st, char *out, size_t cap, int depth)
+{
+	size_t		len = 0;
+	int			parts,
+				k;
+
+	*st = *st * 1103515245u + 12345u;
+	parts = 1 + (*st >> 16) % 4;
+	for (k = 0; k < parts; k++)
+	{
+		char		sub[256];
+		const char *piece;
+		const char *q;
+		int			kind;
+
+		*st = *st * 1103515245u + 12345u;
+		kind = (*st >> 16) % 10;
+		if (depth < 2 && kind >= 7)
+		{
+			static const char *const opens[] = {"(", "(?:", "(?=", "(?!", "(?<=", "(?<!"};
+			char		inner[96];
+			char		alt[96];
+			const char *open;
+
+			*st = *st * 1103515245u + 12345u;
+			open = opens[(*st >> 16) % 6];
+			random_pattern(st, inner, sizeof(inner), depth + 1);
+			*st = *st * 1103515245u + 12345u;
+			if ((*st >> 16) % 3 == 0)
+			{
+				random_pattern(st, alt, sizeof(alt), depth + 1);
+				snprintf(sub, sizeof(sub), "%s%s|%s)", open, inner, alt);
+			}
+			else
+				snprintf(sub, sizeof(sub), "%s%s)", open, inner);
+			piece = sub;
+			/* lookarounds take no quantifier */
+			q = open[1] == '?' && open[2] != ':' ? "" : NULL;
+		}
+		else
+		{
+			*st = *st * 1103515245u + 12345u;
+			piece = random_pieces[(*st >> 16) % (sizeof(random_pieces) / sizeof(random_pieces[0]))];
+			q = (piece[0] == '^' || piece[0] == '$' || strcmp(piece, "\\b") == 0 ||
+				 strcmp(piece, "\\B") == 0) ? "" : NULL;
+		}
+		if (q == NULL)
+		{
+			*st = *st * 1103515245u + 12345u;
+			q = random_quants[(*st >> 16) % (sizeof(random_quants) / sizeof(random_quants[0]))];
+		}
+		if (len + strlen(piece) + strlen(q) + 1 >= cap)
+			break;
+		memcpy(out + len, piece, strlen(piece));
+		len += strlen(piece);
+		memcpy(out + len, q, strlen(q));
+		len += strlen(q);
+	}
+	out[len] = '\0';
+	return (int) len;
+}
+
+static int
+run_corpus(int nrandom)
 {
 	size_t		pi;
 	long		id = 0;
+	unsigned	st = 12345;
+	char		randpat[256];
+	size_t		npatterns = sizeof(corpus_patterns) / sizeof(corpus_patterns[0]) + nrandom;
 
-	for (pi = 0; pi < sizeof(corpus_patterns) / sizeof(corpus_patterns[0]); pi++)
+	for (pi = 0; pi < npatterns; pi++)
 	{
-		const char *pat = corpus_patterns[pi];
+		const char *pat;
+
+		if (pi < sizeof(corpus_patterns) / sizeof(corpus_patterns[0]))
+			pat = corpus_patterns[pi];
+		else
+		{
+			EcmaTranslation probe;
+			const char *e;
+			int			tries;
+
+			/* a random pattern that translates (most do) */
+			for (tries = 0; tries < 100; tries++)
+			{
+				random_pattern(&st, randpat, sizeof(randpat), 0);
+				if (EcmaRegexTranslate(randpat, strlen(randpat), &probe, &e))
+				{
+					EcmaTranslationFree(&probe);
+					break;
+				}
+			}
+			pat = randpat;
+		}
 		EcmaTranslation t;
 		const char *err;
 		char		alpha[MAX_ALPHA][8];
@@ -454,6 +553,9 @@ run_corpus(void)
 		}
 		for (i = 0; i < (int) (sizeof(extra_chars) / sizeof(extra_chars[0])) && na < MAX_ALPHA; i++)
 			strcpy(alpha[na++], extra_chars[i]);
+		/* random patterns: fewer subjects each, there are many patterns */
+		if (pi >= sizeof(corpus_patterns) / sizeof(corpus_patterns[0]) && na > 10)
+			na = 10;
 
 		/* every string of length 0..3 over the first 12 characters */
 		corpus_row(id++, pat, &t, "", 0);
@@ -494,11 +596,79 @@ run_corpus(void)
 	return 0;
 }
 
+/*
+ * Random patterns from an alphabet of regex syntax: for the syntax check's
+ * differential test against node (regex_diff.py --syntax) and as a crash
+ * fuzz of the parser, translator and fast path under ASan.  Deterministic
+ * for a given seed.
+ */
+static int
+run_fuzz(long n, unsigned seed)
+{
+	static const char *const atoms[] = {
+		"(", ")", "[", "]", "{", "}", "|", "*", "+", "?", "^", "$", ".", "-", ",",
+		"\\", "0", "1", "2", "3", "9", "a", "b", "x", "k", "<", ">", "=", "!", ":",
+		"\\d", "\\w", "\\s", "\\b", "\\B", "\\p{L}", "\\P{Nd}", "\\p{Foo}",
+		"\\u0041", "\\u{1F600}", "\\x4", "\\cA", "\\c", "\\k<a>", "(?<a>", "(?:",
+		"(?=", "(?!", "(?<=", "(?<!", "{2}", "{1,3}", "{2,}", "\\1", "\\0", "\\/",
+		"\\-", "\\]", "\xc3\xa9", "\xf0\x9f\x98\x80", "[^", "\\u{", "\\p{",
+	};
+	long		i;
+	unsigned	st = seed;
+
+	for (i = 0; i < n; i++)
+	{
+		char		pat[256];
+		size_t		len = 0;
+		int			k,
+					parts;
+		EcmaTranslation t;
+		const char *err;
+		bool		ok;
+
+		st = st * 1103515245u + 12345u;
+		parts = 1 + (st >> 16) % 8;
+		for (k = 0; k < parts; k++)
+		{
+			const char *a;
+
+			st = st * 1103515245u + 12345u;
+			a = atoms[(st >> 16) % (sizeof(atoms) / sizeof(atoms[0]))];
+			if (len + strlen(a) >= sizeof(pat))
+				break;
+			memcpy(pat + len, a, strlen(a));
+			len += strlen(a);
+		}
+		ok = EcmaRegexCheckSyntax(pat, len, &err);
+		if (EcmaRegexTranslate(pat, len, &t, &err))
+		{
+			if (!ok)
+			{
+				fprintf(stderr, "fuzz: translated but syntax check failed\n");
+				return 1;
+			}
+			if (t.fast)
+			{
+				(void) EcmaFastMatch(t.fast, pat, len);
+				(void) EcmaFastMatch(t.fast, "", 0);
+			}
+			EcmaTranslationFree(&t);
+		}
+		printf("%ld\t", i);
+		hex_out(pat, len);
+		printf("\t%d\n", ok ? 1 : 0);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--corpus") == 0)
-		return run_corpus();
+		return run_corpus(argc > 2 ? atoi(argv[2]) : 0);
+	if (argc > 1 && strcmp(argv[1], "--fuzz") == 0)
+		return run_fuzz(argc > 2 ? atol(argv[2]) : 20000,
+						argc > 3 ? (unsigned) atol(argv[3]) : 1);
 	run_tables();
 	run_limits();
 	run_fast();
