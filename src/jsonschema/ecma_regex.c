@@ -1722,15 +1722,17 @@ out_cp(Out *o, uint32_t cp)
 		b[0] = (char) cp;
 		out_str(o, b, 1);
 	}
-	else if (cp <= 0xFFFF)
-	{
-		snprintf(b, sizeof(b), "\\u%04X", (unsigned) cp);
-		out_cstr(o, b);
-	}
 	else
 	{
-		snprintf(b, sizeof(b), "\\U%08X", (unsigned) cp);
-		out_cstr(o, b);
+		static const char hex[] = "0123456789ABCDEF";
+		int			digits = cp <= 0xFFFF ? 4 : 8;
+		int			i;
+
+		b[0] = '\\';
+		b[1] = digits == 4 ? 'u' : 'U';
+		for (i = 0; i < digits; i++)
+			b[2 + i] = hex[(cp >> (4 * (digits - 1 - i))) & 0xF];
+		out_str(o, b, 2 + digits);
 	}
 }
 
