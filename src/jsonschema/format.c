@@ -399,6 +399,14 @@ bidi_of(uint32_t c)
 	int			lo = 0,
 				hi = (int) (sizeof(idna_bidi) / sizeof(idna_bidi[0])) - 1;
 
+	/* the LDH characters of ASCII labels, without a search */
+	if (is_alpha(c))
+		return BIDI_L;
+	if (is_digit(c))
+		return BIDI_EN;
+	if (c == '-')
+		return BIDI_ES;
+
 	while (lo <= hi)
 	{
 		int			mid = (lo + hi) / 2;
@@ -735,8 +743,11 @@ has_rtl(const uint32_t *cp, int n)
 
 	for (i = 0; i < n; i++)
 	{
-		int			b = bidi_of(cp[i]);
+		int			b;
 
+		if (cp[i] < 0x80)
+			continue;			/* no ASCII character is right-to-left */
+		b = bidi_of(cp[i]);
 		if (b == BIDI_R || b == BIDI_AL || b == BIDI_AN)
 			return true;
 	}
@@ -1441,25 +1452,34 @@ check_relative_json_pointer(const char *str, size_t len)
  * uuid and regex
  * ---------------------------------------------------------------------
  */
+/* 1 for the bytes of a hex digit; uuid runs on every event, so a table */
+static const uint8_t hex_table[256] = {
+	['0'] = 1,['1'] = 1,['2'] = 1,['3'] = 1,['4'] = 1,['5'] = 1,['6'] = 1,['7'] = 1,
+	['8'] = 1,['9'] = 1,['a'] = 1,['b'] = 1,['c'] = 1,['d'] = 1,['e'] = 1,['f'] = 1,
+	['A'] = 1,['B'] = 1,['C'] = 1,['D'] = 1,['E'] = 1,['F'] = 1
+};
+
 static bool
 check_uuid(const char *str, size_t len)
 {
 	uchar	   *s = (uchar *) str;
+	unsigned	ok = 1;
 	size_t		i;
 
-	if (len != 36)
+	if (len != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
 		return false;
-	for (i = 0; i < 36; i++)
-	{
-		if (i == 8 || i == 13 || i == 18 || i == 23)
-		{
-			if (s[i] != '-')
-				return false;
-		}
-		else if (!is_hex(s[i]))
-			return false;
-	}
-	return true;
+	/* no early exit: the and of all 32 digits, group by group */
+	for (i = 0; i < 8; i++)
+		ok &= hex_table[s[i]];
+	for (i = 9; i < 13; i++)
+		ok &= hex_table[s[i]];
+	for (i = 14; i < 18; i++)
+		ok &= hex_table[s[i]];
+	for (i = 19; i < 23; i++)
+		ok &= hex_table[s[i]];
+	for (i = 24; i < 36; i++)
+		ok &= hex_table[s[i]];
+	return ok != 0;
 }
 
 static bool
