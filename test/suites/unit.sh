@@ -124,4 +124,29 @@ SQL
 		rc=1
 	fi
 fi
+# A database that is not UTF-8: patterns and strings are converted to UTF-8
+# before matching, so "é" in LATIN1 is U+00E9 (a letter, one character).
+if [ -n "${GG_REGEX_MODULE:-}" ]; then
+	"$GG_PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -c \
+		"CREATE DATABASE gg_unit_latin1 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0" \
+		>"$out/latin1.out" 2>&1
+	PGCLIENTENCODING=UTF8 "$GG_PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d gg_unit_latin1 \
+		>>"$out/latin1.out" 2>&1 <<SQL
+CREATE FUNCTION pg_temp.r(text, text) RETURNS int
+	AS '$GG_REGEX_MODULE', 'gg_test_regex' LANGUAGE C STRICT;
+SELECT pg_temp.r('^\\p{L}\$', 'é') & 3 = 3,
+	   pg_temp.r('^.\$', 'é') & 3 = 3,
+	   pg_temp.r('^\\w\$', 'é') & 3 = 0,
+	   pg_temp.r('^é+\$', 'éé') & 3 = 3,
+	   pg_temp.r('^[à-ÿ]{2}(?:x|y)\$', 'éüy') & 3 = 3;
+SQL
+	"$GG_PGBIN/psql" -X -q -c "DROP DATABASE IF EXISTS gg_unit_latin1" >/dev/null 2>&1
+	if grep -qx 't|t|t|t|t' "$out/latin1.out"; then
+		echo "PASS unit:regex:latin1-database" >>"$GG_RESULTS"
+	else
+		cat "$out/latin1.out"
+		echo "FAIL unit:regex:latin1-database" >>"$GG_RESULTS"
+		rc=1
+	fi
+fi
 exit $rc
