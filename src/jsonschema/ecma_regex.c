@@ -2224,6 +2224,24 @@ piece_has(const FastPiece *fp, uint32_t c)
 	return false;
 }
 
+/* Index of the lowest set bit of a non-zero word. */
+static inline int
+lowest_bit(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+	return __builtin_ctzll(x);
+#else
+	int			i = 0;
+
+	while (!(x & 1))
+	{
+		x >>= 1;
+		i++;
+	}
+	return i;
+#endif
+}
+
 static inline size_t
 next_char(const unsigned char *s, size_t pos, size_t len, uint32_t *c)
 {
@@ -2295,7 +2313,7 @@ EcmaFastMatch(const EcmaFast *f, const char *str, size_t len)
 
 			while (bits)
 			{
-				int			st = w * 64 + __builtin_ctzll(bits);
+				int			st = w * 64 + lowest_bit(bits);
 				int			k = f->state_piece[st];
 
 				bits &= bits - 1;
