@@ -1775,6 +1775,7 @@ typedef struct Emit
 	Out			out;
 	int		   *are_number;		/* ECMA group -> ARE group (0 = none) */
 	int			are_groups;
+	int			no_capture;		/* > 0: print groups as (?:...) */
 } Emit;
 
 static bool emit_node(Emit *e, Node *n, int in_look, int depth);
@@ -1785,6 +1786,78 @@ is_atomic(Node *n)
 {
 	return n->kind == N_CHAR || n->kind == N_SET || n->kind == N_GROUP ||
 		n->kind == N_BACKREF;
+}
+
+/* The child of a repeat, wrapped so that a quantifier applies to all of it. */
+static bool
+emit_repeated(Emit *e, Node *child, int in_look, int depth, const char *quant)
+{
+	if (!is_atomic(child))
+		out_cstr(&e->out, "(?:");
+	if (!emit_node(e, child, in_look, depth + 1))
+		return false;
+	if (!is_atomic(child))
+		out_cstr(&e->out, ")");
+	out_cstr(&e->out, quant);
+	return true;
+}
+
+/*
+ * ARE bounds stop at 255 (RE_DUP_MAX).  X{min,max} beyond that is written as
+ * X{min} X{0,max-min} with each part split into nested groups of 255:
+ * X{600} = (?:X{255}){2}X{90} and X{0,600} = (?:X{0,255}){0,2}X{0,90}, which
+ * accept exactly the same counts.  X is printed several times, so its groups
+ * are printed non-capturing: a group under such a quantifier can never be
+ * the target of a backreference (check_backrefs refuses it), so no number
+ * is lost.  Beyond 255 * 255 the engine's limits are near anyway: refused.
+ */
+static bool
+emit_big_repeat(Emit *e, Node *n, int in_look, int depth)
+{
+	long		min = n->min,
+				max = n->max;
+	char		b[64];
+	bool		ok = true;
+
+	if (min / ARE_DUPMAX > ARE_DUPMAX ||
+		(max >= 0 && (max - min) / ARE_DUPMAX > ARE_DUPMAX))
+		return fail(e->p, "quantifier bounds above 65025 are not supported");
+	e->no_capture++;
+	out_cstr(&e->out, "(?:");
+	if (min / ARE_DUPMAX > 0)
+	{
+		out_cstr(&e->out, "(?:");
+		ok = ok && emit_repeated(e, n->child, in_look, depth, "{255}");
+		snprintf(b, sizeof(b), "){%ld}", min / ARE_DUPMAX);
+		out_cstr(&e->out, b);
+	}
+	if (min % ARE_DUPMAX > 0)
+	{
+		snprintf(b, sizeof(b), "{%ld}", min % ARE_DUPMAX);
+		ok = ok && emit_repeated(e, n->child, in_look, depth, b);
+	}
+	if (max < 0)
+		ok = ok && emit_repeated(e, n->child, in_look, depth, "*");
+	else
+	{
+		long		k = max - min;
+
+		if (k / ARE_DUPMAX > 0)
+		{
+			out_cstr(&e->out, "(?:");
+			ok = ok && emit_repeated(e, n->child, in_look, depth, "{0,255}");
+			snprintf(b, sizeof(b), "){0,%ld}", k / ARE_DUPMAX);
+			out_cstr(&e->out, b);
+		}
+		if (k % ARE_DUPMAX > 0)
+		{
+			snprintf(b, sizeof(b), "{0,%ld}", k % ARE_DUPMAX);
+			ok = ok && emit_repeated(e, n->child, in_look, depth, b);
+		}
+	}
+	out_cstr(&e->out, ")");
+	e->no_capture--;
+	return ok;
 }
 
 static bool
@@ -1820,7 +1893,7 @@ emit_node(Emit *e, Node *n, int in_look, int depth)
 			out_cstr(o, "\\Y");
 			break;
 		case N_GROUP:
-			if (n->capture > 0 && !in_look)
+			if (n->capture > 0 && !in_look && e->no_capture == 0)
 			{
 				e->are_number[n->capture] = ++e->are_groups;
 				out_cstr(o, "(");
@@ -1851,7 +1924,7 @@ emit_node(Emit *e, Node *n, int in_look, int depth)
 			break;
 		case N_REPEAT:
 			if (n->min > ARE_DUPMAX || n->max > ARE_DUPMAX)
-				return fail(e->p, "quantifier bounds above 255 are not supported");
+				return emit_big_repeat(e, n, in_look, depth);
 			if (n->child->kind == N_BOL || n->child->kind == N_EOL)
 			{
 				/* cannot happen: assertions are not quantifiable */
@@ -2067,6 +2140,8 @@ build_fast(Node *root)
 				last,
 				nranges = 0,
 				nstates = 0;
+	long		states = 0;
+	bool		linear;
 	Node	   *single[1];
 	EcmaFast   *f;
 
@@ -2087,8 +2162,16 @@ build_fast(Node *root)
 		first = 1;
 	if (last > first && items[last - 1]->kind == N_EOL)
 		last--;
-	if (last - first > 64)
+	if (last - first > 1024)
 		return NULL;
+
+	/*
+	 * ^...$ where every piece but the last has a fixed count is matched by
+	 * walking the pieces (the last one takes the rest of the string), with
+	 * no state set and no limit on the counts.  Otherwise the NFA must fit
+	 * in FAST_MAX_STATES states.
+	 */
+	linear = first == 1 && last < nitems;
 	for (i = first; i < last; i++)
 	{
 		Node	   *n = items[i];
@@ -2098,12 +2181,19 @@ build_fast(Node *root)
 			return NULL;
 		nranges += a->kind == N_SET ? a->set->n : 1;
 		if (n->kind == N_REPEAT)
-			nstates += (n->max < 0 ? n->min : n->max) + 1;
+		{
+			states += (long) (n->max < 0 ? n->min : n->max) + 1;
+			if (i < last - 1 && n->min != n->max)
+				linear = false;
+		}
 		else
-			nstates += 2;
-		if (nstates >= FAST_MAX_STATES)
-			return NULL;
+			states += 2;
+		if (states > FAST_MAX_STATES)
+			states = FAST_MAX_STATES;
 	}
+	if (!linear && (states >= FAST_MAX_STATES || last - first > 64))
+		return NULL;
+	nstates = linear ? 0 : (int) states;
 
 	f = calloc(1, sizeof(EcmaFast));
 	if (f == NULL)
@@ -2113,6 +2203,7 @@ build_fast(Node *root)
 	f->npieces = last - first;
 	f->pieces = calloc(f->npieces ? f->npieces : 1, sizeof(FastPiece));
 	f->range_store = calloc(nranges ? nranges : 1, sizeof(CpRange));
+	f->linear = linear;
 	f->state_piece = calloc(nstates + 1, sizeof(int));
 	f->after = calloc(nstates + 1, sizeof(Bits));
 	if (!f->pieces || !f->range_store || !f->state_piece || !f->after)
@@ -2165,6 +2256,8 @@ build_fast(Node *root)
 			}
 		}
 		nranges += fp->nranges;
+		if (linear)
+			continue;
 		fp->first_state = nstates;
 		fp->nstates = (fp->max < 0 ? fp->min : fp->max) + 1;
 		for (s = 0; s < fp->nstates; s++)
@@ -2175,10 +2268,8 @@ build_fast(Node *root)
 	f->state_piece[nstates] = -1;
 	f->nstates = nstates + 1;
 	f->nwords = (f->nstates + 63) / 64;
-	f->linear = f->bol && f->eol;
-	for (k = 0; k < f->npieces; k++)
-		if (f->pieces[k].min != f->pieces[k].max)
-			f->linear = false;
+	if (linear)
+		return f;
 
 	fast_closure(f, 0, 0, &f->start);
 	for (k = 0; k < f->npieces; k++)
@@ -2254,8 +2345,9 @@ next_char(const unsigned char *s, size_t pos, size_t len, uint32_t *c)
 }
 
 /*
- * ^ p1{n1} p2{n2} ... $ with every count fixed: one way to match, so walk
- * the pieces in order.
+ * ^ p1{n1} ... pk{min,max} $ where all counts but the last are fixed: one
+ * way to match, so walk the pieces in order; the last piece takes whatever
+ * is left, which must all be in its set, min to max characters.
  */
 static bool
 fast_linear(const EcmaFast *f, const unsigned char *s, size_t len)
@@ -2263,8 +2355,12 @@ fast_linear(const EcmaFast *f, const unsigned char *s, size_t len)
 	size_t		pos = 0;
 	int			k,
 				i;
+	long		count = 0;
+	const FastPiece *lastp;
 
-	for (k = 0; k < f->npieces; k++)
+	if (f->npieces == 0)
+		return len == 0;
+	for (k = 0; k < f->npieces - 1; k++)
 	{
 		const FastPiece *fp = &f->pieces[k];
 
@@ -2279,7 +2375,18 @@ fast_linear(const EcmaFast *f, const unsigned char *s, size_t len)
 				return false;
 		}
 	}
-	return pos == len;
+	lastp = &f->pieces[f->npieces - 1];
+	while (pos < len)
+	{
+		uint32_t	c;
+
+		pos += next_char(s, pos, len, &c);
+		if (!piece_has(lastp, c))
+			return false;
+		if (++count > lastp->max && lastp->max >= 0)
+			return false;
+	}
+	return count >= lastp->min;
 }
 
 bool

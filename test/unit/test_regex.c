@@ -87,6 +87,11 @@ static const struct
 	{"\\p{General_Category=Letter}\\P{gc=L}", NULL, true},
 	{"\\p{ASCII}", "[\\u0000-\\u007F]", true},
 	{"\\P{Any}", "(?:(?!))", true},
+	/* bounds above ARE's 255, split into nested groups */
+	{"^a{600}$", "^(?:(?:a{255}){2}a{90})$", true},
+	{"a{0,600}", "(?:(?:a{0,255}){0,2}a{0,90})", false},
+	{"a{300,}", "(?:(?:a{255}){1}a{45}a*)", false},
+	{"^(ab){1,256}$", "^(?:(?:ab){1}(?:(?:ab){0,255}){0,1})$", false},
 };
 
 /* pattern -> rejection message (substring) */
@@ -139,14 +144,15 @@ static const struct
 	{"\\p{Script=Greek}", "unicode script properties are not supported", true},
 	{"\\p{Alphabetic}", "this unicode binary property is not supported", true},
 	{"(?i:a)", "inline modifier groups are not supported", true},
-	{"a{256}", "quantifier bounds above 255 are not supported", true},
-	{"a{1,1000}", "quantifier bounds above 255 are not supported", true},
+	{"a{65280}", "quantifier bounds above 65025 are not supported", true},
+	{"a{0,70000}", "quantifier bounds above 65025 are not supported", true},
 	{"\\1(a)", "backreferences to a group that may not have matched are not supported", true},
 	{"(a\\1)", "backreferences to a group that may not have matched are not supported", true},
 	{"(a)?\\1", "backreferences to a group that may not have matched are not supported", true},
 	{"(a)|\\1", "backreferences to a group that may not have matched are not supported", true},
 	{"(?:(a)b)*\\1", "backreferences to a group that may not have matched are not supported", true},
 	{"(a)(?=\\1)", "backreferences inside lookaround assertions are not supported", true},
+	{"(x)(ab){256}(y)\\2", "backreferences to a group that may not have matched are not supported", true},
 };
 
 static void
@@ -361,12 +367,14 @@ static const char *const corpus_patterns[] = {
 	"^\\uD83D\\uDC32$", "^[\\u00e0-\\u00ff]$", "^[\\s\\S]$", "^\\cC$",
 	"^\\t$", "^[\\b]$", "^\\x41\\u0042$", "^[^\\n]$", "^-?\\d+$",
 	"^\\p{ASCII}{2}$", "^\\P{Assigned}$",
+	"^a{2}b{1,3}$", "^ab*$", "^a{300}$", "^.{2,300}$", "^[ab]{0,600}$", "^\\d+$",
 	/* slow-path shapes */
 	"^(a|b)+$", "^(?:ab|c)*$", "(a)\\1", "^(\\w)\\w\\1$", "\\bab\\b", "\\Ba",
 	"a(?=b)", "a(?!b)", "(?<=a)b", "(?<!a)b", "^(?:\\d{3}|x)$", "a|b|",
 	"(?<n>a)\\k<n>", "^(a|ab)(c|bcd)$", "^[a-c]+?c$", "^(?:a?){3}a{3}$",
 	"(a)|b", "^\\p{Letter}cole", "\\wcole", "[a-z]cole", "^\\d+$",
 	"^\\p{digit}+$", "^a{0}$", "^(?:)$", "^(?:a|)+$",
+	"^[ab]{0,600}c$", "(?:ab){256,}", "^(a){300}(b)\\2$", "a{256}", "^(?:a|b){2,400}$",
 };
 
 /* Characters every pattern's subjects are built from, besides its own. */
@@ -522,7 +530,7 @@ run_corpus(int nrandom)
 					j,
 					k,
 					l;
-		char		subj[1024];
+		char		subj[4096];
 		size_t		p;
 
 		if (!EcmaRegexTranslate(pat, strlen(pat), &t, &err))
@@ -576,6 +584,36 @@ run_corpus(int nrandom)
 					corpus_row(id++, pat, &t, subj, strlen(subj));
 				}
 			}
+		}
+		/*
+		 * runs around ARE's 255 limit and the split bounds beyond it (for
+		 * the chosen patterns only: random nestings of quantifiers would
+		 * send node's backtracking engine into exponential time on them)
+		 */
+		if (pi < sizeof(corpus_patterns) / sizeof(corpus_patterns[0]))
+		{
+			static const int runs[] = {254, 255, 256, 299, 300, 301, 400, 401, 600, 601};
+			int			r;
+
+			for (r = 0; r < (int) (sizeof(runs) / sizeof(runs[0])); r++)
+				for (k = 0; k < 3 && k < na; k++)
+				{
+					size_t		cl = strlen(alpha[k]);
+
+					p = 0;
+					for (i = 0; i < runs[r] && p + cl + 8 < sizeof(subj); i++)
+					{
+						memcpy(subj + p, alpha[k], cl);
+						p += cl;
+					}
+					corpus_row(id++, pat, &t, subj, p);
+					/* and followed by two of the next character */
+					memcpy(subj + p, alpha[(k + 1) % na], strlen(alpha[(k + 1) % na]));
+					p += strlen(alpha[(k + 1) % na]);
+					memcpy(subj + p, alpha[(k + 1) % na], strlen(alpha[(k + 1) % na]));
+					p += strlen(alpha[(k + 1) % na]);
+					corpus_row(id++, pat, &t, subj, p);
+				}
 		}
 		/* some longer strings made of the pattern's characters */
 		for (l = 4; l <= 9; l++)
