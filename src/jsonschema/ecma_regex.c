@@ -20,10 +20,12 @@
  * Only RegExp.test is needed (does the pattern match anywhere?), and for that
  * question greedy and lazy quantifiers are the same, so every quantifier is
  * printed greedy (ARE gives mixed greediness odd whole-match semantics).
- * What ARE cannot express faithfully is refused with a message, never
- * translated into something that answers differently: quantifier bounds
- * above 255, backreferences to a group that may not have matched, inline
- * modifier groups and Unicode properties other than General_Category.
+ * Quantifier bounds above ARE's 255 are split into nested groups.  What
+ * ARE cannot express faithfully is refused with a message, never translated
+ * into something that answers differently: bounds above 255 * 255,
+ * backreferences to a group that may not have matched, inline modifier
+ * groups, and Unicode properties other than General_Category, Any, ASCII
+ * and Assigned.
  *
  * Everything here is plain C with malloc, bounded recursion (nesting depth
  * is limited while parsing) and no reads past the given length, so the unit
