@@ -61,7 +61,7 @@ if [ -f test/unit/test_regex.c ]; then
 			echo "FAIL unit:build:gg_regex_test" >>"$GG_RESULTS"
 			rc=1
 		fi
-		if "$out/test_regex" --corpus 60 >"$out/corpus.tsv" 2>"$out/corpus.log"; then
+		if "$out/test_regex" --corpus 120 >"$out/corpus.tsv" 2>"$out/corpus.log"; then
 			node=$(command -v node || true)
 			[ -n "$node" ] || echo "SKIP unit:regex:are-equals-ecma (node is not installed)" >>"$GG_RESULTS"
 			python3 test/unit/regex_diff.py "$out/corpus.tsv" "$GG_PGBIN/psql" $node \
