@@ -108,6 +108,7 @@ struct Node
 	int			kidscap;
 	char	   *name;			/* named group, or unresolved \k<name> */
 	int			pos;			/* source offset, for ordering */
+	int			fast_piece;		/* fast path: 1 + first piece made of it */
 };
 
 /* All allocations of one parse, freed together. */
@@ -2184,6 +2185,14 @@ fast_add_piece(FastBuild *b, Node *a)
 		b->cap = ncap;
 	}
 	fp = &b->pieces[b->npieces];
+	if (a->fast_piece > 0)
+	{
+		/* an unrolled copy: share the first copy's class */
+		*fp = b->pieces[a->fast_piece - 1];
+		fp->min = fp->max = 1;
+		return b->npieces++;
+	}
+	a->fast_piece = b->npieces + 1;
 	memset(fp, 0, sizeof(*fp));
 	fp->min = fp->max = 1;
 	fp->range_off = b->nranges;
@@ -2200,9 +2209,9 @@ fast_add_piece(FastBuild *b, Node *a)
 
 			while (ncap < b->nranges + n)
 				ncap *= 2;
-			if (ncap > ((size_t) 1 << 20))
+			if (ncap > ((size_t) 1 << 16))
 			{
-				b->failed = true;	/* huge classes unrolled many times */
+				b->failed = true;	/* many huge classes: leave it to ARE */
 				return -1;
 			}
 			nr = realloc(b->ranges, ncap * sizeof(CpRange));
