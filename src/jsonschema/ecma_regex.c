@@ -20,10 +20,12 @@
  * Only RegExp.test is needed (does the pattern match anywhere?), and for that
  * question greedy and lazy quantifiers are the same, so every quantifier is
  * printed greedy (ARE gives mixed greediness odd whole-match semantics).
- * What ARE cannot express faithfully is refused with a message, never
- * translated into something that answers differently: quantifier bounds
- * above 255, backreferences to a group that may not have matched, inline
- * modifier groups and Unicode properties other than General_Category.
+ * Quantifier bounds above ARE's 255 are split into nested groups.  What
+ * ARE cannot express faithfully is refused with a message, never translated
+ * into something that answers differently: bounds above 255 * 255,
+ * backreferences to a group that may not have matched, inline modifier
+ * groups, and Unicode properties other than General_Category, Any, ASCII
+ * and Assigned.
  *
  * Everything here is plain C with malloc, bounded recursion (nesting depth
  * is limited while parsing) and no reads past the given length, so the unit
@@ -106,6 +108,7 @@ struct Node
 	int			kidscap;
 	char	   *name;			/* named group, or unresolved \k<name> */
 	int			pos;			/* source offset, for ordering */
+	int			fast_piece;		/* fast path: 1 + first piece made of it */
 };
 
 /* All allocations of one parse, freed together. */
@@ -419,6 +422,41 @@ add_gc(Parser *p, CharSet *cs, int gc)
 		}
 	}
 	return true;
+}
+
+static bool
+in_gc(uint32_t cp, const char *cat)
+{
+	int			k;
+
+	for (k = 0; k < (int) (sizeof(ecma_gc_index) / sizeof(ecma_gc_index[0])); k++)
+	{
+		int			lo,
+					hi;
+
+		if (strcmp(ecma_gc_index[k].name, cat) != 0)
+			continue;
+		lo = ecma_gc_index[k].first;
+		hi = lo + ecma_gc_index[k].count - 1;
+		while (lo <= hi)
+		{
+			int			mid = (lo + hi) / 2;
+
+			if (cp < ecma_gc_ranges[mid][0])
+				hi = mid - 1;
+			else if (cp > ecma_gc_ranges[mid][1])
+				lo = mid + 1;
+			else
+				return true;
+		}
+	}
+	return false;
+}
+
+bool
+EcmaUnicodeIsMark(uint32_t cp)
+{
+	return in_gc(cp, "Mn") || in_gc(cp, "Mc") || in_gc(cp, "Me");
 }
 
 /* ---------------------------------------------------------------------
@@ -1687,15 +1725,17 @@ out_cp(Out *o, uint32_t cp)
 		b[0] = (char) cp;
 		out_str(o, b, 1);
 	}
-	else if (cp <= 0xFFFF)
-	{
-		snprintf(b, sizeof(b), "\\u%04X", (unsigned) cp);
-		out_cstr(o, b);
-	}
 	else
 	{
-		snprintf(b, sizeof(b), "\\U%08X", (unsigned) cp);
-		out_cstr(o, b);
+		static const char hex[] = "0123456789ABCDEF";
+		int			digits = cp <= 0xFFFF ? 4 : 8;
+		int			i;
+
+		b[0] = '\\';
+		b[1] = digits == 4 ? 'u' : 'U';
+		for (i = 0; i < digits; i++)
+			b[2 + i] = hex[(cp >> (4 * (digits - 1 - i))) & 0xF];
+		out_str(o, b, 2 + digits);
 	}
 }
 
@@ -1738,6 +1778,7 @@ typedef struct Emit
 	Out			out;
 	int		   *are_number;		/* ECMA group -> ARE group (0 = none) */
 	int			are_groups;
+	int			no_capture;		/* > 0: print groups as (?:...) */
 } Emit;
 
 static bool emit_node(Emit *e, Node *n, int in_look, int depth);
@@ -1748,6 +1789,78 @@ is_atomic(Node *n)
 {
 	return n->kind == N_CHAR || n->kind == N_SET || n->kind == N_GROUP ||
 		n->kind == N_BACKREF;
+}
+
+/* The child of a repeat, wrapped so that a quantifier applies to all of it. */
+static bool
+emit_repeated(Emit *e, Node *child, int in_look, int depth, const char *quant)
+{
+	if (!is_atomic(child))
+		out_cstr(&e->out, "(?:");
+	if (!emit_node(e, child, in_look, depth + 1))
+		return false;
+	if (!is_atomic(child))
+		out_cstr(&e->out, ")");
+	out_cstr(&e->out, quant);
+	return true;
+}
+
+/*
+ * ARE bounds stop at 255 (RE_DUP_MAX).  X{min,max} beyond that is written as
+ * X{min} X{0,max-min} with each part split into nested groups of 255:
+ * X{600} = (?:X{255}){2}X{90} and X{0,600} = (?:X{0,255}){0,2}X{0,90}, which
+ * accept exactly the same counts.  X is printed several times, so its groups
+ * are printed non-capturing: a group under such a quantifier can never be
+ * the target of a backreference (check_backrefs refuses it), so no number
+ * is lost.  Beyond 255 * 255 the engine's limits are near anyway: refused.
+ */
+static bool
+emit_big_repeat(Emit *e, Node *n, int in_look, int depth)
+{
+	long		min = n->min,
+				max = n->max;
+	char		b[64];
+	bool		ok = true;
+
+	if (min / ARE_DUPMAX > ARE_DUPMAX ||
+		(max >= 0 && (max - min) / ARE_DUPMAX > ARE_DUPMAX))
+		return fail(e->p, "quantifier bounds above 65025 are not supported");
+	e->no_capture++;
+	out_cstr(&e->out, "(?:");
+	if (min / ARE_DUPMAX > 0)
+	{
+		out_cstr(&e->out, "(?:");
+		ok = ok && emit_repeated(e, n->child, in_look, depth, "{255}");
+		snprintf(b, sizeof(b), "){%ld}", min / ARE_DUPMAX);
+		out_cstr(&e->out, b);
+	}
+	if (min % ARE_DUPMAX > 0)
+	{
+		snprintf(b, sizeof(b), "{%ld}", min % ARE_DUPMAX);
+		ok = ok && emit_repeated(e, n->child, in_look, depth, b);
+	}
+	if (max < 0)
+		ok = ok && emit_repeated(e, n->child, in_look, depth, "*");
+	else
+	{
+		long		k = max - min;
+
+		if (k / ARE_DUPMAX > 0)
+		{
+			out_cstr(&e->out, "(?:");
+			ok = ok && emit_repeated(e, n->child, in_look, depth, "{0,255}");
+			snprintf(b, sizeof(b), "){0,%ld}", k / ARE_DUPMAX);
+			out_cstr(&e->out, b);
+		}
+		if (k % ARE_DUPMAX > 0)
+		{
+			snprintf(b, sizeof(b), "{0,%ld}", k % ARE_DUPMAX);
+			ok = ok && emit_repeated(e, n->child, in_look, depth, b);
+		}
+	}
+	out_cstr(&e->out, ")");
+	e->no_capture--;
+	return ok;
 }
 
 static bool
@@ -1783,7 +1896,7 @@ emit_node(Emit *e, Node *n, int in_look, int depth)
 			out_cstr(o, "\\Y");
 			break;
 		case N_GROUP:
-			if (n->capture > 0 && !in_look)
+			if (n->capture > 0 && !in_look && e->no_capture == 0)
 			{
 				e->are_number[n->capture] = ++e->are_groups;
 				out_cstr(o, "(");
@@ -1814,7 +1927,7 @@ emit_node(Emit *e, Node *n, int in_look, int depth)
 			break;
 		case N_REPEAT:
 			if (n->min > ARE_DUPMAX || n->max > ARE_DUPMAX)
-				return fail(e->p, "quantifier bounds above 255 are not supported");
+				return emit_big_repeat(e, n, in_look, depth);
 			if (n->child->kind == N_BOL || n->child->kind == N_EOL)
 			{
 				/* cannot happen: assertions are not quantifiable */
@@ -1932,13 +2045,25 @@ check_backrefs(Parser *p, Node *root, Node *n, int depth)
 /* ---------------------------------------------------------------------
  * Fast matcher
  *
- * A pattern that is a sequence of pieces "set{min,max}" (a literal is a
- * one-character set), optionally anchored by a leading ^ and/or a trailing
- * $, is run as a tiny NFA whose states are (piece, count so far).  An
- * unbounded piece saturates its count at min.  The state set is a bitmap
- * of at most FAST_MAX_STATES bits; each input character costs one set
- * membership test per live piece and a few word ORs.  Every state's
- * epsilon closure (skipping pieces whose minimum is met) is precomputed.
+ * Two shapes of pattern match UTF-8 directly, without the ARE engine:
+ *
+ *	- linear: ^ p1{n1} ... pk{min,max} $, each piece a character or a
+ *	  class, every count fixed except perhaps the last.  There is one way
+ *	  to match, so the pieces are walked in order and the last takes the
+ *	  rest of the string (^[A-Z]{3}$, ^\d+$, ^.{1,1000}$).
+ *	- Glushkov: characters, classes, groups, alternation and quantifiers,
+ *	  with ^ and $ only at the very start and end (^[a-z]+(?:\.[a-z]+)*$,
+ *	  ^(?:USD|EUR)$, \d{3}-\d{4}).  Without backreferences, lookaround or
+ *	  \b, such a pattern is a plain regular expression, and its position
+ *	  automaton (Glushkov) has one state per character or class occurrence
+ *	  (bounded quantifiers are unrolled), at most FAST_MAX_STATES of them.
+ *	  A match runs the automaton on a bitmap of live positions: per input
+ *	  character, the union of the live positions' follow sets, filtered by
+ *	  the positions' classes.
+ *
+ * Groups capture nothing here, and lazy quantifiers are greedy: neither
+ * changes whether a pattern matches.  The unit tests compare both shapes
+ * with the ARE engine and with node on a large corpus.
  * ---------------------------------------------------------------------
  */
 #define FAST_WORDS (FAST_MAX_STATES / 64)
@@ -1948,10 +2073,9 @@ typedef struct FastPiece
 	uint8_t		ascii[16];		/* bitmap of code points < 128 */
 	int			nranges;		/* sorted ranges >= 128 */
 	CpRange    *ranges;
-	int			min;
-	int			max;			/* -1 = unbounded */
-	int			first_state;
-	int			nstates;
+	size_t		range_off;		/* while building: offset in range_store */
+	int			min;			/* linear only */
+	int			max;			/* linear only; -1 = unbounded */
 } FastPiece;
 
 typedef struct Bits
@@ -1963,17 +2087,16 @@ struct EcmaFast
 {
 	bool		bol;
 	bool		eol;
-	int			npieces;
-	int			nstates;		/* incl. the final state */
-	int			final_state;
+	bool		linear;
+	int			npieces;		/* linear: pieces; Glushkov: positions */
 	FastPiece  *pieces;
-	int		   *state_piece;	/* state -> piece index */
-	Bits	   *after;			/* state -> closure of the state it moves
-								 * to on consuming a char */
-	Bits		start;			/* closure of (piece 0, count 0) */
-	int			nwords;			/* words of Bits in use */
-	bool		linear;			/* ^...$ with fixed counts: no NFA needed */
 	CpRange    *range_store;
+	/* Glushkov automaton */
+	int			nwords;			/* words of Bits in use */
+	bool		nullable;		/* matches the empty string */
+	Bits		first;			/* positions that can match first */
+	Bits		last;			/* positions that can match last */
+	Bits	   *follow;			/* position -> positions that can follow */
 };
 
 static inline bool
@@ -1988,35 +2111,331 @@ bits_set(Bits *a, int i)
 	a->w[i >> 6] |= (uint64_t) 1 << (i & 63);
 }
 
+static inline void
+bits_or(Bits *a, const Bits *b)
+{
+	int			i;
+
+	for (i = 0; i < FAST_WORDS; i++)
+		a->w[i] |= b->w[i];
+}
+
+/* Index of the lowest set bit of a non-zero word. */
+static inline int
+lowest_bit(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+	return __builtin_ctzll(x);
+#else
+	int			i = 0;
+
+	while (!(x & 1))
+	{
+		x >>= 1;
+		i++;
+	}
+	return i;
+#endif
+}
+
 void
 EcmaFastFree(EcmaFast *f)
 {
 	if (f == NULL)
 		return;
 	free(f->pieces);
-	free(f->state_piece);
-	free(f->after);
+	free(f->follow);
 	free(f->range_store);
 	free(f);
 }
 
-/* Closure of entering piece k with count c. */
-static void
-fast_closure(const EcmaFast *f, int k, int c, Bits *out)
+/* Builder state: pieces and ranges grow; follow sets are fixed-size. */
+typedef struct FastBuild
 {
-	for (;;)
+	FastPiece  *pieces;
+	int			npieces;
+	int			cap;
+	CpRange    *ranges;
+	size_t		nranges;
+	size_t		rcap;
+	Bits	   *follow;			/* FAST_MAX_STATES entries */
+	bool		failed;			/* too big, or out of memory */
+} FastBuild;
+
+/* A new piece (linear) or position (Glushkov) for a character or class. */
+static int
+fast_add_piece(FastBuild *b, Node *a)
+{
+	FastPiece  *fp;
+	int			s;
+
+	if (b->failed)
+		return -1;
+	if (b->npieces == b->cap)
 	{
-		if (k == f->npieces)
+		int			ncap = b->cap ? b->cap * 2 : 16;
+		FastPiece  *np = realloc(b->pieces, ncap * sizeof(FastPiece));
+
+		if (np == NULL)
 		{
-			bits_set(out, f->final_state);
-			return;
+			b->failed = true;
+			return -1;
 		}
-		bits_set(out, f->pieces[k].first_state + c);
-		if (c < f->pieces[k].min)
-			return;
-		k++;
-		c = 0;
+		b->pieces = np;
+		b->cap = ncap;
 	}
+	fp = &b->pieces[b->npieces];
+	if (a->fast_piece > 0)
+	{
+		/* an unrolled copy: share the first copy's class */
+		*fp = b->pieces[a->fast_piece - 1];
+		fp->min = fp->max = 1;
+		return b->npieces++;
+	}
+	a->fast_piece = b->npieces + 1;
+	memset(fp, 0, sizeof(*fp));
+	fp->min = fp->max = 1;
+	fp->range_off = b->nranges;
+	if (a->kind == N_CHAR && a->cp < 128)
+		fp->ascii[a->cp >> 3] |= 1 << (a->cp & 7);
+	else
+	{
+		int			n = a->kind == N_CHAR ? 1 : a->set->n;
+
+		if (b->nranges + n > b->rcap)
+		{
+			size_t		ncap = b->rcap ? b->rcap : 64;
+			CpRange    *nr;
+
+			while (ncap < b->nranges + n)
+				ncap *= 2;
+			if (ncap > ((size_t) 1 << 16))
+			{
+				b->failed = true;	/* many huge classes: leave it to ARE */
+				return -1;
+			}
+			nr = realloc(b->ranges, ncap * sizeof(CpRange));
+			if (nr == NULL)
+			{
+				b->failed = true;
+				return -1;
+			}
+			b->ranges = nr;
+			b->rcap = ncap;
+		}
+		if (a->kind == N_CHAR)
+		{
+			b->ranges[b->nranges].lo = b->ranges[b->nranges].hi = a->cp;
+			b->nranges++;
+			fp->nranges = 1;
+		}
+		else
+			for (s = 0; s < a->set->n; s++)
+			{
+				CpRange		r = a->set->r[s];
+				uint32_t	c;
+
+				for (c = r.lo; c <= r.hi && c < 128; c++)
+					fp->ascii[c >> 3] |= 1 << (c & 7);
+				if (r.hi >= 128)
+				{
+					if (r.lo < 128)
+						r.lo = 128;
+					b->ranges[b->nranges++] = r;
+					fp->nranges++;
+				}
+			}
+	}
+	return b->npieces++;
+}
+
+/* What the Glushkov construction knows of a subexpression. */
+typedef struct GInfo
+{
+	Bits		first;
+	Bits		last;
+	bool		nullable;
+} GInfo;
+
+static void
+g_empty(GInfo *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->nullable = true;
+}
+
+/* a := a b */
+static void
+g_concat(FastBuild *b, GInfo *a, const GInfo *bb)
+{
+	int			w;
+
+	for (w = 0; w < FAST_WORDS; w++)
+	{
+		uint64_t	bits = a->last.w[w];
+
+		while (bits)
+		{
+			int			p = w * 64 + lowest_bit(bits);
+
+			bits &= bits - 1;
+			bits_or(&b->follow[p], &bb->first);
+		}
+	}
+	if (a->nullable)
+		bits_or(&a->first, &bb->first);
+	if (bb->nullable)
+		bits_or(&a->last, &bb->last);
+	else
+		a->last = bb->last;
+	a->nullable = a->nullable && bb->nullable;
+}
+
+static bool g_build(FastBuild *b, Node *n, GInfo *out, int depth);
+
+static bool
+g_repeat(FastBuild *b, Node *n, GInfo *out, int depth)
+{
+	int			i;
+
+	g_empty(out);
+	for (i = 0; i < n->min; i++)
+	{
+		GInfo		x;
+
+		if (!g_build(b, n->child, &x, depth + 1))
+			return false;
+		g_concat(b, out, &x);
+	}
+	if (n->max < 0)
+	{
+		GInfo		x;
+		int			w;
+
+		if (!g_build(b, n->child, &x, depth + 1))
+			return false;
+		/* star: the last positions loop back to the first ones */
+		for (w = 0; w < FAST_WORDS; w++)
+		{
+			uint64_t	bits = x.last.w[w];
+
+			while (bits)
+			{
+				int			p = w * 64 + lowest_bit(bits);
+
+				bits &= bits - 1;
+				bits_or(&b->follow[p], &x.first);
+			}
+		}
+		x.nullable = true;
+		g_concat(b, out, &x);
+	}
+	else
+	{
+		/* e{0,k} as k optional copies: the same strings as nested ones */
+		for (i = n->min; i < n->max; i++)
+		{
+			GInfo		x;
+
+			if (!g_build(b, n->child, &x, depth + 1))
+				return false;
+			x.nullable = true;
+			g_concat(b, out, &x);
+		}
+	}
+	return true;
+}
+
+static bool
+g_build(FastBuild *b, Node *n, GInfo *out, int depth)
+{
+	int			i,
+				p;
+
+	if (depth > 3 * MAX_NESTING + 8 || b->failed)
+		return false;
+	switch (n->kind)
+	{
+		case N_EMPTY:
+			g_empty(out);
+			return true;
+		case N_CHAR:
+		case N_SET:
+			if (b->npieces >= FAST_MAX_STATES)
+			{
+				b->failed = true;
+				return false;
+			}
+			p = fast_add_piece(b, n);
+			if (p < 0)
+				return false;
+			memset(out, 0, sizeof(*out));
+			bits_set(&out->first, p);
+			bits_set(&out->last, p);
+			return true;
+		case N_GROUP:
+			return g_build(b, n->child, out, depth + 1);
+		case N_SEQ:
+			g_empty(out);
+			for (i = 0; i < n->nkids; i++)
+			{
+				GInfo		x;
+
+				if (!g_build(b, n->kids[i], &x, depth + 1))
+					return false;
+				g_concat(b, out, &x);
+			}
+			return true;
+		case N_ALT:
+			memset(out, 0, sizeof(*out));
+			for (i = 0; i < n->nkids; i++)
+			{
+				GInfo		x;
+
+				if (!g_build(b, n->kids[i], &x, depth + 1))
+					return false;
+				bits_or(&out->first, &x.first);
+				bits_or(&out->last, &x.last);
+				out->nullable = out->nullable || x.nullable;
+			}
+			return true;
+		case N_REPEAT:
+			/* unrolling more than the automaton can hold fails early */
+			if (n->min >= FAST_MAX_STATES || n->max >= FAST_MAX_STATES)
+				return false;
+			return g_repeat(b, n, out, depth);
+		default:
+			/* anchors inside, \b, lookaround, backreferences: not regular here */
+			return false;
+	}
+}
+
+static EcmaFast *
+fast_finish(FastBuild *b, bool bol, bool eol, bool linear)
+{
+	EcmaFast   *f = calloc(1, sizeof(EcmaFast));
+	int			k;
+
+	if (f == NULL)
+	{
+		free(b->pieces);
+		free(b->ranges);
+		free(b->follow);
+		return NULL;
+	}
+	f->bol = bol;
+	f->eol = eol;
+	f->linear = linear;
+	f->npieces = b->npieces;
+	f->pieces = b->pieces;
+	f->range_store = b->ranges;
+	f->follow = b->follow;
+	for (k = 0; k < f->npieces; k++)
+		f->pieces[k].ranges = f->range_store ? f->range_store + f->pieces[k].range_off : NULL;
+	f->nwords = (f->npieces + 63) / 64;
+	if (f->nwords == 0)
+		f->nwords = 1;
+	return f;
 }
 
 static EcmaFast *
@@ -2025,13 +2444,12 @@ build_fast(Node *root)
 	Node	  **items;
 	int			nitems,
 				i,
-				k,
 				first,
-				last,
-				nranges = 0,
-				nstates = 0;
+				last;
+	bool		linear;
 	Node	   *single[1];
-	EcmaFast   *f;
+	FastBuild	b;
+	GInfo		g;
 
 	if (root->kind == N_SEQ)
 	{
@@ -2050,117 +2468,71 @@ build_fast(Node *root)
 		first = 1;
 	if (last > first && items[last - 1]->kind == N_EOL)
 		last--;
-	if (last - first > 64)
-		return NULL;
-	for (i = first; i < last; i++)
+	memset(&b, 0, sizeof(b));
+
+	/* linear? */
+	linear = first == 1 && last < nitems && last - first <= 1024;
+	for (i = first; i < last && linear; i++)
 	{
 		Node	   *n = items[i];
 		Node	   *a = n->kind == N_REPEAT ? n->child : n;
 
 		if (a->kind != N_CHAR && a->kind != N_SET)
-			return NULL;
-		nranges += a->kind == N_SET ? a->set->n : 1;
-		if (n->kind == N_REPEAT)
-			nstates += (n->max < 0 ? n->min : n->max) + 1;
-		else
-			nstates += 2;
-		if (nstates >= FAST_MAX_STATES)
-			return NULL;
+			linear = false;
+		else if (n->kind == N_REPEAT && i < last - 1 && n->min != n->max)
+			linear = false;
 	}
-
-	f = calloc(1, sizeof(EcmaFast));
-	if (f == NULL)
-		return NULL;
-	f->bol = first == 1;
-	f->eol = last < nitems;
-	f->npieces = last - first;
-	f->pieces = calloc(f->npieces ? f->npieces : 1, sizeof(FastPiece));
-	f->range_store = calloc(nranges ? nranges : 1, sizeof(CpRange));
-	f->state_piece = calloc(nstates + 1, sizeof(int));
-	f->after = calloc(nstates + 1, sizeof(Bits));
-	if (!f->pieces || !f->range_store || !f->state_piece || !f->after)
+	if (linear)
 	{
-		EcmaFastFree(f);
-		return NULL;
-	}
-	nranges = 0;
-	nstates = 0;
-	for (k = 0; k < f->npieces; k++)
-	{
-		Node	   *n = items[first + k];
-		Node	   *a = n->kind == N_REPEAT ? n->child : n;
-		FastPiece  *fp = &f->pieces[k];
-		int			s;
+		for (i = first; i < last; i++)
+		{
+			Node	   *n = items[i];
+			int			p = fast_add_piece(&b, n->kind == N_REPEAT ? n->child : n);
 
-		if (n->kind == N_REPEAT)
-		{
-			fp->min = n->min;
-			fp->max = n->max;
-		}
-		else
-			fp->min = fp->max = 1;
-		fp->ranges = f->range_store + nranges;
-		if (a->kind == N_CHAR)
-		{
-			if (a->cp < 128)
-				fp->ascii[a->cp >> 3] |= 1 << (a->cp & 7);
-			else
+			if (p < 0)
 			{
-				fp->ranges[0].lo = fp->ranges[0].hi = a->cp;
-				fp->nranges = 1;
+				free(b.pieces);
+				free(b.ranges);
+				return NULL;
+			}
+			if (n->kind == N_REPEAT)
+			{
+				b.pieces[p].min = n->min;
+				b.pieces[p].max = n->max;
 			}
 		}
-		else
-		{
-			for (s = 0; s < a->set->n; s++)
-			{
-				CpRange		r = a->set->r[s];
-				uint32_t	c;
-
-				for (c = r.lo; c <= r.hi && c < 128; c++)
-					fp->ascii[c >> 3] |= 1 << (c & 7);
-				if (r.hi >= 128)
-				{
-					if (r.lo < 128)
-						r.lo = 128;
-					fp->ranges[fp->nranges++] = r;
-				}
-			}
-		}
-		nranges += fp->nranges;
-		fp->first_state = nstates;
-		fp->nstates = (fp->max < 0 ? fp->min : fp->max) + 1;
-		for (s = 0; s < fp->nstates; s++)
-			f->state_piece[nstates + s] = k;
-		nstates += fp->nstates;
+		return fast_finish(&b, true, true, true);
 	}
-	f->final_state = nstates;
-	f->state_piece[nstates] = -1;
-	f->nstates = nstates + 1;
-	f->nwords = (f->nstates + 63) / 64;
-	f->linear = f->bol && f->eol;
-	for (k = 0; k < f->npieces; k++)
-		if (f->pieces[k].min != f->pieces[k].max)
-			f->linear = false;
 
-	fast_closure(f, 0, 0, &f->start);
-	for (k = 0; k < f->npieces; k++)
+	/* Glushkov over items[first..last) */
+	b.follow = calloc(FAST_MAX_STATES, sizeof(Bits));
+	if (b.follow == NULL)
+		return NULL;
+	g_empty(&g);
+	for (i = first; i < last; i++)
 	{
-		FastPiece  *fp = &f->pieces[k];
-		int			c;
+		GInfo		x;
 
-		for (c = 0; c < fp->nstates; c++)
+		if (!g_build(&b, items[i], &x, 0))
 		{
-			int			next = c + 1;
-
-			if (fp->max >= 0 && c >= fp->max)
-				continue;		/* cannot consume: after stays empty */
-			if (fp->max < 0 && next > fp->min)
-				next = fp->min;
-			fast_closure(f, k, next, &f->after[fp->first_state + c]);
+			free(b.pieces);
+			free(b.ranges);
+			free(b.follow);
+			return NULL;
 		}
+		g_concat(&b, &g, &x);
 	}
-	return f;
+	{
+		EcmaFast   *f = fast_finish(&b, first == 1, last < nitems, false);
+
+		if (f)
+		{
+			f->first = g.first;
+			f->last = g.last;
+			f->nullable = g.nullable;
+		}
+		return f;
+	}
 }
 
 static inline bool
@@ -2198,18 +2570,19 @@ next_char(const unsigned char *s, size_t pos, size_t len, uint32_t *c)
 	return EcmaUtf8Decode(s + pos, len - pos, c);
 }
 
-/*
- * ^ p1{n1} p2{n2} ... $ with every count fixed: one way to match, so walk
- * the pieces in order.
- */
+/* The linear shape: walk the pieces, the last takes the rest. */
 static bool
 fast_linear(const EcmaFast *f, const unsigned char *s, size_t len)
 {
 	size_t		pos = 0;
 	int			k,
 				i;
+	long		count = 0;
+	const FastPiece *lastp;
 
-	for (k = 0; k < f->npieces; k++)
+	if (f->npieces == 0)
+		return len == 0;
+	for (k = 0; k < f->npieces - 1; k++)
 	{
 		const FastPiece *fp = &f->pieces[k];
 
@@ -2224,7 +2597,56 @@ fast_linear(const EcmaFast *f, const unsigned char *s, size_t len)
 				return false;
 		}
 	}
-	return pos == len;
+	lastp = &f->pieces[f->npieces - 1];
+	while (pos < len)
+	{
+		uint32_t	c;
+
+		pos += next_char(s, pos, len, &c);
+		if (!piece_has(lastp, c))
+			return false;
+		if (++count > lastp->max && lastp->max >= 0)
+			return false;
+	}
+	return count >= lastp->min;
+}
+
+/* The Glushkov automaton when it has at most 64 positions: one word. */
+static bool
+fast_glushkov64(const EcmaFast *f, const unsigned char *s, size_t len)
+{
+	size_t		pos = 0;
+	uint64_t	active = 0;
+	uint64_t	first = f->first.w[0];
+	uint64_t	last = f->last.w[0];
+	bool		fresh = true;
+
+	for (;;)
+	{
+		uint64_t	cand,
+					bits;
+		uint32_t	c;
+
+		if (((fresh && f->nullable) || (active & last)) && (!f->eol || pos == len))
+			return true;
+		if (pos >= len)
+			return false;
+		pos += next_char(s, pos, len, &c);
+		cand = fresh ? first : 0;
+		for (bits = active; bits; bits &= bits - 1)
+			cand |= f->follow[lowest_bit(bits)].w[0];
+		active = 0;
+		for (bits = cand; bits; bits &= bits - 1)
+		{
+			int			p = lowest_bit(bits);
+
+			if (piece_has(&f->pieces[p], c))
+				active |= (uint64_t) 1 << p;
+		}
+		fresh = !f->bol;
+		if (active == 0 && f->bol)
+			return false;
+	}
 }
 
 bool
@@ -2232,54 +2654,70 @@ EcmaFastMatch(const EcmaFast *f, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *) str;
 	size_t		pos = 0;
-	Bits		cur = f->start;
+	Bits		active;
+	bool		fresh = true;	/* a match may start here */
 	int			nw = f->nwords;
 
 	if (f->linear)
 		return fast_linear(f, s, len);
+	if (nw == 1)
+		return fast_glushkov64(f, s, len);
+	memset(&active, 0, sizeof(active));
 	for (;;)
 	{
-		Bits		next;
+		Bits		cand;
 		uint32_t	c;
 		int			w;
-		bool		any = false;
+		bool		any = false,
+					accept = fresh && f->nullable;
 
-		if (bits_test(&cur, f->final_state) && (!f->eol || pos == len))
+		for (w = 0; w < nw && !accept; w++)
+			if (active.w[w] & f->last.w[w])
+				accept = true;
+		if (accept && (!f->eol || pos == len))
 			return true;
 		if (pos >= len)
 			return false;
 		pos += next_char(s, pos, len, &c);
 
+		/* the positions that may come next ... */
 		for (w = 0; w < nw; w++)
-			next.w[w] = 0;
+			cand.w[w] = fresh ? f->first.w[w] : 0;
 		for (w = 0; w < nw; w++)
 		{
-			uint64_t	bits = cur.w[w];
+			uint64_t	bits = active.w[w];
 
 			while (bits)
 			{
-				int			st = w * 64 + __builtin_ctzll(bits);
-				int			k = f->state_piece[st];
+				int			p = w * 64 + lowest_bit(bits),
+							j;
 
 				bits &= bits - 1;
-				if (k >= 0 && piece_has(&f->pieces[k], c))
-				{
-					int			j;
+				for (j = 0; j < nw; j++)
+					cand.w[j] |= f->follow[p].w[j];
+			}
+		}
+		/* ... and of those, the ones whose class holds c */
+		for (w = 0; w < nw; w++)
+		{
+			uint64_t	bits = cand.w[w];
 
-					for (j = 0; j < nw; j++)
-						next.w[j] |= f->after[st].w[j];
+			active.w[w] = 0;
+			while (bits)
+			{
+				int			p = w * 64 + lowest_bit(bits);
+
+				bits &= bits - 1;
+				if (piece_has(&f->pieces[p], c))
+				{
+					active.w[w] |= (uint64_t) 1 << (p & 63);
 					any = true;
 				}
 			}
 		}
-		if (!f->bol)
-		{
-			for (w = 0; w < nw; w++)
-				next.w[w] |= f->start.w[w];
-		}
-		else if (!any)
+		fresh = !f->bol;
+		if (!any && f->bol)
 			return false;
-		cur = next;
 	}
 }
 

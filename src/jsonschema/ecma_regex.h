@@ -54,4 +54,7 @@ extern void EcmaFastFree(EcmaFast *fast);
  */
 extern int	EcmaUtf8Decode(const unsigned char *s, size_t n, uint32_t *cp);
 
+/* Is the code point a combining mark (General_Category Mn, Mc or Me)? */
+extern bool EcmaUnicodeIsMark(uint32_t cp);
+
 #endif							/* GOODGO_ECMA_REGEX_H */

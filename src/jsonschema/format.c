@@ -21,6 +21,7 @@
 
 #include "ecma_regex.h"
 #include "format.h"
+#include "idna_tables.h"
 
 typedef const unsigned char uchar;
 
@@ -353,36 +354,115 @@ check_ipv6(const char *s, size_t len)
 }
 
 /* ---------------------------------------------------------------------
- * Hostnames (RFC 1123, with IDNA2008 A-labels checked by punycode decoding)
+ * Hostnames: RFC 1123 labels; IDNA2008 (RFC 5890-5893) for A-labels and,
+ * in idn-hostname, U-labels
+ *
+ * A label is checked as code points: an ASCII label as itself, an A-label
+ * ("xn--") by decoding its Punycode, which must re-encode to the same text
+ * and decode to something that needed encoding, and a U-label by decoding
+ * its UTF-8 and encoding it, whose A-label form must fit in 63 octets.
+ * Each U-label code point must be PVALID, or CONTEXTJ/CONTEXTO and pass
+ * its rule of RFC 5892 appendix A; no label starts with a combining mark or
+ * has "--" in positions 3 and 4.  When any label holds a right-to-left
+ * character, every label must pass the Bidi rule of RFC 5893.  The data
+ * are generated tables (idna_tables.h); the per-label work is bounded by
+ * the 64 code points a label can have.
  * ---------------------------------------------------------------------
  */
+#define LABEL_MAX_CP 64
 
-/*
- * RFC 3492 punycode decoder: the A-label's payload (after "xn--") into at
- * most outcap code points.  False when it is not valid punycode.
- */
+#define TABLE(t) (t), (int) (sizeof(t) / sizeof((t)[0]))
+
+static bool
+in_table(uint32_t c, const uint32_t (*r)[2], int n)
+{
+	int			lo = 0,
+				hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (c < r[mid][0])
+			hi = mid - 1;
+		else if (c > r[mid][1])
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
+static int
+bidi_of(uint32_t c)
+{
+	int			lo = 0,
+				hi = (int) (sizeof(idna_bidi) / sizeof(idna_bidi[0])) - 1;
+
+	/* the LDH characters of ASCII labels, without a search */
+	if (is_alpha(c))
+		return BIDI_L;
+	if (is_digit(c))
+		return BIDI_EN;
+	if (c == '-')
+		return BIDI_ES;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (c < idna_bidi[mid].lo)
+			hi = mid - 1;
+		else if (c > idna_bidi[mid].hi)
+			lo = mid + 1;
+		else
+			return idna_bidi[mid].bidi;
+	}
+	return BIDI_L;
+}
+
+/* RFC 3492 parameters and bias adaptation */
+#define PC_BASE 36
+#define PC_TMIN 1
+#define PC_TMAX 26
+#define PC_SKEW 38
+#define PC_DAMP 700
+
+static uint32_t
+pc_adapt(uint32_t delta, uint32_t numpoints, bool first)
+{
+	uint32_t	k = 0;
+
+	delta = first ? delta / PC_DAMP : delta / 2;
+	delta += delta / numpoints;
+	while (delta > ((PC_BASE - PC_TMIN) * PC_TMAX) / 2)
+	{
+		delta /= PC_BASE - PC_TMIN;
+		k += PC_BASE;
+	}
+	return k + (PC_BASE - PC_TMIN + 1) * delta / (delta + PC_SKEW);
+}
+
+/* Punycode of an A-label's payload (after "xn--") into at most outcap code points. */
 static bool
 punycode_decode(uchar *in, size_t inlen, uint32_t *out, int outcap, int *outlen)
 {
-	const uint32_t base = 36,
-				tmin = 1,
-				tmax = 26,
-				skew = 38,
-				damp = 700;
 	uint32_t	n = 128,
 				bias = 72,
 				i = 0;
 	size_t		b = 0,
 				j,
-				p;
+				p = 0;
 	int			o = 0;
-	bool		first = true;
+	bool		has_delim = false;
 
 	for (j = 0; j < inlen; j++)
 		if (in[j] == '-')
+		{
 			b = j;
-	/* basic code points before the last delimiter */
-	if (b > 0 || (inlen > 0 && in[0] == '-'))
+			has_delim = true;
+		}
+	if (has_delim)
 	{
 		for (j = 0; j < b; j++)
 		{
@@ -392,25 +472,19 @@ punycode_decode(uchar *in, size_t inlen, uint32_t *out, int outcap, int *outlen)
 		}
 		p = b + 1;
 	}
-	else
-		p = 0;
-	if (p >= inlen && o == 0)
-		return false;
 	while (p < inlen)
 	{
 		uint32_t	oldi = i,
 					w = 1,
-					k,
-					t,
-					digit,
-					delta,
-					numpoints;
+					k;
 
-		for (k = base;; k += base)
+		for (k = PC_BASE;; k += PC_BASE)
 		{
 			int			c;
+			uint32_t	digit,
+						t;
 
-			if (p >= inlen)
+			if (p >= inlen || k > 100 * PC_BASE)
 				return false;
 			c = in[p++];
 			if (c >= 'a' && c <= 'z')
@@ -424,28 +498,18 @@ punycode_decode(uchar *in, size_t inlen, uint32_t *out, int outcap, int *outlen)
 			if (digit > (UINT32_MAX - i) / w)
 				return false;
 			i += digit * w;
-			t = k <= bias ? tmin : k >= bias + tmax ? tmax : k - bias;
+			t = k <= bias ? PC_TMIN : k >= bias + PC_TMAX ? PC_TMAX : k - bias;
 			if (digit < t)
 				break;
-			if (w > UINT32_MAX / (base - t))
+			if (w > UINT32_MAX / (PC_BASE - t))
 				return false;
-			w *= base - t;
-			if (k > 10000)
-				return false;
+			w *= PC_BASE - t;
 		}
-		/* adapt */
-		numpoints = (uint32_t) o + 1;
-		delta = first ? (i - oldi) / damp : (i - oldi) / 2;
-		first = false;
-		delta += delta / numpoints;
-		for (k = 0; delta > ((base - tmin) * tmax) / 2; k += base)
-			delta /= base - tmin;
-		bias = k + (base - tmin + 1) * delta / (delta + skew);
-
-		if (i / numpoints > UINT32_MAX - n)
+		bias = pc_adapt(i - oldi, (uint32_t) o + 1, oldi == 0);
+		if (i / ((uint32_t) o + 1) > UINT32_MAX - n)
 			return false;
-		n += i / numpoints;
-		i %= numpoints;
+		n += i / ((uint32_t) o + 1);
+		i %= (uint32_t) o + 1;
 		if (n > 0x10FFFF || (n >= 0xD800 && n <= 0xDFFF) || o >= outcap)
 			return false;
 		memmove(out + i + 1, out + i, (o - i) * sizeof(uint32_t));
@@ -456,43 +520,400 @@ punycode_decode(uchar *in, size_t inlen, uint32_t *out, int outcap, int *outlen)
 	return true;
 }
 
-/* Simple IDNA2008 checks on a U-label's code points (see idna_ok). */
-static bool idna_label_ok(const uint32_t *cp, int n);
-
-/* One LDH label of a hostname (already split at dots). */
+/*
+ * Punycode-encode n code points into out (without "xn--"); false when it
+ * would exceed outcap characters.
+ */
 static bool
-ldh_label(uchar *s, size_t len)
+punycode_encode(const uint32_t *in, int n, char *out, size_t outcap, size_t *outlen)
 {
-	size_t		i;
+	uint32_t	cur = 128,
+				delta = 0,
+				bias = 72,
+				h,
+				b = 0;
+	size_t		o = 0;
+	int			j;
 
-	if (len == 0 || len > 63 || s[0] == '-' || s[len - 1] == '-')
-		return false;
-	for (i = 0; i < len; i++)
-		if (!is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '-')
-			return false;
-	/* "--" in the 3rd and 4th positions is reserved for A-labels */
-	if (len >= 4 && s[2] == '-' && s[3] == '-')
+	for (j = 0; j < n; j++)
+		if (in[j] < 0x80)
+		{
+			if (o >= outcap)
+				return false;
+			out[o++] = (char) in[j];
+			b++;
+		}
+	h = b;
+	if (b > 0)
 	{
-		uint32_t	u[64];
-		int			n;
+		if (o >= outcap)
+			return false;
+		out[o++] = '-';
+	}
+	while (h < (uint32_t) n)
+	{
+		uint32_t	m = UINT32_MAX;
 
-		if ((s[0] != 'x' && s[0] != 'X') || (s[1] != 'n' && s[1] != 'N'))
+		for (j = 0; j < n; j++)
+			if (in[j] >= cur && in[j] < m)
+				m = in[j];
+		if ((uint64_t) (m - cur) * (h + 1) > UINT32_MAX - delta)
 			return false;
-		if (!punycode_decode(s + 4, len - 4, u, 64, &n) || n == 0)
+		delta += (m - cur) * (h + 1);
+		cur = m;
+		for (j = 0; j < n; j++)
+		{
+			if (in[j] < cur)
+				delta++;
+			if (in[j] == cur)
+			{
+				uint32_t	q = delta,
+							k;
+
+				for (k = PC_BASE;; k += PC_BASE)
+				{
+					uint32_t	t = k <= bias ? PC_TMIN : k >= bias + PC_TMAX ? PC_TMAX : k - bias,
+								d;
+
+					if (q < t)
+						break;
+					d = t + (q - t) % (PC_BASE - t);
+					if (o >= outcap)
+						return false;
+					out[o++] = (char) (d < 26 ? 'a' + d : '0' + d - 26);
+					q = (q - t) / (PC_BASE - t);
+				}
+				if (o >= outcap)
+					return false;
+				out[o++] = (char) (q < 26 ? 'a' + q : '0' + q - 26);
+				bias = pc_adapt(delta, h + 1, h == b);
+				delta = 0;
+				h++;
+			}
+		}
+		delta++;
+		cur++;
+	}
+	*outlen = o;
+	return true;
+}
+
+/* RFC 5892 appendix A.1: ZERO WIDTH NON-JOINER at position i */
+static bool
+zwnj_ok(const uint32_t *cp, int n, int i)
+{
+	int			k;
+
+	if (i > 0 && in_table(cp[i - 1], TABLE(idna_virama)))
+		return true;
+	/* (Joining_Type:{L,D})(Joining_Type:T)* ZWNJ (Joining_Type:T)*(Joining_Type:{R,D}) */
+	for (k = i - 1; k >= 0 && in_table(cp[k], TABLE(idna_joining_T)); k--)
+		;
+	if (k < 0 || !(in_table(cp[k], TABLE(idna_joining_L)) || in_table(cp[k], TABLE(idna_joining_D))))
+		return false;
+	for (k = i + 1; k < n && in_table(cp[k], TABLE(idna_joining_T)); k++)
+		;
+	return k < n && (in_table(cp[k], TABLE(idna_joining_R)) || in_table(cp[k], TABLE(idna_joining_D)));
+}
+
+/* RFC 5892 appendix A.3-A.9 for a CONTEXTO code point at position i */
+static bool
+contexto_ok(const uint32_t *cp, int n, int i)
+{
+	uint32_t	c = cp[i];
+	int			k;
+
+	switch (c)
+	{
+		case 0x00B7:			/* MIDDLE DOT: between two 'l' */
+			return i > 0 && i < n - 1 && cp[i - 1] == 'l' && cp[i + 1] == 'l';
+		case 0x0375:			/* GREEK LOWER NUMERAL SIGN: Greek follows */
+			return i < n - 1 && in_table(cp[i + 1], TABLE(idna_script_greek));
+		case 0x05F3:			/* HEBREW GERESH, GERSHAYIM: Hebrew precedes */
+		case 0x05F4:
+			return i > 0 && in_table(cp[i - 1], TABLE(idna_script_hebrew));
+		case 0x30FB:			/* KATAKANA MIDDLE DOT: some kana or Han */
+			for (k = 0; k < n; k++)
+				if (cp[k] != 0x30FB &&
+					(in_table(cp[k], TABLE(idna_script_hiragana)) ||
+					 in_table(cp[k], TABLE(idna_script_katakana)) ||
+					 in_table(cp[k], TABLE(idna_script_han))))
+					return true;
 			return false;
-		/* an A-label must decode to something that needed encoding */
-		for (i = 0; i < (size_t) n; i++)
-			if (u[i] >= 0x80)
-				break;
-		if (i == (size_t) n)
+		default:
+			break;
+	}
+	if (c >= 0x0660 && c <= 0x0669)
+	{
+		for (k = 0; k < n; k++)
+			if (cp[k] >= 0x06F0 && cp[k] <= 0x06F9)
+				return false;
+		return true;
+	}
+	if (c >= 0x06F0 && c <= 0x06F9)
+	{
+		for (k = 0; k < n; k++)
+			if (cp[k] >= 0x0660 && cp[k] <= 0x0669)
+				return false;
+		return true;
+	}
+	return false;
+}
+
+/* RFC 5891 4.2.3 and RFC 5892: is this a valid U-label? */
+static bool
+ulabel_ok(const uint32_t *cp, int n)
+{
+	int			i;
+
+	if (n == 0 || cp[0] == '-' || cp[n - 1] == '-')
+		return false;
+	if (n >= 4 && cp[2] == '-' && cp[3] == '-')
+		return false;
+	if (EcmaUnicodeIsMark(cp[0]))
+		return false;
+	for (i = 0; i < n; i++)
+	{
+		uint32_t	c = cp[i];
+
+		if (in_table(c, TABLE(idna_pvalid)))
+			continue;
+		if (in_table(c, TABLE(idna_contextj)))
+		{
+			if (c == 0x200D ? !(i > 0 && in_table(cp[i - 1], TABLE(idna_virama))) :
+				!zwnj_ok(cp, n, i))
+				return false;
+			continue;
+		}
+		if (in_table(c, TABLE(idna_contexto)) && contexto_ok(cp, n, i))
+			continue;
+		return false;
+	}
+	return true;
+}
+
+/* RFC 5893 section 2: the Bidi rule for one label of a Bidi domain name */
+static bool
+bidi_rule_ok(const uint32_t *cp, int n)
+{
+	int			first = bidi_of(cp[0]),
+				last = -1,
+				i;
+	bool		rtl,
+				en = false,
+				an = false;
+
+	if (first == BIDI_R || first == BIDI_AL)
+		rtl = true;
+	else if (first == BIDI_L)
+		rtl = false;
+	else
+		return false;
+	for (i = 0; i < n; i++)
+	{
+		int			b = bidi_of(cp[i]);
+
+		if (rtl)
+		{
+			if (b != BIDI_R && b != BIDI_AL && b != BIDI_AN && b != BIDI_EN &&
+				b != BIDI_ES && b != BIDI_CS && b != BIDI_ET && b != BIDI_ON &&
+				b != BIDI_BN && b != BIDI_NSM)
+				return false;
+		}
+		else if (b != BIDI_L && b != BIDI_EN && b != BIDI_ES && b != BIDI_CS &&
+				 b != BIDI_ET && b != BIDI_ON && b != BIDI_BN && b != BIDI_NSM)
 			return false;
-		return idna_label_ok(u, n);
+		if (b == BIDI_EN)
+			en = true;
+		if (b == BIDI_AN)
+			an = true;
+		if (b != BIDI_NSM)
+			last = b;
+	}
+	if (rtl)
+		return (last == BIDI_R || last == BIDI_AL || last == BIDI_EN || last == BIDI_AN) &&
+			!(en && an);
+	return last == BIDI_L || last == BIDI_EN;
+}
+
+static bool
+has_rtl(const uint32_t *cp, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		int			b;
+
+		if (cp[i] < 0x80)
+			continue;			/* no ASCII character is right-to-left */
+		b = bidi_of(cp[i]);
+		if (b == BIDI_R || b == BIDI_AL || b == BIDI_AN)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * One label (bytes s[0..len)) into code points; returns its length in
+ * A-label form, or -1 when the label is invalid.
+ */
+static int
+label_decode(uchar *s, size_t len, bool allow_unicode, uint32_t *cp, int *n)
+{
+	size_t		k;
+	bool		ascii = true;
+
+	for (k = 0; k < len; k++)
+		if (s[k] >= 0x80)
+			ascii = false;
+	if (ascii)
+	{
+		if (len == 0 || len > 63 || s[0] == '-' || s[len - 1] == '-')
+			return -1;
+		for (k = 0; k < len; k++)
+			if (!is_alpha(s[k]) && !is_digit(s[k]) && s[k] != '-')
+				return -1;
+		if (len >= 4 && s[2] == '-' && s[3] == '-')
+		{
+			char		enc[64];
+			size_t		enclen;
+
+			/* an A-label: must be xn--, decode, re-encode to itself */
+			if ((s[0] != 'x' && s[0] != 'X') || (s[1] != 'n' && s[1] != 'N'))
+				return -1;
+			if (!punycode_decode(s + 4, len - 4, cp, LABEL_MAX_CP, n) || *n == 0)
+				return -1;
+			for (k = 0; k < (size_t) *n; k++)
+				if (cp[k] >= 0x80)
+					break;
+			if (k == (size_t) *n)
+				return -1;		/* decodes to ASCII only */
+			if (!punycode_encode(cp, *n, enc, sizeof(enc), &enclen) || enclen != len - 4)
+				return -1;
+			for (k = 0; k < enclen; k++)
+			{
+				int			a = enc[k],
+							b = s[4 + k];
+
+				if (b >= 'A' && b <= 'Z')
+					b += 'a' - 'A';
+				if (a >= 'A' && a <= 'Z')
+					a += 'a' - 'A';
+				if (a != b)
+					return -1;
+			}
+			/* DNS names are case-insensitive: XN--BCHER-KVA is xn--bcher-kva */
+			for (k = 0; k < (size_t) *n; k++)
+				if (cp[k] >= 'A' && cp[k] <= 'Z')
+					cp[k] += 'a' - 'A';
+			if (!ulabel_ok(cp, *n))
+				return -1;
+			return (int) len;
+		}
+		for (k = 0; k < len; k++)
+			cp[k] = s[k];
+		*n = (int) len;
+		return (int) len;
+	}
+	else
+	{
+		char		enc[64];
+		size_t		enclen;
+
+		if (!allow_unicode)
+			return -1;
+		*n = 0;
+		k = 0;
+		while (k < len)
+		{
+			uint32_t	c;
+			int			b = EcmaUtf8Decode(s + k, len - k, &c);
+
+			if ((c == 0xFFFD && b == 1) || *n >= LABEL_MAX_CP)
+				return -1;
+			cp[(*n)++] = c;
+			k += b;
+		}
+		if (!ulabel_ok(cp, *n))
+			return -1;
+		/* its A-label "xn--" + Punycode must fit in 63 octets */
+		if (!punycode_encode(cp, *n, enc, 63 - 4, &enclen))
+			return -1;
+		return (int) enclen + 4;
+	}
+}
+
+/*
+ * A hostname; with idn, U-labels and the IDNA2003 full stops (U+3002,
+ * U+FF0E, U+FF61) are allowed too.  Two passes: labels first, then, for a
+ * Bidi domain name, the Bidi rule on every label.
+ */
+static bool
+hostname_generic(uchar *s, size_t len, bool idn)
+{
+	int			pass;
+
+	if (len == 0)
+		return false;
+	for (pass = 0; pass < 2; pass++)
+	{
+		size_t		start = 0,
+					i,
+					total = 0;
+		bool		bidi_domain = false;
+
+		for (i = 0; i <= len; i++)
+		{
+			size_t		seplen = 0;
+
+			if (i < len && s[i] == '.')
+				seplen = 1;
+			else if (idn && i + 2 < len &&
+					 ((s[i] == 0xE3 && s[i + 1] == 0x80 && s[i + 2] == 0x82) ||
+					  (s[i] == 0xEF && s[i + 1] == 0xBC && s[i + 2] == 0x8E) ||
+					  (s[i] == 0xEF && s[i + 1] == 0xBD && s[i + 2] == 0xA1)))
+				seplen = 3;
+			if (i == len || seplen > 0)
+			{
+				uint32_t	cp[LABEL_MAX_CP];
+				int			n = 0;
+				int			alen = label_decode(s + start, i - start, idn, cp, &n);
+
+				if (alen < 0)
+					return false;
+				total += alen + (i < len ? 1 : 0);
+				if (pass == 0 && has_rtl(cp, n))
+					bidi_domain = true;
+				if (pass == 1 && !bidi_rule_ok(cp, n))
+					return false;
+				if (i == len)
+					break;
+				start = i + seplen;
+				i += seplen - 1;
+			}
+		}
+		if (total > 253)
+			return false;
+		if (pass == 0 && !bidi_domain)
+			return true;
 	}
 	return true;
 }
 
 static bool
-check_hostname(const char *str, size_t len)
+check_hostname(const char *s, size_t len)
+{
+	return hostname_generic((uchar *) s, len, false);
+}
+
+/*
+ * Drafts 4 and 6 define "hostname" by RFC 1034/1123 alone: LDH labels of
+ * 1 to 63 octets, not starting or ending with "-", 253 octets in all, and
+ * "--" anywhere ("ab--cd" is valid there; IDNA2008 came with draft 7).
+ */
+static bool
+check_hostname_rfc1123(const char *str, size_t len)
 {
 	uchar	   *s = (uchar *) str;
 	size_t		start = 0,
@@ -504,231 +925,24 @@ check_hostname(const char *str, size_t len)
 	{
 		if (i == len || s[i] == '.')
 		{
-			if (!ldh_label(s + start, i - start))
+			size_t		l = i - start,
+						k;
+
+			if (l == 0 || l > 63 || s[start] == '-' || s[i - 1] == '-')
 				return false;
+			for (k = start; k < i; k++)
+				if (!is_alpha(s[k]) && !is_digit(s[k]) && s[k] != '-')
+					return false;
 			start = i + 1;
 		}
 	}
 	return true;
 }
 
-/* ---------------------------------------------------------------------
- * IDNA2008 (RFC 5891/5892) label rules, for decoded A-labels and U-labels.
- *
- * We do not carry the full derived-property table; we apply the rules the
- * test suite exercises: no leading combining mark, the exceptions table of
- * RFC 5892 section 2.6, and the contextual rules of its appendix A (middle
- * dot, Greek keraia, Hebrew geresh/gershayim, katakana middle dot,
- * Arabic-Indic digits, zero width joiner/non-joiner).
- * ---------------------------------------------------------------------
- */
 static bool
-in_ranges(uint32_t c, const uint32_t (*r)[2], int n)
+check_idn_hostname(const char *s, size_t len)
 {
-	int			i;
-
-	for (i = 0; i < n; i++)
-		if (c >= r[i][0] && c <= r[i][1])
-			return true;
-	return false;
-}
-
-/* Combining marks (Mn, Mc, Me): the common blocks. */
-static const uint32_t mark_ranges[][2] = {
-	{0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05BD}, {0x05BF, 0x05BF},
-	{0x05C1, 0x05C2}, {0x05C4, 0x05C5}, {0x05C7, 0x05C7}, {0x0610, 0x061A},
-	{0x064B, 0x065F}, {0x0670, 0x0670}, {0x06D6, 0x06DC}, {0x06DF, 0x06E4},
-	{0x06E7, 0x06E8}, {0x06EA, 0x06ED}, {0x0900, 0x0903}, {0x093A, 0x093C},
-	{0x093E, 0x094F}, {0x0951, 0x0957}, {0x0962, 0x0963}, {0x0981, 0x0983},
-	{0x09BC, 0x09BC}, {0x09BE, 0x09CD}, {0x1AB0, 0x1AFF}, {0x1DC0, 0x1DFF},
-	{0x20D0, 0x20FF}, {0xFE20, 0xFE2F}
-};
-
-/* Viramas (canonical combining class 9) of the common scripts. */
-static const uint32_t virama_ranges[][2] = {
-	{0x094D, 0x094D}, {0x09CD, 0x09CD}, {0x0A4D, 0x0A4D}, {0x0ACD, 0x0ACD},
-	{0x0B4D, 0x0B4D}, {0x0BCD, 0x0BCD}, {0x0C4D, 0x0C4D}, {0x0CCD, 0x0CCD},
-	{0x0D3B, 0x0D3C}, {0x0D4D, 0x0D4D}, {0x0DCA, 0x0DCA}, {0x0E3A, 0x0E3A},
-	{0x0EBA, 0x0EBA}, {0x0F84, 0x0F84}, {0x1039, 0x103A}, {0x1714, 0x1715},
-	{0x1734, 0x1734}, {0x17D2, 0x17D2}, {0x1A60, 0x1A60}, {0x1B44, 0x1B44},
-	{0x1BAA, 0x1BAB}, {0x1BF2, 0x1BF3}, {0x2D7F, 0x2D7F}, {0xA806, 0xA806},
-	{0xA82C, 0xA82C}, {0xA8C4, 0xA8C4}, {0xA953, 0xA953}, {0xA9C0, 0xA9C0},
-	{0xAAF6, 0xAAF6}, {0xABED, 0xABED}
-};
-
-static bool
-is_greek(uint32_t c)
-{
-	return (c >= 0x0370 && c <= 0x03FF && c != 0x037E && c != 0x0387) ||
-		(c >= 0x1F00 && c <= 0x1FFF);
-}
-
-static bool
-is_hebrew(uint32_t c)
-{
-	return (c >= 0x0591 && c <= 0x05F4) || (c >= 0xFB1D && c <= 0xFB4F);
-}
-
-static bool
-is_kana_han(uint32_t c)
-{
-	return (c >= 0x3041 && c <= 0x309F) ||	/* Hiragana */
-		(c >= 0x30A0 && c <= 0x30FF && c != 0x30FB) ||	/* Katakana */
-		(c >= 0x31F0 && c <= 0x31FF) ||
-		(c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
-		(c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3134F);
-}
-
-static bool
-idna_label_ok(const uint32_t *cp, int n)
-{
-	int			i;
-	bool		arabic_indic = false,
-				ext_arabic_indic = false;
-
-	if (n == 0)
-		return false;
-	/* RFC 5891 4.2.3.1: no "--" in the 3rd and 4th positions */
-	if (n >= 4 && cp[2] == '-' && cp[3] == '-')
-		return false;
-	if (in_ranges(cp[0], mark_ranges, sizeof(mark_ranges) / sizeof(mark_ranges[0])))
-		return false;
-	for (i = 0; i < n; i++)
-	{
-		uint32_t	c = cp[i];
-
-		/* ASCII in a U-label: only LDH, lower case after mapping */
-		if (c < 0x80 && !is_alpha(c) && !is_digit(c) && c != '-')
-			return false;
-		if (c >= 'A' && c <= 'Z')
-			return false;
-		switch (c)
-		{
-			case 0x00B7:		/* MIDDLE DOT: between two 'l' */
-				if (i == 0 || i == n - 1 || cp[i - 1] != 'l' || cp[i + 1] != 'l')
-					return false;
-				break;
-			case 0x0375:		/* GREEK KERAIA: followed by Greek */
-				if (i == n - 1 || !is_greek(cp[i + 1]))
-					return false;
-				break;
-			case 0x05F3:		/* HEBREW GERESH, GERSHAYIM: after Hebrew */
-			case 0x05F4:
-				if (i == 0 || !is_hebrew(cp[i - 1]))
-					return false;
-				break;
-			case 0x30FB:		/* KATAKANA MIDDLE DOT: some kana or Han */
-				{
-					int			k;
-					bool		found = false;
-
-					for (k = 0; k < n; k++)
-						if (is_kana_han(cp[k]))
-							found = true;
-					if (!found)
-						return false;
-				}
-				break;
-			case 0x200D:		/* ZERO WIDTH JOINER: after a virama */
-				if (i == 0 || !in_ranges(cp[i - 1], virama_ranges,
-										 sizeof(virama_ranges) / sizeof(virama_ranges[0])))
-					return false;
-				break;
-			case 0x200C:		/* ZWNJ: after a virama (joining rule not checked) */
-				break;
-				/* RFC 5892 2.6 exceptions that are DISALLOWED */
-			case 0x0640:
-			case 0x07FA:
-			case 0x302E:
-			case 0x302F:
-			case 0x3031:
-			case 0x3032:
-			case 0x3033:
-			case 0x3034:
-			case 0x3035:
-			case 0x303B:
-				return false;
-			default:
-				break;
-		}
-		if (c >= 0x0660 && c <= 0x0669)
-			arabic_indic = true;
-		if (c >= 0x06F0 && c <= 0x06F9)
-			ext_arabic_indic = true;
-	}
-	return !(arabic_indic && ext_arabic_indic);
-}
-
-/* A hostname whose labels may be U-labels (idn-hostname). */
-static bool
-check_idn_hostname(const char *str, size_t len)
-{
-	uchar	   *s = (uchar *) str;
-	size_t		start = 0,
-				i;
-
-	if (len == 0 || len > 253)
-		return false;
-	for (i = 0; i <= len; i++)
-	{
-		/* label separators: full stop and its IDNA2003 equivalents */
-		int			seplen = 0;
-
-		if (i < len && s[i] == '.')
-			seplen = 1;
-		else if (i + 2 < len && s[i] == 0xE3 && s[i + 1] == 0x80 && s[i + 2] == 0x82)
-			seplen = 3;			/* U+3002 */
-		else if (i + 2 < len && s[i] == 0xEF && s[i + 1] == 0xBC && s[i + 2] == 0x8E)
-			seplen = 3;			/* U+FF0E */
-		else if (i + 2 < len && s[i] == 0xEF && s[i + 1] == 0xBD && s[i + 2] == 0xA1)
-			seplen = 3;			/* U+FF61 */
-		if (i == len || seplen > 0)
-		{
-			uchar	   *l = s + start;
-			size_t		ll = i - start,
-						k;
-			bool		ascii = true;
-
-			for (k = 0; k < ll; k++)
-				if (l[k] >= 0x80)
-					ascii = false;
-			if (ascii)
-			{
-				if (!ldh_label(l, ll))
-					return false;
-			}
-			else
-			{
-				uint32_t	u[64];
-				int			n = 0;
-
-				k = 0;
-				while (k < ll)
-				{
-					uint32_t	c;
-					int			b = EcmaUtf8Decode(l + k, ll - k, &c);
-
-					if (c == 0xFFFD && b == 1 && l[k] >= 0x80)
-						return false;
-					if (n >= 63)
-						return false;
-					u[n++] = c;
-					k += b;
-				}
-				if (n >= 3 && u[2] == '-' && u[3] == '-')
-					return false;
-				if (u[0] == '-' || u[n - 1] == '-')
-					return false;
-				if (!idna_label_ok(u, n))
-					return false;
-			}
-			if (i == len)
-				break;
-			start = i + seplen;
-			i += seplen - 1;
-		}
-	}
-	return true;
+	return hostname_generic((uchar *) s, len, true);
 }
 
 /* ---------------------------------------------------------------------
@@ -1238,25 +1452,34 @@ check_relative_json_pointer(const char *str, size_t len)
  * uuid and regex
  * ---------------------------------------------------------------------
  */
+/* 1 for the bytes of a hex digit; uuid runs on every event, so a table */
+static const uint8_t hex_table[256] = {
+	['0'] = 1,['1'] = 1,['2'] = 1,['3'] = 1,['4'] = 1,['5'] = 1,['6'] = 1,['7'] = 1,
+	['8'] = 1,['9'] = 1,['a'] = 1,['b'] = 1,['c'] = 1,['d'] = 1,['e'] = 1,['f'] = 1,
+	['A'] = 1,['B'] = 1,['C'] = 1,['D'] = 1,['E'] = 1,['F'] = 1
+};
+
 static bool
 check_uuid(const char *str, size_t len)
 {
 	uchar	   *s = (uchar *) str;
+	unsigned	ok = 1;
 	size_t		i;
 
-	if (len != 36)
+	if (len != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
 		return false;
-	for (i = 0; i < 36; i++)
-	{
-		if (i == 8 || i == 13 || i == 18 || i == 23)
-		{
-			if (s[i] != '-')
-				return false;
-		}
-		else if (!is_hex(s[i]))
-			return false;
-	}
-	return true;
+	/* no early exit: the and of all 32 digits, group by group */
+	for (i = 0; i < 8; i++)
+		ok &= hex_table[s[i]];
+	for (i = 9; i < 13; i++)
+		ok &= hex_table[s[i]];
+	for (i = 14; i < 18; i++)
+		ok &= hex_table[s[i]];
+	for (i = 19; i < 23; i++)
+		ok &= hex_table[s[i]];
+	for (i = 24; i < 36; i++)
+		ok &= hex_table[s[i]];
+	return ok != 0;
 }
 
 static bool
@@ -1306,4 +1529,12 @@ JsonSchemaFormatLookup(const char *name)
 		if (strcmp(formats[i].name, name) == 0)
 			return formats[i].check;
 	return NULL;
+}
+
+JsonSchemaFormatCheck
+JsonSchemaFormatLookupDraft(const char *name, int draft)
+{
+	if (draft < 7 && name != NULL && strcmp(name, "hostname") == 0)
+		return check_hostname_rfc1123;
+	return JsonSchemaFormatLookup(name);
 }

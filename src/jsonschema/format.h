@@ -21,4 +21,11 @@ typedef bool (*JsonSchemaFormatCheck) (const char *s, size_t len);
  */
 extern JsonSchemaFormatCheck JsonSchemaFormatLookup(const char *name);
 
+/*
+ * The same for a given draft (4, 6, 7, 2019, 2020): the one difference is
+ * "hostname" before draft 7, which is RFC 1034/1123 without the IDNA2008
+ * rules of later drafts (so "ab--cd" is valid there).
+ */
+extern JsonSchemaFormatCheck JsonSchemaFormatLookupDraft(const char *name, int draft);
+
 #endif							/* GOODGO_JSONSCHEMA_FORMAT_H */

@@ -7,9 +7,8 @@
  * C collation, so the engine's locale-dependent classes never come into
  * play and the answer is the same in every database.  Simple patterns (a
  * sequence of characters or classes with bounded quantifiers, optionally
- * anchored) also get a "fast" program that matches UTF-8 directly; then the
- * ARE is still compiled (so the schema is checked the same way) but never
- * run.
+ * anchored) also get a "fast" program that matches UTF-8 directly; their
+ * ARE is then compiled only on demand (never, outside the unit tests).
  *
  * Memory: up to PostgreSQL 15 the regex library allocates with malloc, from
  * 16 on with palloc in CurrentMemoryContext.  We compile inside the owning
@@ -38,6 +37,9 @@ struct JsonSchemaRegex
 	regex_t		re;
 	bool		compiled;		/* re holds a compiled regex to free */
 	EcmaFast   *fast;			/* malloc'd, or NULL */
+	char	   *are;			/* the ARE text (ASCII), in cxt */
+	int			are_len;
+	MemoryContext cxt;			/* the owning context */
 	MemoryContextCallback cb;
 };
 
@@ -81,6 +83,44 @@ to_utf8(const char *s, int len, int *outlen)
 	return conv;
 }
 
+/*
+ * Compile r's ARE into r->re, in its context.  Returns REG_OKAY or an error
+ * code, with the engine's message in errbuf.
+ */
+static int
+compile_are(JsonSchemaRegex *r, char *errbuf, size_t errlen)
+{
+	pg_wchar   *wpat;
+	int			i,
+				rc;
+	MemoryContext old;
+
+	/* The ARE is pure ASCII: widen it byte by byte. */
+	wpat = (pg_wchar *) palloc((r->are_len + 1) * sizeof(pg_wchar));
+	for (i = 0; i < r->are_len; i++)
+		wpat[i] = (unsigned char) r->are[i];
+	old = MemoryContextSwitchTo(r->cxt);
+	rc = pg_regcomp(&r->re, wpat, r->are_len, REG_ADVANCED | REG_NOSUB, C_COLLATION_OID);
+	MemoryContextSwitchTo(old);
+	pfree(wpat);
+	if (rc == REG_OKAY)
+		r->compiled = true;
+	else
+	{
+		if (rc == REG_CANCEL)
+			CHECK_FOR_INTERRUPTS();
+		pg_regerror(rc, &r->re, errbuf, errlen);
+	}
+	return rc;
+}
+
+/*
+ * A pattern with a fast program never needs the ARE engine, so its ARE is
+ * kept as text and compiled only if something asks for the engine (the unit
+ * tests do): schema compilation stays cheap (a \p{L} class costs a few
+ * hundred microseconds in the engine) and no malloc'd memory, which a
+ * context's accounting does not see, is held for it.
+ */
 JsonSchemaRegex *
 JsonSchemaRegexCompile(const char *pattern, int len, MemoryContext cxt,
 					   char **errmsg)
@@ -90,10 +130,7 @@ JsonSchemaRegexCompile(const char *pattern, int len, MemoryContext cxt,
 	const char *upat;
 	int			ulen;
 	JsonSchemaRegex *r;
-	pg_wchar   *wpat;
-	size_t		i;
-	int			rc;
-	MemoryContext old;
+	char		buf[256];
 
 	upat = to_utf8(pattern, len, &ulen);
 	if (!EcmaRegexTranslate(upat, (size_t) ulen, &tr, &err))
@@ -109,32 +146,20 @@ JsonSchemaRegexCompile(const char *pattern, int len, MemoryContext cxt,
 	r = (JsonSchemaRegex *) MemoryContextAllocZero(cxt, sizeof(JsonSchemaRegex));
 	r->fast = tr.fast;
 	tr.fast = NULL;
+	r->cxt = cxt;
 	r->cb.func = regex_release;
 	r->cb.arg = r;
 	MemoryContextRegisterResetCallback(cxt, &r->cb);
-
-	/* The ARE is pure ASCII: widen it byte by byte. */
-	wpat = (pg_wchar *) palloc((tr.are_len + 1) * sizeof(pg_wchar));
-	for (i = 0; i < tr.are_len; i++)
-		wpat[i] = (unsigned char) tr.are[i];
+	r->are = MemoryContextAlloc(cxt, tr.are_len + 1);
+	memcpy(r->are, tr.are, tr.are_len + 1);
+	r->are_len = (int) tr.are_len;
 	EcmaTranslationFree(&tr);
 
-	old = MemoryContextSwitchTo(cxt);
-	rc = pg_regcomp(&r->re, wpat, i, REG_ADVANCED | REG_NOSUB, C_COLLATION_OID);
-	MemoryContextSwitchTo(old);
-	pfree(wpat);
-
-	if (rc != REG_OKAY)
+	if (r->fast == NULL && compile_are(r, buf, sizeof(buf)) != REG_OKAY)
 	{
-		char		buf[256];
-
-		if (rc == REG_CANCEL)
-			CHECK_FOR_INTERRUPTS();
-		pg_regerror(rc, &r->re, buf, sizeof(buf));
 		*errmsg = psprintf("pattern cannot be compiled: %s", buf);
 		return NULL;
 	}
-	r->compiled = true;
 	return r;
 }
 
@@ -149,6 +174,16 @@ regex_match_are(JsonSchemaRegex *r, const char *str, int ulen)
 				pos = 0;
 	int			rc;
 
+	if (!r->compiled)
+	{
+		char		buf[256];
+
+		if (compile_are(r, buf, sizeof(buf)) != REG_OKAY)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_REGULAR_EXPRESSION),
+					 errmsg("could not compile a pattern: %s", buf),
+					 errdetail("The pattern has a fast matcher; only its regular expression engine form failed.")));
+	}
 	stackbuf[0] = 0;			/* an empty subject is still an array */
 	/* at most one character per byte */
 	if (ulen > STACK_WCHARS)

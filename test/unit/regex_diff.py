@@ -12,13 +12,60 @@ line per check for $GG_RESULTS, and the first mismatches on stderr:
     fast-equals-are   the fast matcher agrees with the ARE engine
     are-equals-ecma   the ARE engine agrees with ECMA-262 (node)
     server-regex-c    JsonSchemaRegexMatch (fast or not) == ARE via regex.c == ARE via ~
+
+    regex_diff.py --syntax FUZZ.tsv NODE
+
+compares the "regex" format's syntax check on random patterns (test_regex
+--fuzz) with node's RegExp constructor in Unicode mode.
 """
 import os
 import subprocess
 import sys
 
 
+SYNTAX_JS = r"""
+const lines = require('fs').readFileSync(0, 'utf8').split('\n');
+const out = [];
+for (const l of lines) {
+  if (!l) continue;
+  const [id, p] = l.split('\t');
+  let ok = 1;
+  try { new RegExp(Buffer.from(p, 'hex').toString('utf8'), 'u'); } catch (e) { ok = 0; }
+  out.push(id + '\t' + ok);
+}
+process.stdout.write(out.join('\n') + '\n');
+"""
+
+
+def syntax(fuzz, node):
+    """regex_diff.py --syntax FUZZ.tsv NODE: our syntax check == node's RegExp(p, 'u')."""
+    rows = {}
+    with open(fuzz, encoding="ascii") as f:
+        for line in f:
+            rid, pat, ours = line.rstrip("\n").split("\t")
+            rows[rid] = (pat, ours)
+    res = subprocess.run([node, "-e", SYNTAX_JS], capture_output=True, text=True,
+                         input="".join("%s\t%s\n" % (rid, r[0]) for rid, r in rows.items()))
+    if res.returncode != 0:
+        sys.stderr.write(res.stderr)
+        print("FAIL unit:regex:syntax-equals-ecma (node failed)")
+        return 1
+    bad = 0
+    for line in res.stdout.splitlines():
+        rid, ok = line.split("\t")
+        if ok != rows[rid][1]:
+            bad += 1
+            if bad <= 20:
+                sys.stderr.write("syntax: %r: ours %s, node %s\n" % (
+                    bytes.fromhex(rows[rid][0]).decode("utf-8", "replace"), rows[rid][1], ok))
+    print("%s unit:regex:syntax-equals-ecma (%d/%d random patterns)" % (
+        "FAIL" if bad else "PASS", len(rows) - bad, len(rows)))
+    return 1 if bad else 0
+
+
 def main():
+    if sys.argv[1] == "--syntax":
+        return syntax(sys.argv[2], sys.argv[3])
     corpus, psql = sys.argv[1], sys.argv[2]
     node = sys.argv[3] if len(sys.argv) > 3 else None
     rows = []

@@ -92,10 +92,22 @@ load_known(const char *path)
 	known_seen = calloc(nknown + 1, sizeof(int));
 }
 
-static bool
-run_check(const char *format, const char *s, size_t len)
+/* "draft2020-12/..." -> 2020, "draft7/..." -> 7; 2020 for our own cases */
+static int
+draft_of(const char *name)
 {
-	JsonSchemaFormatCheck check = JsonSchemaFormatLookup(format);
+	int			d;
+
+	if (name == NULL || strncmp(name, "draft", 5) != 0)
+		return 2020;
+	d = atoi(name + 5);
+	return d > 0 ? d : 2020;
+}
+
+static bool
+run_check(const char *format, int draft, const char *s, size_t len)
+{
+	JsonSchemaFormatCheck check = JsonSchemaFormatLookupDraft(format, draft);
 	char	   *copy;
 	bool		r;
 
@@ -152,7 +164,7 @@ run_suite(const char *path)
 		for (i = 0; hex[i] && hex[i + 1]; i += 2)
 			data[n++] = (char) (unhex(hex[i]) * 16 + unhex(hex[i + 1]));
 		expected = exp[0] == '1';
-		got = run_check(format, data, n);
+		got = run_check(format, draft_of(name), data, n);
 
 		snprintf(gname, sizeof(gname), "format:%.*s:%s",
 				 (int) strcspn(name, "/"), name, format);
@@ -193,6 +205,7 @@ typedef struct OwnCase
 	const char *s;
 	int			len;			/* -1: strlen */
 	bool		valid;
+	int			draft;			/* 0: 2020 */
 } OwnCase;
 
 static const OwnCase own[] = {
@@ -256,7 +269,14 @@ static const OwnCase own[] = {
 	{"network", "hostname", "a", -1, true},
 	{"network", "hostname", "a.b.c", -1, true},
 	{"network", "hostname", "a..b", -1, false},
-	{"network", "hostname", "xn--ls8h", -1, true},	/* a valid A-label (U+1F4A9) */
+	{"network", "hostname", "xn--bcher-kva.example", -1, true},	/* buecher */
+	{"network", "hostname", "XN--BCHER-KVA.example", -1, true},
+	{"network", "hostname", "xn--ls8h", -1, false},	/* U+1F4A9: DISALLOWED */
+	{"network", "idn-hostname", "b\xc3\xbc" "cher.example", -1, true},
+	{"network", "idn-hostname", "B\xc3\xbc" "cher.example", -1, false},	/* upper case */
+	{"network", "idn-hostname", "\xd7\x90\xd7\x91.example", -1, true},	/* Hebrew label */
+	{"network", "idn-hostname", "\xd7\x90" "1.example", -1, true},	/* RTL, ends in EN */
+	{"network", "idn-hostname", "1\xd7\x90.example", -1, false},	/* RTL, starts in EN */
 	{"network", "hostname", "xn--", -1, false},
 	{"network", "email", "a@b", -1, true},
 	{"network", "email", "a@b.", -1, false},
@@ -318,6 +338,13 @@ static const OwnCase own[] = {
 	{"bytes", "date", "2024-02-2\0", 10, false},
 	{"bytes", "email", "a\0@b", 4, false},
 	{"bytes", "json-pointer", "/a\0b", 4, true},
+	/* hostname before draft 7: RFC 1123 without IDNA2008 */
+	{"draft4", "hostname", "ab--cd.example", -1, true, 4},
+	{"draft4", "hostname", "xn--ls8h", -1, true, 6},
+	{"draft4", "hostname", "-ab.example", -1, false, 4},
+	{"draft4", "hostname", "a_b.example", -1, false, 6},
+	{"draft4", "hostname", "ab--cd.example", -1, false, 7},
+	{"draft4", "ipv4", "1.2.3.4", -1, true, 4},
 	/* unknown formats accept anything */
 	{"unknown", "no-such-format", "anything", -1, true},
 };
@@ -370,6 +397,61 @@ run_stress(void)
 	free(buf);
 }
 
+/*
+ * Random strings over an alphabet of every format's syntax characters, fed
+ * to every checker in exact-size heap buffers: under ASan, any read past
+ * the end or undefined behaviour fails the run.  Deterministic.
+ */
+static void
+run_fuzz(long n)
+{
+	static const char *names[] = {
+		"date", "date-time", "time", "duration", "email", "idn-email",
+		"hostname", "idn-hostname", "ipv4", "ipv6", "uri", "uri-reference",
+		"iri", "iri-reference", "uri-template", "uuid", "regex",
+		"json-pointer", "relative-json-pointer"
+	};
+	static const char *const atoms[] = {
+		"0", "1", "9", "2024", "-", ":", ".", "T", "Z", "z", "+", "P", "Y", "M", "W", "D",
+		"H", "S", "@", "\"", "\\", "[", "]", "(", ")", "{", "}", "%", "%4", "%41", "/",
+		"?", "#", "~", "~0", "~1", "a", "x", "xn--", "IPv6:", "::", "ffff", "v1.",
+		"http://", "*", ",", "\xc3\xa9", "\xd7\x90", "\xd9\xa0", "\xe2\x80\x8c",
+		"\xe3\x80\x82", "\xf0\x9f\x98\x80", "\xff", "\xc3", "\0", " ",
+	};
+	unsigned	st = 42;
+	long		i;
+	Group	   *g = group("fuzz:random-inputs");
+
+	for (i = 0; i < n; i++)
+	{
+		char		buf[512];
+		size_t		len = 0;
+		int			parts,
+					k;
+		size_t		f;
+
+		st = st * 1103515245u + 12345u;
+		parts = 1 + (st >> 16) % 24;
+		for (k = 0; k < parts; k++)
+		{
+			const char *a;
+			size_t		al;
+
+			st = st * 1103515245u + 12345u;
+			a = atoms[(st >> 16) % (sizeof(atoms) / sizeof(atoms[0]))];
+			al = a[0] == '\0' ? 1 : strlen(a);
+			if (len + al > sizeof(buf))
+				break;
+			memcpy(buf + len, a, al);
+			len += al;
+		}
+		for (f = 0; f < sizeof(names) / sizeof(names[0]); f++)
+			(void) run_check(names[f], (int) (st % 2 ? 2020 : 4), buf, len);
+	}
+	g->total++;
+	g->passed++;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -399,7 +481,7 @@ main(int argc, char **argv)
 		char		gname[160];
 		Group	   *g;
 		size_t		len = own[i].len < 0 ? strlen(own[i].s) : (size_t) own[i].len;
-		bool		got = run_check(own[i].format, own[i].s, len);
+		bool		got = run_check(own[i].format, own[i].draft ? own[i].draft : 2020, own[i].s, len);
 
 		snprintf(gname, sizeof(gname), "format:own:%s", own[i].group);
 		g = group(gname);
@@ -414,6 +496,7 @@ main(int argc, char **argv)
 		}
 	}
 	run_stress();
+	run_fuzz(100000);
 
 	for (k = 0; k < ngroups; k++)
 	{

@@ -3,7 +3,9 @@
  *		Unit test of the ECMA-262 -> ARE translator and the fast matcher.
  *
  *	test_regex				table tests; PASS/FAIL lines on stdout
- *	test_regex --corpus		print the differential corpus (see below)
+ *	test_regex --corpus [N [SEED]]	print the differential corpus (see below)
+ *								with N random patterns
+ *	test_regex --fuzz [N [SEED]]	N random patterns and our syntax verdicts
  *
  * The table tests check the ARE text printed for a set of patterns, the
  * rejection message for what is invalid or unsupported, and the syntax
@@ -66,7 +68,7 @@ static const struct
 	{"[^]", "[\\u0000-\\U0010FFFF]", true},
 	{"[]", "(?:(?!))", true},
 	{"[]*", "(?:(?!))*", true},
-	{"a|", "(?:a|(?:))", false},
+	{"a|", "(?:a|(?:))", true},
 	{"(a)\\1", "(a)(?:\\1)", false},
 	{"(?<year>\\d{4})-\\k<year>", "([0-9]{4})\\u002D(?:\\1)", false},
 	{"(?=a)(?!b)(?<=c)(?<!d)", "(?=a)(?!b)(?<=c)(?<!d)", false},
@@ -82,11 +84,16 @@ static const struct
 	{"[a-c\\d-]", "[\\u002D0-9a-c]", true},
 	{"[\\^\\]\\\\]", "[\\u005C-\\u005E]", true},
 	{"\\/\\.\\*", "\\u002F\\u002E\\u002A", true},
-	{"(?:ab)+", "(?:ab)+", false},
+	{"(?:ab)+", "(?:ab)+", true},
 	{"\\p{Nd}", NULL, true},	/* only checks that it translates */
 	{"\\p{General_Category=Letter}\\P{gc=L}", NULL, true},
 	{"\\p{ASCII}", "[\\u0000-\\u007F]", true},
 	{"\\P{Any}", "(?:(?!))", true},
+	/* bounds above ARE's 255, split into nested groups */
+	{"^a{600}$", "^(?:(?:a{255}){2}a{90})$", true},
+	{"a{0,600}", "(?:(?:a{0,255}){0,2}a{0,90})", false},
+	{"a{300,}", "(?:(?:a{255}){1}a{45}a*)", false},
+	{"^(ab){1,256}$", "^(?:(?:ab){1}(?:(?:ab){0,255}){0,1})$", false},
 };
 
 /* pattern -> rejection message (substring) */
@@ -139,14 +146,15 @@ static const struct
 	{"\\p{Script=Greek}", "unicode script properties are not supported", true},
 	{"\\p{Alphabetic}", "this unicode binary property is not supported", true},
 	{"(?i:a)", "inline modifier groups are not supported", true},
-	{"a{256}", "quantifier bounds above 255 are not supported", true},
-	{"a{1,1000}", "quantifier bounds above 255 are not supported", true},
+	{"a{65280}", "quantifier bounds above 65025 are not supported", true},
+	{"a{0,70000}", "quantifier bounds above 65025 are not supported", true},
 	{"\\1(a)", "backreferences to a group that may not have matched are not supported", true},
 	{"(a\\1)", "backreferences to a group that may not have matched are not supported", true},
 	{"(a)?\\1", "backreferences to a group that may not have matched are not supported", true},
 	{"(a)|\\1", "backreferences to a group that may not have matched are not supported", true},
 	{"(?:(a)b)*\\1", "backreferences to a group that may not have matched are not supported", true},
 	{"(a)(?=\\1)", "backreferences inside lookaround assertions are not supported", true},
+	{"(x)(ab){256}(y)\\2", "backreferences to a group that may not have matched are not supported", true},
 };
 
 static void
@@ -361,12 +369,14 @@ static const char *const corpus_patterns[] = {
 	"^\\uD83D\\uDC32$", "^[\\u00e0-\\u00ff]$", "^[\\s\\S]$", "^\\cC$",
 	"^\\t$", "^[\\b]$", "^\\x41\\u0042$", "^[^\\n]$", "^-?\\d+$",
 	"^\\p{ASCII}{2}$", "^\\P{Assigned}$",
+	"^a{2}b{1,3}$", "^ab*$", "^a{300}$", "^.{2,300}$", "^[ab]{0,600}$", "^\\d+$",
 	/* slow-path shapes */
 	"^(a|b)+$", "^(?:ab|c)*$", "(a)\\1", "^(\\w)\\w\\1$", "\\bab\\b", "\\Ba",
 	"a(?=b)", "a(?!b)", "(?<=a)b", "(?<!a)b", "^(?:\\d{3}|x)$", "a|b|",
 	"(?<n>a)\\k<n>", "^(a|ab)(c|bcd)$", "^[a-c]+?c$", "^(?:a?){3}a{3}$",
 	"(a)|b", "^\\p{Letter}cole", "\\wcole", "[a-z]cole", "^\\d+$",
 	"^\\p{digit}+$", "^a{0}$", "^(?:)$", "^(?:a|)+$",
+	"^[ab]{0,600}c$", "(?:ab){256,}", "^(a){300}(b)\\2$", "a{256}", "^(?:a|b){2,400}$",
 };
 
 /* Characters every pattern's subjects are built from, besides its own. */
@@ -406,15 +416,123 @@ corpus_row(long id, const char *pat, const EcmaTranslation *t, const char *subj,
 		printf("\t-\n");
 }
 
+/*
+ * Random well-formed patterns over a small alphabet (a, b, digits), built
+ * from pieces that exercise how constructs combine: groups, alternation,
+ * quantifiers, lookaround, anchors, classes.  Those that translate join the
+ * corpus.
+ */
+static const char *const random_pieces[] = {
+	"a", "b", "1", ".", "\\d", "\\w", "\\s", "\\D", "[ab]", "[^a]", "[a-c1]", "\\b", "\\B",
+	"^", "$", "\\p{L}", "\\P{L}", "[]", "[^]",
+};
+static const char *const random_quants[] = {"", "", "", "*", "+", "?", "{2}", "{0,2}", "{1,}", "*?", "+?"};
+
+/*
+ * With regular set, no lookaround, no \b and no inner anchors: the
+ * patterns the fast path's Glushkov automaton takes.
+ */
 static int
-run_corpus(void)
+random_pattern(unsigned *st, char *out, size_t cap, int depth, bool regular)
+{
+	size_t		len = 0;
+	int			parts,
+				k;
+
+	*st = *st * 1103515245u + 12345u;
+	parts = 1 + (*st >> 16) % 4;
+	for (k = 0; k < parts; k++)
+	{
+		char		sub[256];
+		const char *piece;
+		const char *q;
+		int			kind;
+
+		*st = *st * 1103515245u + 12345u;
+		kind = (*st >> 16) % 10;
+		if (depth < 2 && kind >= 7)
+		{
+			static const char *const opens[] = {"(", "(?:", "(?=", "(?!", "(?<=", "(?<!"};
+			char		inner[96];
+			char		alt[96];
+			const char *open;
+
+			*st = *st * 1103515245u + 12345u;
+			open = opens[(*st >> 16) % (regular ? 2 : 6)];
+			random_pattern(st, inner, sizeof(inner), depth + 1, regular);
+			*st = *st * 1103515245u + 12345u;
+			if ((*st >> 16) % 3 == 0)
+			{
+				random_pattern(st, alt, sizeof(alt), depth + 1, regular);
+				snprintf(sub, sizeof(sub), "%s%s|%s)", open, inner, alt);
+			}
+			else
+				snprintf(sub, sizeof(sub), "%s%s)", open, inner);
+			piece = sub;
+			/* lookarounds take no quantifier */
+			q = open[1] == '?' && open[2] != ':' ? "" : NULL;
+		}
+		else
+		{
+			do
+			{
+				*st = *st * 1103515245u + 12345u;
+				piece = random_pieces[(*st >> 16) % (sizeof(random_pieces) / sizeof(random_pieces[0]))];
+			} while (regular && (piece[0] == '^' || piece[0] == '$' ||
+								 strcmp(piece, "\\b") == 0 || strcmp(piece, "\\B") == 0));
+			q = (piece[0] == '^' || piece[0] == '$' || strcmp(piece, "\\b") == 0 ||
+				 strcmp(piece, "\\B") == 0) ? "" : NULL;
+		}
+		if (q == NULL)
+		{
+			*st = *st * 1103515245u + 12345u;
+			q = random_quants[(*st >> 16) % (sizeof(random_quants) / sizeof(random_quants[0]))];
+		}
+		if (len + strlen(piece) + strlen(q) + 1 >= cap)
+			break;
+		memcpy(out + len, piece, strlen(piece));
+		len += strlen(piece);
+		memcpy(out + len, q, strlen(q));
+		len += strlen(q);
+	}
+	out[len] = '\0';
+	return (int) len;
+}
+
+static int
+run_corpus(int nrandom, unsigned seed)
 {
 	size_t		pi;
 	long		id = 0;
+	unsigned	st = seed;
+	char		randpat[256];
+	size_t		npatterns = sizeof(corpus_patterns) / sizeof(corpus_patterns[0]) + nrandom;
 
-	for (pi = 0; pi < sizeof(corpus_patterns) / sizeof(corpus_patterns[0]); pi++)
+	for (pi = 0; pi < npatterns; pi++)
 	{
-		const char *pat = corpus_patterns[pi];
+		const char *pat;
+
+		if (pi < sizeof(corpus_patterns) / sizeof(corpus_patterns[0]))
+			pat = corpus_patterns[pi];
+		else
+		{
+			EcmaTranslation probe;
+			const char *e;
+			int			tries;
+
+			/* a random pattern that translates (most do) */
+			for (tries = 0; tries < 100; tries++)
+			{
+				/* every other one regular, for the fast path's automaton */
+				random_pattern(&st, randpat, sizeof(randpat), 0, pi % 2 == 0);
+				if (EcmaRegexTranslate(randpat, strlen(randpat), &probe, &e))
+				{
+					EcmaTranslationFree(&probe);
+					break;
+				}
+			}
+			pat = randpat;
+		}
 		EcmaTranslation t;
 		const char *err;
 		char		alpha[MAX_ALPHA][8];
@@ -423,7 +541,7 @@ run_corpus(void)
 					j,
 					k,
 					l;
-		char		subj[1024];
+		char		subj[4096];
 		size_t		p;
 
 		if (!EcmaRegexTranslate(pat, strlen(pat), &t, &err))
@@ -454,6 +572,9 @@ run_corpus(void)
 		}
 		for (i = 0; i < (int) (sizeof(extra_chars) / sizeof(extra_chars[0])) && na < MAX_ALPHA; i++)
 			strcpy(alpha[na++], extra_chars[i]);
+		/* random patterns: fewer subjects each, there are many patterns */
+		if (pi >= sizeof(corpus_patterns) / sizeof(corpus_patterns[0]) && na > 10)
+			na = 10;
 
 		/* every string of length 0..3 over the first 12 characters */
 		corpus_row(id++, pat, &t, "", 0);
@@ -475,6 +596,36 @@ run_corpus(void)
 				}
 			}
 		}
+		/*
+		 * runs around ARE's 255 limit and the split bounds beyond it (for
+		 * the chosen patterns only: random nestings of quantifiers would
+		 * send node's backtracking engine into exponential time on them)
+		 */
+		if (pi < sizeof(corpus_patterns) / sizeof(corpus_patterns[0]))
+		{
+			static const int runs[] = {254, 255, 256, 299, 300, 301, 400, 401, 600, 601};
+			int			r;
+
+			for (r = 0; r < (int) (sizeof(runs) / sizeof(runs[0])); r++)
+				for (k = 0; k < 3 && k < na; k++)
+				{
+					size_t		cl = strlen(alpha[k]);
+
+					p = 0;
+					for (i = 0; i < runs[r] && p + cl + 8 < sizeof(subj); i++)
+					{
+						memcpy(subj + p, alpha[k], cl);
+						p += cl;
+					}
+					corpus_row(id++, pat, &t, subj, p);
+					/* and followed by two of the next character */
+					memcpy(subj + p, alpha[(k + 1) % na], strlen(alpha[(k + 1) % na]));
+					p += strlen(alpha[(k + 1) % na]);
+					memcpy(subj + p, alpha[(k + 1) % na], strlen(alpha[(k + 1) % na]));
+					p += strlen(alpha[(k + 1) % na]);
+					corpus_row(id++, pat, &t, subj, p);
+				}
+		}
 		/* some longer strings made of the pattern's characters */
 		for (l = 4; l <= 9; l++)
 			for (k = 0; k < 6; k++)
@@ -494,11 +645,80 @@ run_corpus(void)
 	return 0;
 }
 
+/*
+ * Random patterns from an alphabet of regex syntax: for the syntax check's
+ * differential test against node (regex_diff.py --syntax) and as a crash
+ * fuzz of the parser, translator and fast path under ASan.  Deterministic
+ * for a given seed.
+ */
+static int
+run_fuzz(long n, unsigned seed)
+{
+	static const char *const atoms[] = {
+		"(", ")", "[", "]", "{", "}", "|", "*", "+", "?", "^", "$", ".", "-", ",",
+		"\\", "0", "1", "2", "3", "9", "a", "b", "x", "k", "<", ">", "=", "!", ":",
+		"\\d", "\\w", "\\s", "\\b", "\\B", "\\p{L}", "\\P{Nd}", "\\p{Foo}",
+		"\\u0041", "\\u{1F600}", "\\x4", "\\cA", "\\c", "\\k<a>", "(?<a>", "(?:",
+		"(?=", "(?!", "(?<=", "(?<!", "{2}", "{1,3}", "{2,}", "\\1", "\\0", "\\/",
+		"\\-", "\\]", "\xc3\xa9", "\xf0\x9f\x98\x80", "[^", "\\u{", "\\p{",
+	};
+	long		i;
+	unsigned	st = seed;
+
+	for (i = 0; i < n; i++)
+	{
+		char		pat[256];
+		size_t		len = 0;
+		int			k,
+					parts;
+		EcmaTranslation t;
+		const char *err;
+		bool		ok;
+
+		st = st * 1103515245u + 12345u;
+		parts = 1 + (st >> 16) % 8;
+		for (k = 0; k < parts; k++)
+		{
+			const char *a;
+
+			st = st * 1103515245u + 12345u;
+			a = atoms[(st >> 16) % (sizeof(atoms) / sizeof(atoms[0]))];
+			if (len + strlen(a) >= sizeof(pat))
+				break;
+			memcpy(pat + len, a, strlen(a));
+			len += strlen(a);
+		}
+		ok = EcmaRegexCheckSyntax(pat, len, &err);
+		if (EcmaRegexTranslate(pat, len, &t, &err))
+		{
+			if (!ok)
+			{
+				fprintf(stderr, "fuzz: translated but syntax check failed\n");
+				return 1;
+			}
+			if (t.fast)
+			{
+				(void) EcmaFastMatch(t.fast, pat, len);
+				(void) EcmaFastMatch(t.fast, "", 0);
+			}
+			EcmaTranslationFree(&t);
+		}
+		printf("%ld\t", i);
+		hex_out(pat, len);
+		printf("\t%d\n", ok ? 1 : 0);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--corpus") == 0)
-		return run_corpus();
+		return run_corpus(argc > 2 ? atoi(argv[2]) : 0,
+						  argc > 3 ? (unsigned) atol(argv[3]) : 12345);
+	if (argc > 1 && strcmp(argv[1], "--fuzz") == 0)
+		return run_fuzz(argc > 2 ? atol(argv[2]) : 20000,
+						argc > 3 ? (unsigned) atol(argv[3]) : 1);
 	run_tables();
 	run_limits();
 	run_fast();
