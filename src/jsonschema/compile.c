@@ -380,6 +380,26 @@ make_key(SchemaKey *k, JsonbValue *v)
 
 /* ---------- drafts ---------- */
 
+/* The draft numbering format.h uses (4, 6, 7, 2019, 2020). */
+static int
+format_draft_number(JsonSchemaDraft draft)
+{
+	switch (draft)
+	{
+		case JSON_SCHEMA_DRAFT4:
+			return 4;
+		case JSON_SCHEMA_DRAFT6:
+			return 6;
+		case JSON_SCHEMA_DRAFT7:
+			return 7;
+		case JSON_SCHEMA_DRAFT2019_09:
+			return 2019;
+		case JSON_SCHEMA_DRAFT2020_12:
+			break;
+	}
+	return 2020;
+}
+
 typedef struct DraftUri
 {
 	const char *uri;
@@ -1022,7 +1042,8 @@ collect:
 			schema_error(scope, "format", "the value must be a string");
 		node->format_name = str_of(&kv[K_FORMAT]);
 		if (cc->options->format_assertion || scope->format_vocab)
-			node->format = JsonSchemaFormatLookup(node->format_name);
+			node->format = JsonSchemaFormatLookupDraft(node->format_name,
+													   format_draft_number(scope->draft));
 	}
 	if (node->min_length >= 0 || node->max_length >= 0 || node->pattern || node->format)
 		node->has |= HAS_STRING;
