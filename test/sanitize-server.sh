@@ -120,7 +120,8 @@ build_server() {
 
 # 3. Our extension, built from a copy of the work tree against that server.
 build_extension() {
-	local mode=$1 copy=$SAN_DIR/$mode/ext cflags=""
+	local mode=$1
+	local copy=$SAN_DIR/$mode/ext cflags=""
 	rm -rf "$copy"
 	mkdir -p "$copy"
 	(cd "$GG_ROOT" && tar --exclude=.git --exclude='*.o' --exclude='*.so' --exclude=results \
