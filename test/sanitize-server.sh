@@ -161,6 +161,8 @@ fsync = off
 max_connections = 20
 log_min_messages = warning
 log_line_prefix = '%m [%p] '
+# no LLVM in this build: do not dlopen a provider (ld.so reports under memcheck)
+jit = off
 CONF
 	log "$mode: starting the server on port $port"
 	local pid
