@@ -33,7 +33,7 @@ fi
 CC=${GG_FUZZ_CC:-$(command -v clang-14 || command -v clang || true)}
 [ -n "$CC" ] || { echo "no clang found" >&2; exit 77; }
 san="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-cflags="-g -O1 -std=gnu99 -Wall -Wextra -Werror $san"
+cflags="-g -O1 -std=gnu99 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror $san"
 js=$GG_ROOT/src/jsonschema
 
 case $target in
