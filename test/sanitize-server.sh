@@ -81,12 +81,16 @@ EOF
 	ls -d "$SAN_DIR"/src/postgresql-15-*/ >/dev/null 2>&1 || die "no source tree after apt-get source"
 }
 
-# 2. Build PostgreSQL out of tree for a mode, into $SAN_DIR/<mode>/prefix.
+# 2. Build PostgreSQL out of tree for a mode, into $SAN_DIR/<mode>/postgresql.
+#    The prefix must contain "postgres": Debian's 50-per-version-dirs.patch
+#    otherwise hard-codes pkglibdir to /usr/lib/postgresql/15/lib, and
+#    "make install" would overwrite the system server's modules.  Checked
+#    before installing.
 build_server() {
 	local mode=$1 src build prefix cflags ldflags
 	src=$(ls -d "$SAN_DIR"/src/postgresql-15-*/ | head -1)
 	build=$SAN_DIR/$mode/build
-	prefix=$SAN_DIR/$mode/prefix
+	prefix=$SAN_DIR/$mode/postgresql
 	if [ -x "$prefix/bin/postgres" ]; then
 		log "$mode: reusing $prefix"
 		return 0
@@ -111,6 +115,16 @@ build_server() {
 		--without-readline --without-icu --with-zlib \
 		CFLAGS="$cflags" LDFLAGS="$ldflags" >configure.log 2>&1) ||
 		{ tail -30 "$build/configure.log"; die "$mode: configure failed"; }
+	local d
+	for d in pkglibdir bindir datadir includedir_server pgxsdir; do
+		local v
+		v=$(printf 'top_builddir = %s\ninclude %s/src/Makefile.global\nprint:\n\t@echo $(%s)\n' \
+			"$build" "$build" "$d" | make -s -f - print 2>/dev/null)
+		case $v in
+		"$prefix"/*) ;;
+		*) die "$mode: $d would be '$v', outside $prefix: refusing to install" ;;
+		esac
+	done
 	log "$mode: building PostgreSQL (make -j$JOBS)"
 	(cd "$build" && make -s -j"$JOBS" >make.log 2>&1 && make -s install >install.log 2>&1) ||
 		{ tail -30 "$build/make.log"; die "$mode: build failed"; }
@@ -128,9 +142,9 @@ build_extension() {
 		--exclude=regression.diffs --exclude=regression.out -cf - .) | tar -xf - -C "$copy"
 	[ "$mode" = asan ] && cflags="-fsanitize=address,undefined -fno-sanitize=alignment -fno-sanitize-recover=all"
 	make -C "$copy" -s clean >/dev/null 2>&1
-	make -C "$copy" -s PG_CONFIG="$SAN_DIR/$mode/prefix/bin/pg_config" PG_CFLAGS="$cflags" \
+	make -C "$copy" -s PG_CONFIG="$SAN_DIR/$mode/postgresql/bin/pg_config" PG_CFLAGS="$cflags" \
 		>"$copy/build.log" 2>&1 &&
-		make -C "$copy" -s PG_CONFIG="$SAN_DIR/$mode/prefix/bin/pg_config" install >>"$copy/build.log" 2>&1 ||
+		make -C "$copy" -s PG_CONFIG="$SAN_DIR/$mode/postgresql/bin/pg_config" install >>"$copy/build.log" 2>&1 ||
 		{ cat "$copy/build.log"; die "$mode: extension build failed"; }
 	[ "$(id -u)" -eq 0 ] && chown -R postgres: "$copy"
 	return 0
@@ -139,18 +153,17 @@ build_extension() {
 # 4. A cluster run through valgrind (every backend is a child of the
 #    postmaster, so --trace-children covers them) or ASan, and pg_regress.
 run_mode() {
-	local mode=$1 dir=$SAN_DIR/$1 prefix=$SAN_DIR/$1/prefix port src data logdir
+	local mode=$1 dir=$SAN_DIR/$1 prefix=$SAN_DIR/$1/postgresql port src data logdir
 	src=$(ls -d "$SAN_DIR"/src/postgresql-15-*/ | head -1)
 	data=$dir/data
 	logdir=$dir/log
-	rm -rf "$data" "$logdir"
+	rm -rf "$data"
+	[ "$mode" = valgrind ] && rm -rf "$logdir"
 	mkdir -p "$logdir"
 	[ "$(id -u)" -eq 0 ] && chown postgres: "$logdir"
 	port=$PORT_BASE
 	while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-	local asan_env="ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:log_path=$logdir/asan:detect_stack_use_after_return=0
-UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$logdir/ubsan"
-	as_owner env $( [ "$mode" = asan ] && echo "$asan_env") "$prefix/bin/initdb" -D "$data" -U postgres \
+	as_owner "$prefix/bin/initdb" -D "$data" -U postgres \
 		--auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
 		{ cat "$dir/initdb.log"; die "$mode: initdb failed"; }
 	cat >>"$data/postgresql.conf" <<CONF
@@ -164,6 +177,9 @@ log_line_prefix = '%m [%p] '
 # no LLVM in this build: do not dlopen a provider (ld.so reports under memcheck)
 jit = off
 CONF
+	# ASan's frames are two to three times larger: give the stack check
+	# the room the tests' depths need in a plain build (8 MB ulimit).
+	[ "$mode" = asan ] && echo "max_stack_depth = '7MB'" >>"$data/postgresql.conf"
 	log "$mode: starting the server on port $port"
 	local pid
 	if [ "$mode" = valgrind ]; then
@@ -175,7 +191,8 @@ CONF
 			"$prefix/bin/postgres" -D "$data" >"$dir/postgres.log" 2>&1 &
 		pid=$!
 	else
-		as_owner env $asan_env "$prefix/bin/postgres" -D "$data" >"$dir/postgres.log" 2>&1 &
+		as_owner env ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" \
+			"$prefix/bin/postgres" -D "$data" >"$dir/postgres.log" 2>&1 &
 		pid=$!
 	fi
 	local i
@@ -236,6 +253,17 @@ fetch_source
 status=0
 for m in $modes; do
 	build_server "$m"
+	if [ "$m" = asan ]; then
+		# Every program of that build is instrumented (pg_config, initdb,
+		# psql, pg_regress too): no leak reports at exit (frontends and the
+		# postmaster keep memory until exit by design), reports to files.
+		mkdir -p "$SAN_DIR/asan/log"
+		[ "$(id -u)" -eq 0 ] && chown postgres: "$SAN_DIR/asan/log"
+		export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:detect_stack_use_after_return=0:log_path=$SAN_DIR/asan/log/asan"
+		export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$SAN_DIR/asan/log/ubsan"
+	else
+		unset ASAN_OPTIONS UBSAN_OPTIONS
+	fi
 	build_extension "$m"
 	run_mode "$m" || status=1
 done
