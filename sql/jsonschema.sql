@@ -288,3 +288,22 @@ SELECT jsonschema_is_valid(s, '"text"') AS from_column
 -- the documents are user data for pg_dump
 SELECT extcondition IS NOT NULL AS dumped FROM pg_extension WHERE extname = 'goodgo_events';
 DELETE FROM schema_documents WHERE uri LIKE 'https://schemas.example.com/%';
+
+-- A schema passed as a PL/pgSQL parameter is a new value on each call of
+-- the same expression (one fn_extra): the call-site cache must compare it,
+-- not keep the first call's schema (found by the hostile-input test).
+CREATE FUNCTION pg_temp.valid_via_plpgsql(schema jsonb, instance jsonb) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN goodgo_events.jsonschema_is_valid(schema, instance);
+END
+$$;
+SELECT pg_temp.valid_via_plpgsql('{"maximum": 1}', '5') AS max1_of_5,
+	   pg_temp.valid_via_plpgsql('{"minimum": 1}', '5') AS min1_of_5,
+	   pg_temp.valid_via_plpgsql('{"type": "string"}', '5') AS string_of_5,
+	   pg_temp.valid_via_plpgsql('{"type": "integer"}', '5') AS integer_of_5;
+-- and a prepared statement's parameter, executed twice
+PREPARE valid_with(jsonb) AS SELECT jsonschema_is_valid($1, '5');
+EXECUTE valid_with('{"maximum": 1}');
+EXECUTE valid_with('{"minimum": 1}');
+DEALLOCATE valid_with;

@@ -76,11 +76,32 @@ gg_free_port() {
 	echo "$p"
 }
 
+# GG_UBSAN=1: build the extension with UndefinedBehaviorSanitizer (the
+# server stays Debian's; the .so pulls in libubsan), every report fatal, so
+# a report aborts the backend, fails the tests that ran into it, and is
+# printed in $GG_TMP/postgres.log (test/suites/ubsan.sh looks for it).
+# -fno-wrapv undoes PostgreSQL's -fwrapv for our files only: under -fwrapv
+# signed overflow is defined, and UBSan would not look for it.
+if [ -n "${GG_UBSAN:-}" ]; then
+	case " ${GG_CFLAGS:-} " in
+	*" -fsanitize=undefined "*) ;;
+	*) GG_CFLAGS="${GG_CFLAGS:-} -fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -fno-wrapv" ;;
+	esac
+	export GG_CFLAGS GG_UBSAN
+fi
+
 # Build with the flags in GG_CFLAGS and install into a private copy of the
-# PostgreSQL tree under $GG_TMP/inst.  Sets GG_PGBIN.
+# PostgreSQL tree under $GG_TMP/inst.  Sets GG_PGBIN.  The objects are built
+# in the source tree: when the flags differ from the last build's (kept in
+# .gg-build-flags), make clean first, so a sanitizer pass never links the
+# objects of a plain one.
 gg_build_install() {
 	gg_tmp
 	local inst=$GG_TMP/inst
+	if [ "$(cat "$GG_ROOT/.gg-build-flags" 2>/dev/null)" != "${GG_CFLAGS:-}" ]; then
+		make -C "$GG_ROOT" -s clean >/dev/null 2>&1
+		printf '%s\n' "${GG_CFLAGS:-}" >"$GG_ROOT/.gg-build-flags"
+	fi
 	gg_log "building (PG_CFLAGS=${GG_CFLAGS:-})"
 	make -C "$GG_ROOT" -s PG_CFLAGS="${GG_CFLAGS:-}" >"$GG_TMP/build.log" 2>&1 ||
 		{ cat "$GG_TMP/build.log"; gg_die "build failed"; }

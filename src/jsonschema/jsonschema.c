@@ -5,10 +5,13 @@
  *		goodgo_events.schema_documents, and the SQL functions.
  *
  * Caching.  A SQL call site keeps its compiled schema in fn_extra.  When the
- * schema argument is a constant (or a parameter) it is reused with no check
- * at all but two integers: the cache epoch and the GUC values it was built
- * under.  Otherwise the argument's bytes are compared with those it was
- * built from.  On a miss, a bounded backend-wide LRU cache, keyed by a hash
+ * schema argument is a constant it is reused with no check at all but two
+ * integers: the cache epoch and the GUC values it was built under.
+ * Otherwise (a column, an expression, a parameter) the argument's bytes are
+ * compared with those it was built from.  A parameter is not a constant
+ * here: PL/pgSQL evaluates a simple expression with one expression state,
+ * hence one fn_extra, across calls of the function, each with a new value
+ * of the parameter.  On a miss, a bounded backend-wide LRU cache, keyed by a hash
  * of the schema's bytes plus the draft and format settings, is consulted
  * before compiling.
  *
@@ -32,6 +35,7 @@
 #include "funcapi.h"
 #include "lib/ilist.h"
 #include "miscadmin.h"
+#include "nodes/primnodes.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
@@ -329,7 +333,7 @@ cache_lookup(Jsonb *schema)
 typedef struct FnCache
 {
 	bool		valid;
-	bool		stable;			/* the schema argument is a Const or Param */
+	bool		stable;			/* the schema argument is a Const */
 	uint64		epoch;
 	uint64		evictions;
 	int			draft;
@@ -337,6 +341,22 @@ typedef struct FnCache
 	Jsonb	   *schema;			/* copy of the bytes, when not stable */
 	JsonSchemaCompiled *compiled;
 } FnCache;
+
+/*
+ * Is the schema argument of this call site a constant?  Not
+ * get_fn_expr_arg_stable(), which says yes for a Param too: see the header.
+ */
+static bool
+schema_arg_is_const(FmgrInfo *flinfo)
+{
+	Node	   *expr = flinfo->fn_expr;
+	List	   *args;
+
+	if (expr == NULL || !IsA(expr, FuncExpr))
+		return false;
+	args = ((FuncExpr *) expr)->args;
+	return list_length(args) > 0 && IsA(linitial(args), Const);
+}
 
 static JsonSchemaCompiled *
 compiled_for_arg(FunctionCallInfo fcinfo, Jsonb *(*get_schema) (FunctionCallInfo))
@@ -347,7 +367,7 @@ compiled_for_arg(FunctionCallInfo fcinfo, Jsonb *(*get_schema) (FunctionCallInfo
 	if (fc == NULL)
 	{
 		fc = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(FnCache));
-		fc->stable = get_fn_expr_arg_stable(fcinfo->flinfo, 0);
+		fc->stable = schema_arg_is_const(fcinfo->flinfo);
 		fcinfo->flinfo->fn_extra = fc;
 	}
 	if (fc->valid && fc->epoch == cache_epoch && fc->evictions == cache_evictions &&
