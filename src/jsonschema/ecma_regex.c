@@ -2099,12 +2099,6 @@ struct EcmaFast
 	Bits	   *follow;			/* position -> positions that can follow */
 };
 
-static inline bool
-bits_test(const Bits *a, int i)
-{
-	return (a->w[i >> 6] >> (i & 63)) & 1;
-}
-
 static inline void
 bits_set(Bits *a, int i)
 {
