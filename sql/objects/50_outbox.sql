@@ -740,7 +740,16 @@ BEGIN
 		RAISE EXCEPTION 'batch % of relay "%" partition % is not open', batch_id, relay, part
 			USING ERRCODE = '22023', DETAIL = 'Only events of the batch returned by the last claim can be reported as failed.';
 	END IF;
-	SELECT * INTO r FROM goodgo_events.relay_batch_rows(relay, part, batch_id) x WHERE x.seq = relay_nack.seq;
+	-- Only this event's row is read (relay_rows given just its seq when it
+	-- is one of the window's), not the whole batch: a chunk with many failed
+	-- entries makes one nack per entry.
+	SELECT * INTO r
+	  FROM goodgo_events.relay_rows(relay, part, batch_id,
+			CASE WHEN EXISTS (SELECT 1 FROM goodgo_events.relay_batches rb
+							   WHERE rb.relay = relay_nack.relay AND rb.part = relay_nack.part
+								 AND rb.batch_id = relay_nack.batch_id AND relay_nack.seq = ANY (rb.seqs))
+				 THEN ARRAY[relay_nack.seq] ELSE '{}'::bigint[] END) x
+	 WHERE x.seq = relay_nack.seq LIMIT 1;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'event with seq % is not in batch % of relay "%" partition %', seq, batch_id, relay, part
 			USING ERRCODE = '22023', DETAIL = 'A failure can only be reported for an event of the open batch.';
