@@ -11,6 +11,14 @@
  *	   <batch_id>-<ord>, reading every reply (redis.c);
  *	3. relay_ack, only after Redis accepted every entry.
  *
+ * Steps 3 and 1 of the next round go in one call, relay_ack_claim: the
+ * ack of batch N and the claim of batch N+1 share one round trip and one
+ * transaction, and the claimed batch waits in pending[] until its
+ * partition's turn comes.  (If that call fails, neither happened: batch N
+ * is still open and is claimed and published again; Redis refuses its
+ * entries as duplicates.)  A stop request acks with plain relay_ack, so
+ * that no batch is left open by a clean exit.
+ *
  * Nothing is acked that Redis did not take, so a crash anywhere (kill -9
  * included) leaves an open batch that the next claim returns again; its
  * entries are then refused by Redis as "equal or smaller" ids and counted
@@ -54,6 +62,7 @@ typedef struct Relay
 	bool	   *led;
 	bool	   *check_loss;
 	int		   *claim_size;		/* per partition: grows while claims come back full */
+	RelayBatch *pending;		/* per partition: claimed by relay_ack_claim, not published yet */
 	double		last_lock_try;
 	double		last_redis_use;
 	int			failures;		/* consecutive, for the backoff */
@@ -78,6 +87,14 @@ backoff(Relay *r, const char *why)
 	SleepMillis(ms);
 }
 
+/* Forget a batch claimed ahead (it stays open: the next claim returns it). */
+static void
+drop_pending(Relay *r, int part)
+{
+	if (r->pending && r->pending[part].res)
+		BatchFree(&r->pending[part]);
+}
+
 static void
 drop_pg(Relay *r)
 {
@@ -87,7 +104,10 @@ drop_pg(Relay *r)
 		PQfinish(r->pg);
 	r->pg = NULL;
 	for (p = 0; r->led && p < r->nparts; p++)
+	{
 		r->led[p] = false;
+		drop_pending(r, p);
+	}
 	r->k.partitions_led = 0;
 }
 
@@ -153,10 +173,12 @@ ensure_pg(Relay *r)
 		free(r->led);
 		free(r->check_loss);
 		free(r->claim_size);
+		free(r->pending);
 		r->nparts = n;
 		r->led = calloc(n, sizeof(bool));
 		r->check_loss = calloc(n, sizeof(bool));
 		r->claim_size = calloc(n, sizeof(int));
+		r->pending = calloc(n, sizeof(RelayBatch));
 	}
 	r->lo = r->cfg.part_lo >= 0 ? r->cfg.part_lo : 0;
 	r->hi = r->cfg.part_hi >= 0 ? r->cfg.part_hi : n - 1;
@@ -317,7 +339,23 @@ nack_failures(Relay *r, const RelayBatch *b, const EntryFailure *f, int nf)
 }
 
 /*
- * Claim, publish and ack one batch of one partition.  Returns the number of
+ * Under a backlog, claim more at a time (fewer, larger claims drain faster:
+ * each has a fixed cost); back to --batch as soon as a claim comes back
+ * short.  An open batch returned again keeps its size whatever we asked for.
+ */
+static void
+grow_claim(Relay *r, int part, int n)
+{
+	if (n >= r->claim_size[part])
+		r->claim_size[part] = r->claim_size[part] * 2 < r->cfg.batch_max ?
+			r->claim_size[part] * 2 : r->cfg.batch_max;
+	else
+		r->claim_size[part] = r->cfg.batch;
+}
+
+/*
+ * Publish and ack one batch of one partition: the one claimed ahead by the
+ * previous round's relay_ack_claim, else a fresh claim.  Returns the number of
  * events handled (0: nothing to do), or -1 after a failure (already backed
  * off).
  */
@@ -328,42 +366,43 @@ relay_partition(Relay *r, int part)
 	int			n;
 	PublishResult pr;
 	EntryFailure *failures;
-	int			nfail = 0;
+	int			nfail = 0,
+				next;
 	double		t0 = NowSeconds(),
 				t_claim,
 				t_pub;
 
 	if (r->claim_size[part] < r->cfg.batch)
 		r->claim_size[part] = r->cfg.batch;
-	n = PgClaim(r->pg, r->cfg.relay_name, part, r->claim_size[part], &b);
-	t_claim = NowSeconds();
-	if (n < 0)
+	if (r->pending[part].nevents > 0)
 	{
-		if (PgLostLock())
-		{
-			relay_log(LOG_WARNING, "msg=\"no longer leading partition\" partition=%d", part);
-			r->led[part] = false;
-			r->k.partitions_led--;
-			return 0;
-		}
-		if (PgConnectionOk(r->pg))
-			backoff(r, "claim failed");
-		return -1;
+		/* Claimed by the previous round's relay_ack_claim. */
+		b = r->pending[part];
+		memset(&r->pending[part], 0, sizeof(RelayBatch));
+		n = b.nevents;
+		t_claim = t0;
 	}
-	if (n == 0)
-		return 0;
-
-	/*
-	 * Under a backlog, claim more at a time (a claim's cost grows with the
-	 * window it picks from, so fewer, larger claims drain faster); back to
-	 * --batch as soon as a claim comes back short.  An open batch returned
-	 * again keeps its size whatever we asked for.
-	 */
-	if (n >= r->claim_size[part])
-		r->claim_size[part] = r->claim_size[part] * 2 < r->cfg.batch_max ?
-			r->claim_size[part] * 2 : r->cfg.batch_max;
 	else
-		r->claim_size[part] = r->cfg.batch;
+	{
+		n = PgClaim(r->pg, r->cfg.relay_name, part, r->claim_size[part], &b);
+		t_claim = NowSeconds();
+		if (n < 0)
+		{
+			if (PgLostLock())
+			{
+				relay_log(LOG_WARNING, "msg=\"no longer leading partition\" partition=%d", part);
+				r->led[part] = false;
+				r->k.partitions_led--;
+				return 0;
+			}
+			if (PgConnectionOk(r->pg))
+				backoff(r, "claim failed");
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		grow_claim(r, part, n);
+	}
 
 	failures = calloc(n, sizeof(EntryFailure));
 	pr = RedisPublish(r->redis, &r->cfg, &b, failures, &nfail, &r->k);
@@ -400,10 +439,20 @@ relay_partition(Relay *r, int part)
 		relay_log(LOG_WARNING, "msg=\"test hook: exiting between publish and ack\" batch=%" PRId64, b.batch_id);
 		raise(SIGKILL);
 	}
-	if (PgAck(r->pg, r->cfg.relay_name, part, b.batch_id) != 0)
+	if (relay_stop_requested)
+		next = PgAck(r->pg, r->cfg.relay_name, part, b.batch_id);
+	else
+	{
+		next = PgAckClaim(r->pg, r->cfg.relay_name, part, b.batch_id,
+						  r->claim_size[part], &r->pending[part]);
+		if (next > 0)
+			grow_claim(r, part, next);
+	}
+	if (next < 0)
 	{
 		if (PgLostLock())
 		{
+			relay_log(LOG_WARNING, "msg=\"no longer leading partition\" partition=%d", part);
 			r->led[part] = false;
 			r->k.partitions_led--;
 		}
@@ -534,6 +583,14 @@ main(int argc, char **argv)
 		idle_wait(&r, r.cfg.poll_ms);
 		idle_ping(&r);
 	}
+	/*
+	 * A stop request finishes the batches claimed ahead too (publish, then
+	 * a plain ack), so that a clean exit leaves no batch open.  If that
+	 * fails, the batch stays open and the next relay claims it again.
+	 */
+	for (rc = r.lo; r.pending && rc <= r.hi; rc++)
+		if (r.pending[rc].nevents > 0 && r.led[rc] && PgConnectionOk(r.pg) && r.redis)
+			(void) relay_partition(&r, rc);
 	MetricsLogMinute(&r.k, true);
 	relay_log(LOG_INFO, "msg=\"stopping\" published=%llu duplicates=%llu dead_letters=%llu",
 			  (unsigned long long) r.k.events_published,

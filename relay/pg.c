@@ -260,6 +260,38 @@ PgClaim(PGconn *conn, const char *relay, int part, int max, RelayBatch *batch)
 	return fill_batch(res, part, batch);
 }
 
+/*
+ * relay_ack_claim: ack batch_id, then claim the next batch of (relay, part)
+ * in the same call (one round trip, one transaction).  Returns the number
+ * of events of the next batch (0: nothing committed), or -1; on -1 neither
+ * the ack nor the claim happened.
+ */
+int
+PgAckClaim(PGconn *conn, const char *relay, int part, int64_t batch_id, int max,
+		   RelayBatch *next)
+{
+	char		p[16],
+				b[32],
+				m[16];
+	const char *params[4] = {relay, p, b, m};
+	PGresult   *res;
+
+	memset(next, 0, sizeof(*next));
+	snprintf(p, sizeof(p), "%d", part);
+	snprintf(b, sizeof(b), "%" PRId64, batch_id);
+	snprintf(m, sizeof(m), "%d", max);
+	res = PQexecParams(conn,
+					   "SELECT * FROM goodgo_events.relay_ack_claim($1, $2::int, $3::bigint, $4::int)",
+					   4, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		report(conn, res, "acknowledge the batch and claim the next one");
+		PQclear(res);
+		return -1;
+	}
+	return fill_batch(res, part, next);
+}
+
 /* 0 ok, -1 error. */
 int
 PgAck(PGconn *conn, const char *relay, int part, int64_t batch_id)

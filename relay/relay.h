@@ -4,7 +4,7 @@
  *
  * goodgo-relay is a frontend program: it talks to PostgreSQL only through
  * the public relay SQL API of goodgo_events (relay_lock, relay_claim,
- * relay_ack, relay_nack, relay_position, relay_replay,
+ * relay_ack, relay_ack_claim, relay_nack, relay_position, relay_replay,
  * outbox_partitions) and to Redis through hiredis.  The modules are:
  *
  *	config.c	command line, environment, redis:// URLs, routing rules
@@ -184,6 +184,8 @@ extern int	PgTryLock(PGconn *conn, const char *relay, int part);
 extern int	PgClaim(PGconn *conn, const char *relay, int part, int max,
 					RelayBatch *batch);
 extern int	PgAck(PGconn *conn, const char *relay, int part, int64_t batch_id);
+extern int	PgAckClaim(PGconn *conn, const char *relay, int part, int64_t batch_id,
+					   int max, RelayBatch *next);
 extern int	PgNack(PGconn *conn, const char *relay, int part, int64_t batch_id,
 				   int64_t seq, const char *error, bool *dead);
 extern int	PgLastBatch(PGconn *conn, const char *relay, int part, int64_t *last);

@@ -256,6 +256,55 @@ SELECT * FROM goodgo_events.relay_claim('r1', :pp);
 SELECT last_batch_id > 0 AS acked, last_acked_at IS NOT NULL AS at, open_batch_id, window_open, same_database
   FROM goodgo_events.relay_position('r1', :pp);
 
+-- relay_ack_claim: the ack of one batch and the claim of the next in one
+-- call.  Without the lock 55P03; a batch never claimed 22023.
+SELECT * FROM goodgo_events.relay_ack_claim('r3', :pp, 1, 2);
+SELECT goodgo_events.relay_lock('r3', :pp);
+SELECT * FROM goodgo_events.relay_ack_claim('r3', :pp, 7, 2);
+SELECT * FROM goodgo_events.relay_ack_claim('r3', :pp, 1, 0);
+-- Draining a partition with it delivers what relay_claim/relay_ack did for
+-- r1: every event of the partition once, in seq order, batch ids 1, 2, ...
+CREATE TEMP TABLE delivered3 (batch_id bigint, ord int, seq bigint, event_id uuid);
+CREATE FUNCTION pg_temp.drain3(r text, p int, maxn int) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+	b bigint;
+	prev bigint := 0;
+	calls bigint := 0;
+BEGIN
+	INSERT INTO delivered3 SELECT c.batch_id, c.ord, c.seq, c.event_id
+	  FROM goodgo_events.relay_claim(r, p, maxn) c;
+	LOOP
+		SELECT max(d.batch_id) INTO b FROM delivered3 d;
+		EXIT WHEN b IS NULL OR b = prev;
+		-- the batch it returned is the open one: a plain claim returns the same rows
+		IF EXISTS ((SELECT c.batch_id, c.ord, c.seq FROM goodgo_events.relay_claim(r, p, maxn) c
+					EXCEPT SELECT d.batch_id, d.ord, d.seq FROM delivered3 d WHERE d.batch_id = b)
+				   UNION ALL
+				   (SELECT d.batch_id, d.ord, d.seq FROM delivered3 d WHERE d.batch_id = b
+					EXCEPT SELECT c.batch_id, c.ord, c.seq FROM goodgo_events.relay_claim(r, p, maxn) c)) THEN
+			RAISE EXCEPTION 'batch % differs from its re-claim', b;
+		END IF;
+		prev := b;
+		calls := calls + 1;
+		INSERT INTO delivered3 SELECT c.batch_id, c.ord, c.seq, c.event_id
+		  FROM goodgo_events.relay_ack_claim(r, p, b, maxn) c;
+	END LOOP;
+	RETURN calls;
+END $$;
+SELECT pg_temp.drain3('r3', :pp, 2) > 1 AS several_batches;
+SELECT (SELECT count(*) FROM delivered3) = (SELECT count(*) FROM goodgo_events.outbox WHERE part = :pp) AS all_once,
+	   (SELECT count(DISTINCT event_id) FROM delivered3) = (SELECT count(*) FROM delivered3) AS no_dup,
+	   (SELECT bool_and(ok) FROM (SELECT seq > lag(seq, 1, 0::bigint) OVER w
+										 AND batch_id IN (lag(batch_id, 1, 1::bigint) OVER w, lag(batch_id, 1, 1::bigint) OVER w + 1) AS ok
+									FROM delivered3 WINDOW w AS (ORDER BY batch_id, ord)) x) AS in_order,
+	   (SELECT array_agg(DISTINCT ord ORDER BY ord) FROM delivered3) AS ords,
+	   (SELECT open_batch_id IS NULL FROM goodgo_events.relay_position('r3', :pp)) AS none_open;
+-- Acking the last batch again returns nothing new, and leaves nothing open.
+SELECT * FROM goodgo_events.relay_ack_claim('r3', :pp, (SELECT max(batch_id) FROM delivered3), 2);
+SELECT open_batch_id FROM goodgo_events.relay_position('r3', :pp);
+SELECT goodgo_events.relay_forget('r3');
+SELECT goodgo_events.relay_unlock('r3', :pp);
+
 -- A second relay has its own positions.
 SELECT goodgo_events.relay_lock('r2', p) FROM generate_series(0, 3) p;
 SELECT sum(pg_temp.drain('r2', p, 1000)) = (SELECT count(*) FROM goodgo_events.outbox) AS r2_all

@@ -40,8 +40,8 @@ rl_database() {
 # Is the relay SQL API of the outbox installed?  The suites SKIP without it.
 rl_api_ready() {
 	[ "$(psql -qXAt -c "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-		WHERE n.nspname = 'goodgo_events' AND p.proname IN ('relay_lock','relay_claim','relay_ack',
-		'relay_nack','relay_position','relay_replay','outbox_partitions','emit')")" -ge 8 ]
+		WHERE n.nspname = 'goodgo_events' AND p.proname IN ('relay_lock','relay_claim','relay_ack','relay_ack_claim',
+		'relay_nack','relay_position','relay_replay','outbox_partitions','emit')")" -ge 9 ]
 }
 
 # Event types used by the tests: accept any object payload.

@@ -280,6 +280,9 @@ CREATE TABLE goodgo_events.relay_batches (
 );
 COMMENT ON TABLE goodgo_events.relay_batches IS
 	'history of batches (one row per batch): makes re-claims and replays return the same rows';
+-- Stored uncompressed: a batch's seqs are written once per claim, and pglz
+-- over them cost more than the bytes it saves (8 bytes per event).
+ALTER TABLE goodgo_events.relay_batches ALTER COLUMN seqs SET STORAGE EXTERNAL;
 
 CREATE TABLE goodgo_events.relay_failures (
 	relay		text NOT NULL,
@@ -442,63 +445,85 @@ END $$;
 COMMENT ON FUNCTION goodgo_events.relay_forget(text) IS
 	'drop every position of a relay that will not come back (it no longer holds retention back); dead letters stay; returns the number of positions dropped';
 
+-- The rows of a batch (its window seqs, then its redriven dead letters), in
+-- delivery order, numbered by ord from 1.  A plain SQL function, not STRICT,
+-- so that the planner inlines it into its caller's query: the rows then go
+-- straight into the caller's result, not through a second tuplestore.
+-- Only the narrow (src, seq) keys are sorted; each row is then fetched by
+-- primary key in that order, so neither the sort nor the numbering moves
+-- the envelopes around.  A seq whose row is gone (a replay after its
+-- generation was truncated) is left out, and the ords of the rest follow.
+CREATE FUNCTION goodgo_events.relay_rows(relay text, part integer, batch bigint, seqs bigint[])
+	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
+				  aggregate_id text, stream text, envelope jsonb, attempts integer)
+	LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED AS $$
+	SELECT $3, (row_number() OVER (ORDER BY k.src, k.seq, k.dl))::integer,
+		   o.seq, o.event_id, o.event_type, o.aggregate_id, o.stream, o.envelope,
+		   CASE WHEN EXISTS (SELECT 1 FROM goodgo_events.relay_failures f0
+							  WHERE f0.relay = $1 AND f0.part = $2)
+				THEN coalesce((SELECT f.attempts FROM goodgo_events.relay_failures f
+								WHERE f.relay = $1 AND f.part = $2 AND f.seq = o.seq), 0)
+				ELSE 0 END
+	  FROM (SELECT 0 AS src, s.seq, 0::bigint AS dl FROM unnest($4) AS s(seq)
+			UNION ALL
+			SELECT 1, d.seq, d.id
+			  FROM goodgo_events.relay_batch_redrives x
+			  JOIN goodgo_events.dead_letters d ON d.id = x.dead_letter_id
+			 WHERE x.relay = $1 AND x.part = $2 AND x.batch_id = $3
+			 ORDER BY 1, 2, 3) k
+	 CROSS JOIN LATERAL (
+			(SELECT w.seq, w.event_id, w.event_type, w.aggregate_id, w.stream, w.envelope
+			   FROM goodgo_events.outbox w WHERE k.src = 0 AND w.seq = k.seq LIMIT 1)
+			UNION ALL
+			SELECT r.seq, r.event_id, r.event_type, r.aggregate_id, r.stream, r.envelope
+			  FROM goodgo_events.dead_letters r WHERE k.src = 1 AND r.id = k.dl) o
+	 ORDER BY k.src, k.seq, k.dl
+$$;
+COMMENT ON FUNCTION goodgo_events.relay_rows(text, integer, bigint, bigint[]) IS
+	'the rows of batch batch of (relay, part) with window seqs seqs, then its redriven dead letters, in delivery order (internal)';
+
 -- The rows of one recorded batch, in delivery order.
 CREATE FUNCTION goodgo_events.relay_batch_rows(relay text, part integer, batch bigint)
 	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
 				  aggregate_id text, stream text, envelope jsonb, attempts integer)
-	LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED AS $$
+	LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 AS $$
 DECLARE
-	b goodgo_events.relay_batches;
+	s bigint[];
 BEGIN
-	SELECT * INTO b FROM goodgo_events.relay_batches rb
+	SELECT rb.seqs INTO s FROM goodgo_events.relay_batches rb
 	 WHERE rb.relay = relay_batch_rows.relay AND rb.part = relay_batch_rows.part
 	   AND rb.batch_id = relay_batch_rows.batch;
 	IF NOT FOUND THEN
 		RETURN;
 	END IF;
-	-- seq is unique across generations (one sequence), so the primary key
-	-- finds each row of the batch directly (one probe per seq, whatever the
-	-- planner's statistics of a table that only grows say).
-	RETURN QUERY
-	WITH w AS (
-		SELECT o.seq, o.event_id, o.event_type, o.aggregate_id, o.stream, o.envelope, 0 AS src
-		  FROM unnest(b.seqs) AS s(seq),
-			   LATERAL (SELECT * FROM goodgo_events.outbox x WHERE x.seq = s.seq LIMIT 1) o
-		UNION ALL
-		SELECT d.seq, d.event_id, d.event_type, d.aggregate_id, d.stream, d.envelope, 1
-		  FROM goodgo_events.relay_batch_redrives x
-		  JOIN goodgo_events.dead_letters d ON d.id = x.dead_letter_id
-		 WHERE x.relay = b.relay AND x.part = b.part AND x.batch_id = b.batch_id
-	)
-	SELECT b.batch_id, (row_number() OVER (ORDER BY w.src, w.seq))::integer, w.seq, w.event_id,
-		   w.event_type, w.aggregate_id, w.stream, w.envelope, coalesce(f.attempts, 0)
-	  FROM w
-	  LEFT JOIN goodgo_events.relay_failures f
-		ON f.relay = b.relay AND f.part = b.part AND f.seq = w.seq
-	 ORDER BY w.src, w.seq;
+	RETURN QUERY SELECT * FROM goodgo_events.relay_rows(relay, part, batch, s);
 END $$;
 COMMENT ON FUNCTION goodgo_events.relay_batch_rows(text, integer, bigint) IS
 	'the rows of a recorded batch of (relay, part), in delivery order (same rows every time)';
 
-CREATE FUNCTION goodgo_events.relay_claim(relay text, part integer, max_events integer DEFAULT 1000)
-	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
-				  aggregate_id text, stream text, envelope jsonb, attempts integer)
+-- The claim without its leadership check and without its rows: the open
+-- batch, else a new one recorded from the current or the next window.
+-- Returns the batch id (NULL when nothing new is committed) and its window
+-- seqs.  Shared by relay_claim and relay_ack_claim.
+CREATE FUNCTION goodgo_events.relay_claim_batch(relay text, part integer, max_events integer,
+												OUT batch bigint, OUT seqs bigint[])
 	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE AS $$
 DECLARE
 	p goodgo_events.relay_positions;
+	ws bigint[];
 	cur pg_snapshot;
 	fresh boolean;
 	n bigint;
 	nred integer;
 	bid bigint;
 BEGIN
-	PERFORM goodgo_events.relay_check_leader(relay, part);
 	IF max_events < 1 THEN
 		RAISE EXCEPTION 'max_events must be at least 1'
 			USING ERRCODE = '22023', DETAIL = format('The value given was %s.', max_events);
 	END IF;
 	SELECT * INTO p FROM goodgo_events.relay_positions rp
-	 WHERE rp.relay = relay_claim.relay AND rp.part = relay_claim.part FOR UPDATE;
+	 WHERE rp.relay = relay_claim_batch.relay AND rp.part = relay_claim_batch.part FOR UPDATE;
 	IF NOT FOUND OR p.origin <> goodgo_events.database_identity() THEN
 		IF FOUND THEN
 			RAISE WARNING 'relay position of "%" partition % comes from another database', relay, part
@@ -506,15 +531,21 @@ BEGIN
 		END IF;
 		PERFORM goodgo_events.relay_reset(relay, part, 'beginning');
 		SELECT * INTO p FROM goodgo_events.relay_positions rp
-		 WHERE rp.relay = relay_claim.relay AND rp.part = relay_claim.part FOR UPDATE;
+		 WHERE rp.relay = relay_claim_batch.relay AND rp.part = relay_claim_batch.part FOR UPDATE;
 	END IF;
 
 	-- Deterministic retry: an open batch is returned again, unchanged.
 	IF p.open_batch_id IS NOT NULL THEN
-		RETURN QUERY SELECT * FROM goodgo_events.relay_batch_rows(relay, part, p.open_batch_id);
+		batch := p.open_batch_id;
+		SELECT rb.seqs INTO seqs FROM goodgo_events.relay_batches rb
+		 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = p.open_batch_id;
 		RETURN;
 	END IF;
 
+	-- The window's seqs, read (and decompressed) once: an array variable
+	-- holds them expanded, where each use of p.win_seqs would fetch and
+	-- decompress the whole array again.
+	ws := p.win_seqs;
 	FOR attempt IN 1..2 LOOP
 		fresh := p.win_snap IS NULL;
 		IF fresh THEN
@@ -528,7 +559,7 @@ BEGIN
 			cur := pg_current_snapshot();
 			p.win_snap := cur;
 			p.win_pos := 0;
-			p.win_seqs := ARRAY(
+			ws := ARRAY(
 				SELECT o.seq
 				  FROM (SELECT x.seq, x.txid FROM goodgo_events.outbox x
 						 WHERE x.part = p.part AND x.txid >= pg_snapshot_xmax(p.snap)
@@ -541,12 +572,12 @@ BEGIN
 				   AND NOT pg_visible_in_snapshot(o.txid, p.snap)
 				 ORDER BY o.seq);
 		END IF;
-		n := coalesce(cardinality(p.win_seqs), 0) - p.win_pos;
+		n := coalesce(cardinality(ws), 0) - p.win_pos;
 		EXIT WHEN n > 0 OR fresh;
 		-- The open window is used up: close it and open the next one.
 		p.snap := p.win_snap;
 		p.win_snap := NULL;
-		p.win_seqs := NULL;
+		ws := NULL;
 	END LOOP;
 
 	SELECT count(*) INTO nred FROM goodgo_events.dead_letters d
@@ -562,10 +593,10 @@ BEGIN
 	END IF;
 
 	bid := greatest(p.batch_seq, p.last_batch_id) + 1;
+	seqs := coalesce(ws[p.win_pos + 1 : p.win_pos + max_events], '{}');
 	INSERT INTO goodgo_events.relay_batches
 		(relay, part, batch_id, prev_snap, cur_snap, seqs, n_window, n_redrive, window_done, claimed_at)
-	VALUES (p.relay, p.part, bid, p.snap, p.win_snap,
-			coalesce(p.win_seqs[p.win_pos + 1 : p.win_pos + max_events], '{}'),
+	VALUES (p.relay, p.part, bid, p.snap, p.win_snap, seqs,
 			least(n, max_events), 0, n <= max_events, clock_timestamp());
 	IF nred > 0 AND n < max_events THEN
 		WITH r AS (SELECT d.id FROM goodgo_events.dead_letters d
@@ -582,7 +613,7 @@ BEGIN
 	END IF;
 	IF fresh THEN
 		UPDATE goodgo_events.relay_positions rp
-		   SET snap = p.snap, win_snap = p.win_snap, win_seqs = p.win_seqs, win_pos = p.win_pos,
+		   SET snap = p.snap, win_snap = p.win_snap, win_seqs = ws, win_pos = p.win_pos,
 			   batch_seq = bid, open_batch_id = bid
 		 WHERE rp.relay = p.relay AND rp.part = p.part;
 	ELSE
@@ -590,20 +621,38 @@ BEGIN
 		   SET batch_seq = bid, open_batch_id = bid
 		 WHERE rp.relay = p.relay AND rp.part = p.part;
 	END IF;
-	RETURN QUERY SELECT * FROM goodgo_events.relay_batch_rows(relay, part, bid);
+	batch := bid;
+END $$;
+COMMENT ON FUNCTION goodgo_events.relay_claim_batch(text, integer, integer) IS
+	'relay_claim without the leadership check and the rows: the id and window seqs of the open or a new batch (internal)';
+
+CREATE FUNCTION goodgo_events.relay_claim(relay text, part integer, max_events integer DEFAULT 1000)
+	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
+				  aggregate_id text, stream text, envelope jsonb, attempts integer)
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 AS $$
+DECLARE
+	c record;
+BEGIN
+	PERFORM goodgo_events.relay_check_leader(relay, part);
+	c := goodgo_events.relay_claim_batch(relay, part, max_events);
+	IF c.batch IS NOT NULL THEN
+		RETURN QUERY SELECT * FROM goodgo_events.relay_rows(relay, part, c.batch, c.seqs);
+	END IF;
 END $$;
 COMMENT ON FUNCTION goodgo_events.relay_claim(text, integer, integer) IS
 	'claim the next batch of committed events of (relay, part) in commit-visibility order, or the open batch again';
 
-CREATE FUNCTION goodgo_events.relay_ack(relay text, part integer, batch_id bigint) RETURNS bigint
+-- The ack without its leadership check (shared by relay_ack and relay_ack_claim).
+CREATE FUNCTION goodgo_events.relay_ack_batch(relay text, part integer, batch_id bigint) RETURNS bigint
 	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE AS $$
 DECLARE
-	p goodgo_events.relay_positions;
-	b goodgo_events.relay_batches;
+	p record;
+	b record;
 BEGIN
-	PERFORM goodgo_events.relay_check_leader(relay, part);
-	SELECT * INTO p FROM goodgo_events.relay_positions rp
-	 WHERE rp.relay = relay_ack.relay AND rp.part = relay_ack.part FOR UPDATE;
+	SELECT rp.relay, rp.part, rp.open_batch_id, rp.last_batch_id INTO p
+	  FROM goodgo_events.relay_positions rp
+	 WHERE rp.relay = relay_ack_batch.relay AND rp.part = relay_ack_batch.part FOR UPDATE;
 	IF FOUND AND p.open_batch_id IS DISTINCT FROM batch_id AND batch_id <= p.last_batch_id THEN
 		RETURN 0;				-- acked already
 	END IF;
@@ -613,12 +662,20 @@ BEGIN
 	END IF;
 	UPDATE goodgo_events.relay_batches rb SET acked_at = clock_timestamp()
 	 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = p.open_batch_id
-	RETURNING * INTO b;
-	UPDATE goodgo_events.dead_letters d SET redriven_at = clock_timestamp()
-	 WHERE d.relay = p.relay AND d.part = p.part AND d.redrive_batch_id = b.batch_id
-	   AND d.redriven_at IS NULL;
-	DELETE FROM goodgo_events.relay_failures f
-	 WHERE f.relay = p.relay AND f.part = p.part AND f.seq = ANY (b.seqs);
+	RETURNING rb.batch_id, rb.acked_at, rb.window_done, rb.n_window, rb.n_redrive INTO b;
+	IF b.n_redrive > 0 THEN
+		UPDATE goodgo_events.dead_letters d SET redriven_at = clock_timestamp()
+		 WHERE d.relay = p.relay AND d.part = p.part AND d.redrive_batch_id = b.batch_id
+		   AND d.redriven_at IS NULL;
+	END IF;
+	-- Failed attempts of the batch's events are forgotten (checked first:
+	-- usually there are none, and then the batch's seqs are not read).
+	IF EXISTS (SELECT 1 FROM goodgo_events.relay_failures f WHERE f.relay = p.relay AND f.part = p.part) THEN
+		DELETE FROM goodgo_events.relay_failures f
+		 USING goodgo_events.relay_batches rb
+		 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = b.batch_id
+		   AND f.relay = p.relay AND f.part = p.part AND f.seq = ANY (rb.seqs);
+	END IF;
 	UPDATE goodgo_events.relay_positions rp
 	   SET open_batch_id = NULL, last_batch_id = b.batch_id, last_acked_at = b.acked_at,
 		   snap = CASE WHEN b.window_done THEN rp.win_snap ELSE rp.snap END,
@@ -628,8 +685,45 @@ BEGIN
 	 WHERE rp.relay = p.relay AND rp.part = p.part;
 	RETURN b.n_window + b.n_redrive;
 END $$;
+COMMENT ON FUNCTION goodgo_events.relay_ack_batch(text, integer, bigint) IS
+	'relay_ack without the leadership check (internal)';
+
+CREATE FUNCTION goodgo_events.relay_ack(relay text, part integer, batch_id bigint) RETURNS bigint
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE AS $$
+BEGIN
+	PERFORM goodgo_events.relay_check_leader(relay, part);
+	RETURN goodgo_events.relay_ack_batch(relay, part, batch_id);
+END $$;
 COMMENT ON FUNCTION goodgo_events.relay_ack(text, integer, bigint) IS
 	'mark the open batch of (relay, part) published; returns its number of events, 0 when acked already';
+
+-- One round trip per batch instead of two: ack ack_batch_id, then claim the
+-- next batch, in one transaction and under one leadership check.  Exactly
+-- relay_ack followed by relay_claim (an ack of a batch acked already is a
+-- no-op here too, and the claim then returns the open batch, if any).
+CREATE FUNCTION goodgo_events.relay_ack_claim(relay text, part integer, ack_batch_id bigint,
+											  max_events integer DEFAULT 1000)
+	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
+				  aggregate_id text, stream text, envelope jsonb, attempts integer)
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 AS $$
+DECLARE
+	c record;
+BEGIN
+	PERFORM goodgo_events.relay_check_leader(relay, part);
+	-- A bad max_events must not ack anything either.
+	IF max_events < 1 THEN
+		RAISE EXCEPTION 'max_events must be at least 1'
+			USING ERRCODE = '22023', DETAIL = format('The value given was %s.', max_events);
+	END IF;
+	PERFORM goodgo_events.relay_ack_batch(relay, part, ack_batch_id);
+	c := goodgo_events.relay_claim_batch(relay, part, max_events);
+	IF c.batch IS NOT NULL THEN
+		RETURN QUERY SELECT * FROM goodgo_events.relay_rows(relay, part, c.batch, c.seqs);
+	END IF;
+END $$;
+COMMENT ON FUNCTION goodgo_events.relay_ack_claim(text, integer, bigint, integer) IS
+	'acknowledge batch ack_batch_id of (relay, part), then claim the next batch, in one call (relay_ack then relay_claim)';
 
 CREATE FUNCTION goodgo_events.relay_nack(relay text, part integer, batch_id bigint, seq bigint, error text)
 	RETURNS boolean
@@ -650,7 +744,16 @@ BEGIN
 		RAISE EXCEPTION 'batch % of relay "%" partition % is not open', batch_id, relay, part
 			USING ERRCODE = '22023', DETAIL = 'Only events of the batch returned by the last claim can be reported as failed.';
 	END IF;
-	SELECT * INTO r FROM goodgo_events.relay_batch_rows(relay, part, batch_id) x WHERE x.seq = relay_nack.seq;
+	-- Only this event's row is read (relay_rows given just its seq when it
+	-- is one of the window's), not the whole batch: a chunk with many failed
+	-- entries makes one nack per entry.
+	SELECT * INTO r
+	  FROM goodgo_events.relay_rows(relay, part, batch_id,
+			CASE WHEN EXISTS (SELECT 1 FROM goodgo_events.relay_batches rb
+							   WHERE rb.relay = relay_nack.relay AND rb.part = relay_nack.part
+								 AND rb.batch_id = relay_nack.batch_id AND relay_nack.seq = ANY (rb.seqs))
+				 THEN ARRAY[relay_nack.seq] ELSE '{}'::bigint[] END) x
+	 WHERE x.seq = relay_nack.seq LIMIT 1;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'event with seq % is not in batch % of relay "%" partition %', seq, batch_id, relay, part
 			USING ERRCODE = '22023', DETAIL = 'A failure can only be reported for an event of the open batch.';
