@@ -12,7 +12,23 @@ EXTENSION  = goodgo_events
 EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
 
 MODULE_big = goodgo_events
-OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/jsonschema/*.c)))
+OBJS = \
+	src/goodgo_events.o \
+	src/uuid_v7.o \
+	src/envelope.o \
+	src/registry.o \
+	src/outbox.o \
+	src/jsonschema/jsonschema.o \
+	src/jsonschema/compile.o \
+	src/jsonschema/validate.o \
+	src/jsonschema/output.o \
+	src/jsonschema/meta.o \
+	src/jsonschema/metaschemas.o \
+	src/jsonschema/uri.o \
+	src/jsonschema/numutil.o \
+	src/jsonschema/regex.o \
+	src/jsonschema/ecma_regex.o \
+	src/jsonschema/format.o
 
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS  += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
