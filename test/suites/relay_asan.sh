@@ -9,7 +9,8 @@
 # $GG_TMP/asan/reports; the suite passes only when that directory is
 # empty and every sub-suite passed.  Leaks are checked at every normal exit
 # (SIGTERM, --once); a SIGKILLed relay is not checked, by nature.
-# GG_ASAN_EVENTS (default 3000) sets the sub-suites' size.
+# GG_ASAN_EVENTS (default 10000) sets the sub-suites' size (relay_redis needs
+# enough events for its faults to land mid-drain).
 set -uo pipefail
 . "$GG_ROOT/test/lib.sh"
 S=relay_asan
@@ -40,7 +41,7 @@ fi
 export GOODGO_RELAY_BIN=$bin
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:abort_on_error=0:exitcode=86:log_path=$dir/reports/asan"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=87:log_path=$dir/reports/ubsan"
-export GG_RELAY_EVENTS=${GG_ASAN_EVENTS:-3000} GG_RELAY_KILLS=${GG_ASAN_KILLS:-6}
+export GG_RELAY_EVENTS=${GG_ASAN_EVENTS:-10000} GG_RELAY_KILLS=${GG_ASAN_KILLS:-6}
 
 # The sanitizers must be live: --version exits through the normal path, and
 # LeakSanitizer must be able to run in this environment (ptrace limits break it).
@@ -49,12 +50,16 @@ rc=$?
 if [ $rc -eq 0 ] && [ -z "$(ls -A "$dir/reports")" ]; then pass version_clean; else fail version_clean "exit $rc"; fi
 
 # Each sub-suite records into a results file of its own; its lines are
-# copied here under this suite's name.
+# copied here under this suite's name.  It works in a temporary directory of
+# its own too: the same suites run again later in this run, and must not
+# find this run's Redis directories (an append-only file would be loaded).
+mkdir -p "$dir/tmp"
+chmod 755 "$dir/tmp"
 for s in relay_e2e relay_kill relay_redis; do
 	r=$dir/results.$s
 	: >"$r"
 	chmod 666 "$r"
-	GG_RESULTS=$r bash "$GG_ROOT/test/suites/$s.sh" >"$dir/$s.out" 2>&1 ||
+	GG_TMP=$dir/tmp GG_RESULTS=$r bash "$GG_ROOT/test/suites/$s.sh" >"$dir/$s.out" 2>&1 ||
 		echo "FAIL $s:suite (exited non-zero)" >>"$r"
 	[ -s "$r" ] || echo "FAIL $s:suite (ran no test)" >>"$r"
 	sed -E "s/^(PASS|FAIL|SKIP) /\1 $S:/" "$r" >>"$GG_RESULTS"
