@@ -297,6 +297,19 @@ has_brace(const char *s)
 }
 
 /* Apply one option; returns 0, or an exit code. */
+static char default_redis_url[] = "redis://127.0.0.1:6379/0";
+
+/* Free the strings of a parsed Redis URL. */
+static void
+free_target(RedisTarget *t)
+{
+	free(t->host);
+	free(t->unix_path);
+	free(t->user);
+	free(t->password);
+	memset(t, 0, sizeof(*t));
+}
+
 static int
 apply_option(RelayConfig *cfg, int opt, const char *name, const char *arg)
 {
@@ -309,9 +322,26 @@ apply_option(RelayConfig *cfg, int opt, const char *name, const char *arg)
 			cfg->db = strdup(arg);
 			break;
 		case OPT_REDIS:
-			if (ParseRedisUrl(arg, &cfg->redis, err, sizeof(err)) != 0)
-				return bad_value(name, arg, err);
-			cfg->redis_url = strdup(arg);
+			{
+				RedisTarget t;
+
+				/*
+				 * Parse into a fresh target and free the one it replaces (the
+				 * default's, or an environment variable's): LeakSanitizer runs
+				 * in CI (test/suites/relay_asan.sh).
+				 */
+				memset(&t, 0, sizeof(t));
+				if (ParseRedisUrl(arg, &t, err, sizeof(err)) != 0)
+				{
+					free_target(&t);
+					return bad_value(name, arg, err);
+				}
+				free_target(&cfg->redis);
+				cfg->redis = t;
+				if (cfg->redis_url != default_redis_url)
+					free(cfg->redis_url);
+				cfg->redis_url = strdup(arg);
+			}
 			break;
 		case OPT_NAME:
 			if (arg[0] == '\0')
@@ -551,7 +581,7 @@ ConfigParse(RelayConfig *cfg, int argc, char **argv)
 	cfg->backoff_max_ms = 30000;
 	cfg->standby_retry_ms = 2000;
 	cfg->log_level = LOG_INFO;
-	cfg->redis_url = "redis://127.0.0.1:6379/0";
+	cfg->redis_url = default_redis_url;
 	ParseRedisUrl(cfg->redis_url, &cfg->redis, err, sizeof(err));
 
 	rc = apply_environment(cfg);

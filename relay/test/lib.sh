@@ -5,7 +5,8 @@
 # relay suites do not see each other's outbox rows; extra redis-servers are
 # started on free ports under $GG_TMP and stopped at exit.
 
-RELAY=${GG_PGBIN:-/usr/lib/postgresql/15/bin}/goodgo-relay
+# GOODGO_RELAY_BIN runs the suites with another build (test/suites/relay_asan.sh).
+RELAY=${GOODGO_RELAY_BIN:-${GG_PGBIN:-/usr/lib/postgresql/15/bin}/goodgo-relay}
 RL_SUITE=${RL_SUITE:-relay}
 
 rl_pass() { echo "PASS $RL_SUITE:$1" >>"$GG_RESULTS"; echo "PASS $RL_SUITE:$1"; }
