@@ -66,6 +66,8 @@ ALTER FUNCTION goodgo_events.relay_claim(text, integer, integer)
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION goodgo_events.relay_ack(text, integer, bigint)
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION goodgo_events.relay_ack_claim(text, integer, bigint, integer)
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION goodgo_events.relay_nack(text, integer, bigint, bigint, text)
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION goodgo_events.relay_position(text, integer)
@@ -94,10 +96,17 @@ REVOKE EXECUTE ON FUNCTION
 	goodgo_events.relay_batch_rows(text, integer, bigint),
 	goodgo_events.relay_claim(text, integer, integer),
 	goodgo_events.relay_ack(text, integer, bigint),
+	goodgo_events.relay_ack_claim(text, integer, bigint, integer),
 	goodgo_events.relay_nack(text, integer, bigint, bigint, text),
 	goodgo_events.relay_position(text, integer),
 	goodgo_events.relay_replay(text, integer, bigint),
 	goodgo_events.relay_replay(text, integer, timestamptz),
+	-- internal steps of claim and ack: they skip the leadership check, so
+	-- only the owner-rights API above calls them (relay_rows stays without
+	-- SET clauses so the planner can inline it there)
+	goodgo_events.relay_rows(text, integer, bigint, bigint[]),
+	goodgo_events.relay_claim_batch(text, integer, integer),
+	goodgo_events.relay_ack_batch(text, integer, bigint),
 	goodgo_events.redrive_dead_letter(bigint),
 	goodgo_events.redrive_dead_letters(text),
 	goodgo_events.outbox_rotate(interval),
@@ -114,6 +123,7 @@ GRANT EXECUTE ON FUNCTION
 	goodgo_events.relay_reset(text, integer, text),
 	goodgo_events.relay_claim(text, integer, integer),
 	goodgo_events.relay_ack(text, integer, bigint),
+	goodgo_events.relay_ack_claim(text, integer, bigint, integer),
 	goodgo_events.relay_nack(text, integer, bigint, bigint, text),
 	goodgo_events.relay_position(text, integer),
 	goodgo_events.relay_replay(text, integer, bigint),
