@@ -64,7 +64,9 @@ REGRESS_OPTS = --load-extension=$(EXTENSION)
 # isolation suite runs them with pg_isolation_regress itself, so the regress
 # suite's "make installcheck" leaves them out instead of running them twice.
 ISOLATION_SPECS = $(sort $(notdir $(basename $(wildcard specs/*.spec))))
-ISOLATION      = $(if $(GG_RESULTS),,$(ISOLATION_SPECS))
+ifndef GG_RESULTS
+ISOLATION      = $(ISOLATION_SPECS)
+endif
 ISOLATION_OPTS = --load-extension=$(EXTENSION)
 
 EXTRA_CLEAN = sql/$(EXTENSION)--$(EXTVERSION).sql $(SCHEMAS_SQL) output_iso

@@ -82,7 +82,13 @@ rl_check no_persistence:restored grep -q 'msg="restored lost events"' "$CASE_LOG
 run_case oom --appendonly no --maxmemory-policy noeviction
 used=$(redis-cli -p "$CASE_PORT" info memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
 redis-cli -p "$CASE_PORT" config set maxmemory $((used + 4096)) >/dev/null
-sleep 2
+# Keep Redis full until the relay has met a refusal (at most 10 s: a slow,
+# sanitized relay may take longer than a fixed pause to get there).
+for i in $(seq 100); do
+	grep -q 'OOM command not allowed' "$CASE_LOG" && break
+	sleep 0.1
+done
+sleep 1
 refused=$(grep -c 'OOM command not allowed' "$CASE_LOG")
 redis-cli -p "$CASE_PORT" config set maxmemory 0 >/dev/null
 finish_case oom
