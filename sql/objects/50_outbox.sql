@@ -593,7 +593,8 @@ BEGIN
 	END IF;
 
 	bid := greatest(p.batch_seq, p.last_batch_id) + 1;
-	seqs := coalesce(ws[p.win_pos + 1 : p.win_pos + max_events], '{}');
+	-- (least: win_pos + max_events may not fit in an integer)
+	seqs := coalesce(ws[p.win_pos + 1 : p.win_pos + least(n, max_events)::integer], '{}');
 	INSERT INTO goodgo_events.relay_batches
 		(relay, part, batch_id, prev_snap, cur_snap, seqs, n_window, n_redrive, window_done, claimed_at)
 	VALUES (p.relay, p.part, bid, p.snap, p.win_snap, seqs,
@@ -724,6 +725,100 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION goodgo_events.relay_ack_claim(text, integer, bigint, integer) IS
 	'acknowledge batch ack_batch_id of (relay, part), then claim the next batch, in one call (relay_ack then relay_claim)';
+
+-- Overlap for relays: while Redis takes the open batch, read the rows of the
+-- batch that comes after it, then ack and claim with the 6-argument
+-- relay_ack_claim, which only confirms them.  Within an open window the next
+-- batch is known before the ack: the window's seqs are fixed, so it is the
+-- slice after the open batch's, with the next batch id.  relay_peek gives
+-- no rows when it cannot be known: no open batch, the open batch ends its
+-- window (the next claim opens a new one), or dead letters wait for a
+-- redrive (they may join the next batch).  Read-only and without locks: it
+-- is a prediction, which relay_ack_claim checks after its claim.
+CREATE FUNCTION goodgo_events.relay_peek(relay text, part integer, max_events integer)
+	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
+				  aggregate_id text, stream text, envelope text, attempts integer)
+	LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 AS $$
+DECLARE
+	p goodgo_events.relay_positions;
+	b goodgo_events.relay_batches;
+	start integer;
+	s bigint[];
+BEGIN
+	PERFORM goodgo_events.relay_check_leader(relay, part);
+	IF max_events < 1 THEN
+		RAISE EXCEPTION 'max_events must be at least 1'
+			USING ERRCODE = '22023', DETAIL = format('The value given was %s.', max_events);
+	END IF;
+	SELECT * INTO p FROM goodgo_events.relay_positions rp
+	 WHERE rp.relay = relay_peek.relay AND rp.part = relay_peek.part;
+	IF NOT FOUND OR p.open_batch_id IS NULL OR p.win_snap IS NULL
+	   OR p.origin <> goodgo_events.database_identity() THEN
+		RETURN;
+	END IF;
+	SELECT * INTO b FROM goodgo_events.relay_batches rb
+	 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = p.open_batch_id;
+	IF NOT FOUND OR b.window_done THEN
+		RETURN;
+	END IF;
+	IF EXISTS (SELECT 1 FROM goodgo_events.dead_letters d
+				WHERE d.relay = p.relay AND d.part = p.part AND d.redrive_requested_at IS NOT NULL
+				  AND d.redriven_at IS NULL AND d.redrive_batch_id IS NULL) THEN
+		RETURN;
+	END IF;
+	-- What relay_ack_batch then relay_claim_batch will compute.
+	start := p.win_pos + b.n_window;
+	s := p.win_seqs[start + 1 : start + least(max_events, coalesce(cardinality(p.win_seqs), 0) - start)];
+	IF coalesce(cardinality(s), 0) = 0 THEN
+		RETURN;
+	END IF;
+	RETURN QUERY
+		SELECT r.batch_id, r.ord, r.seq, r.event_id, r.event_type, r.aggregate_id, r.stream,
+			   r.envelope::text, r.attempts
+		  FROM goodgo_events.relay_rows(relay, part, greatest(p.batch_seq, b.batch_id) + 1, s) r;
+END $$;
+COMMENT ON FUNCTION goodgo_events.relay_peek(text, integer, integer) IS
+	'the rows the claim after the open batch of (relay, part) will return, when they can be known before its ack (else none); read-only, confirmed by relay_ack_claim(relay, part, ack_batch_id, max_events, peeked_batch_id, peeked_seqs)';
+
+CREATE FUNCTION goodgo_events.relay_ack_claim(relay text, part integer, ack_batch_id bigint,
+											  max_events integer, peeked_batch_id bigint,
+											  peeked_seqs bigint[])
+	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
+				  aggregate_id text, stream text, envelope jsonb, attempts integer)
+	LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 AS $$
+DECLARE
+	c record;
+BEGIN
+	IF relay IS NULL OR part IS NULL OR ack_batch_id IS NULL OR max_events IS NULL THEN
+		RAISE EXCEPTION 'relay, part, ack_batch_id and max_events must not be null'
+			USING ERRCODE = '22004';
+	END IF;
+	PERFORM goodgo_events.relay_check_leader(relay, part);
+	IF max_events < 1 THEN
+		RAISE EXCEPTION 'max_events must be at least 1'
+			USING ERRCODE = '22023', DETAIL = format('The value given was %s.', max_events);
+	END IF;
+	PERFORM goodgo_events.relay_ack_batch(relay, part, ack_batch_id);
+	c := goodgo_events.relay_claim_batch(relay, part, max_events);
+	IF c.batch IS NULL THEN
+		RETURN;
+	END IF;
+	IF c.batch = peeked_batch_id AND c.seqs = peeked_seqs
+	   AND NOT EXISTS (SELECT 1 FROM goodgo_events.relay_batch_redrives x
+						WHERE x.relay = relay_ack_claim.relay AND x.part = relay_ack_claim.part
+						  AND x.batch_id = c.batch) THEN
+		-- The peeked rows are this batch's rows: confirm, do not send them again.
+		batch_id := c.batch;
+		ord := 0;
+		RETURN NEXT;
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT * FROM goodgo_events.relay_rows(relay, part, c.batch, c.seqs);
+END $$;
+COMMENT ON FUNCTION goodgo_events.relay_ack_claim(text, integer, bigint, integer, bigint, bigint[]) IS
+	'relay_ack_claim for a relay that peeked (relay_peek): when the batch claimed is peeked_batch_id with exactly peeked_seqs, returns one row (batch_id, ord 0, the rest NULL) meaning "publish the peeked rows"; otherwise the claimed rows';
 
 CREATE FUNCTION goodgo_events.relay_nack(relay text, part integer, batch_id bigint, seq bigint, error text)
 	RETURNS boolean

@@ -68,6 +68,10 @@ ALTER FUNCTION goodgo_events.relay_ack(text, integer, bigint)
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION goodgo_events.relay_ack_claim(text, integer, bigint, integer)
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION goodgo_events.relay_ack_claim(text, integer, bigint, integer, bigint, bigint[])
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION goodgo_events.relay_peek(text, integer, integer)
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION goodgo_events.relay_nack(text, integer, bigint, bigint, text)
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION goodgo_events.relay_position(text, integer)
@@ -97,6 +101,8 @@ REVOKE EXECUTE ON FUNCTION
 	goodgo_events.relay_claim(text, integer, integer),
 	goodgo_events.relay_ack(text, integer, bigint),
 	goodgo_events.relay_ack_claim(text, integer, bigint, integer),
+	goodgo_events.relay_ack_claim(text, integer, bigint, integer, bigint, bigint[]),
+	goodgo_events.relay_peek(text, integer, integer),
 	goodgo_events.relay_nack(text, integer, bigint, bigint, text),
 	goodgo_events.relay_position(text, integer),
 	goodgo_events.relay_replay(text, integer, bigint),
@@ -124,6 +130,8 @@ GRANT EXECUTE ON FUNCTION
 	goodgo_events.relay_claim(text, integer, integer),
 	goodgo_events.relay_ack(text, integer, bigint),
 	goodgo_events.relay_ack_claim(text, integer, bigint, integer),
+	goodgo_events.relay_ack_claim(text, integer, bigint, integer, bigint, bigint[]),
+	goodgo_events.relay_peek(text, integer, integer),
 	goodgo_events.relay_nack(text, integer, bigint, bigint, text),
 	goodgo_events.relay_position(text, integer),
 	goodgo_events.relay_replay(text, integer, bigint),
