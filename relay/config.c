@@ -41,7 +41,8 @@ enum
 	OPT_LOG_LEVEL,
 	OPT_LOG_FILE,
 	OPT_PRINT_CONFIG,
-	OPT_BATCH_MAX
+	OPT_BATCH_MAX,
+	OPT_OVERLAP
 };
 
 static const struct option long_options[] = {
@@ -56,6 +57,7 @@ static const struct option long_options[] = {
 	{"poll-interval", required_argument, NULL, OPT_POLL},
 	{"maxlen", required_argument, NULL, OPT_MAXLEN},
 	{"ids", required_argument, NULL, OPT_IDS},
+	{"overlap", required_argument, NULL, OPT_OVERLAP},
 	{"partitions", required_argument, NULL, OPT_PARTITIONS},
 	{"once", no_argument, NULL, OPT_ONCE},
 	{"metrics-port", required_argument, NULL, OPT_METRICS},
@@ -97,6 +99,8 @@ usage(void)
 	printf("                             no backlog (default: 1000)\n");
 	printf("      --batch-max=N          under a backlog claims double up to N events, published in\n");
 	printf("                             chunks of --batch (default: 4000)\n");
+	printf("      --overlap=on|off       read the next batch while Redis takes the current one\n");
+	printf("                             (relay_peek; default: on)\n");
 	printf("      --poll-interval=MS     idle wait between empty claims (default: 50)\n");
 	printf("      --partitions=A[-B]     lead only these outbox partitions (default: all)\n");
 	printf("      --standby-retry=MS     how often a standby tries to take a partition (default: 2000)\n");
@@ -400,6 +404,14 @@ apply_option(RelayConfig *cfg, int opt, const char *name, const char *arg)
 			else
 				return bad_value(name, arg, "must be \"deterministic\" or \"auto\"");
 			break;
+		case OPT_OVERLAP:
+			if (strcmp(arg, "on") == 0)
+				cfg->overlap = true;
+			else if (strcmp(arg, "off") == 0)
+				cfg->overlap = false;
+			else
+				return bad_value(name, arg, "must be \"on\" or \"off\"");
+			break;
 		case OPT_PARTITIONS:
 			{
 				const char *dash = strchr(arg, '-');
@@ -543,6 +555,7 @@ dump_config(const RelayConfig *cfg)
 	printf("poll-interval=%d\n", cfg->poll_ms);
 	printf("maxlen=%ld\n", cfg->maxlen);
 	printf("ids=%s\n", cfg->id_mode == ID_AUTO ? "auto" : "deterministic");
+	printf("overlap=%s\n", cfg->overlap ? "on" : "off");
 	if (cfg->part_lo < 0)
 		printf("partitions=all\n");
 	else
@@ -574,6 +587,7 @@ ConfigParse(RelayConfig *cfg, int argc, char **argv)
 	cfg->default_family = "events";
 	cfg->batch = 1000;
 	cfg->batch_max = 4000;
+	cfg->overlap = true;
 	cfg->poll_ms = 50;
 	cfg->part_lo = -1;
 	cfg->part_hi = -1;

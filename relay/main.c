@@ -66,6 +66,7 @@ typedef struct Relay
 	double		last_lock_try;
 	double		last_redis_use;
 	int			failures;		/* consecutive, for the backoff */
+	bool		no_peek;		/* the extension has no relay_peek (1.0) */
 	int			metrics_fd;
 	RelayCounters k;
 } Relay;
@@ -367,11 +368,18 @@ relay_partition(Relay *r, int part)
 	PublishResult pr;
 	EntryFailure *failures;
 	int			nfail = 0,
-				next;
+				next,
+				npeek = -1,
+				max_next;
+	RelayBatch	peek;
+	bool		peeking = false,
+				confirmed = false;
 	double		t0 = NowSeconds(),
 				t_claim,
-				t_pub;
+				t_pub,
+				t_peek;
 
+	memset(&peek, 0, sizeof(peek));
 	if (r->claim_size[part] < r->cfg.batch)
 		r->claim_size[part] = r->cfg.batch;
 	if (r->pending[part].nevents > 0)
@@ -404,9 +412,29 @@ relay_partition(Relay *r, int part)
 		grow_claim(r, part, n);
 	}
 
+	/*
+	 * Overlap: the backend reads the next batch's rows (relay_peek) while
+	 * Redis takes this one; the ack below then only confirms them.  Nothing
+	 * else may use the connection until the peek's result is read.
+	 */
+	max_next = r->claim_size[part];
+	if (r->cfg.overlap && !r->no_peek && !relay_stop_requested)
+		peeking = PgSendPeek(r->pg, r->cfg.relay_name, part, max_next) == 0;
 	failures = calloc(n, sizeof(EntryFailure));
 	pr = RedisPublish(r->redis, &r->cfg, &b, failures, &nfail, &r->k);
 	r->last_redis_use = t_pub = NowSeconds();
+	if (peeking)
+	{
+		bool		unsupported;
+
+		npeek = PgReadPeek(r->pg, part, &peek, &unsupported);
+		if (unsupported)
+		{
+			r->no_peek = true;
+			relay_log(LOG_WARNING, "msg=\"the goodgo_events extension has no relay_peek (version 1.0): claims will not overlap publishing until ALTER EXTENSION goodgo_events UPDATE\"");
+		}
+	}
+	t_peek = NowSeconds();
 	switch (pr)
 	{
 		case PUBLISH_OK:
@@ -443,8 +471,16 @@ relay_partition(Relay *r, int part)
 		next = PgAck(r->pg, r->cfg.relay_name, part, b.batch_id);
 	else
 	{
-		next = PgAckClaim(r->pg, r->cfg.relay_name, part, b.batch_id,
-						  r->claim_size[part], &r->pending[part]);
+		if (npeek > 0)
+		{
+			next = PgAckClaimPeeked(r->pg, r->cfg.relay_name, part, b.batch_id,
+									max_next, &peek, &r->pending[part], &confirmed);
+			if (confirmed)
+				r->k.batches_peeked++;
+		}
+		else
+			next = PgAckClaim(r->pg, r->cfg.relay_name, part, b.batch_id,
+							  max_next, &r->pending[part]);
 		if (next > 0)
 			grow_claim(r, part, next);
 	}
@@ -464,13 +500,16 @@ relay_partition(Relay *r, int part)
 	r->failures = 0;
 	r->k.batches++;
 	r->k.last_batch_ms = (NowSeconds() - t0) * 1000.0;
-	relay_log(LOG_DEBUG, "msg=\"batch\" partition=%d batch=%" PRId64 " events=%d ms=%.1f claim_ms=%.1f publish_ms=%.1f ack_ms=%.1f lag_s=%.3f published=%llu duplicates=%llu",
+	relay_log(LOG_DEBUG, "msg=\"batch\" partition=%d batch=%" PRId64 " events=%d ms=%.1f claim_ms=%.1f publish_ms=%.1f peek_wait_ms=%.1f ack_ms=%.1f peeked=%d next_confirmed=%d lag_s=%.3f published=%llu duplicates=%llu",
 			  part, b.batch_id, n, r->k.last_batch_ms, (t_claim - t0) * 1000.0,
-			  (t_pub - t_claim) * 1000.0, (NowSeconds() - t_pub) * 1000.0, r->k.lag_seconds,
+			  (t_pub - t_claim) * 1000.0, (t_peek - t_pub) * 1000.0,
+			  (NowSeconds() - t_peek) * 1000.0, npeek > 0 ? npeek : 0, confirmed ? 1 : 0,
+			  r->k.lag_seconds,
 			  (unsigned long long) r->k.events_published,
 			  (unsigned long long) r->k.events_duplicate);
 out:
 	free(failures);
+	BatchFree(&peek);
 	BatchFree(&b);
 	return n;
 }

@@ -78,6 +78,9 @@ MetricsServe(int fd, const RelayCounters *k)
 					   "# HELP goodgo_relay_batches_total Batches acknowledged.\n"
 					   "# TYPE goodgo_relay_batches_total counter\n"
 					   "goodgo_relay_batches_total %llu\n"
+					   "# HELP goodgo_relay_batches_peeked_total Batches read while Redis took the previous one (--overlap).\n"
+					   "# TYPE goodgo_relay_batches_peeked_total counter\n"
+					   "goodgo_relay_batches_peeked_total %llu\n"
 					   "# HELP goodgo_relay_retries_total Chunks retried after a failure.\n"
 					   "# TYPE goodgo_relay_retries_total counter\n"
 					   "goodgo_relay_retries_total %llu\n"
@@ -101,6 +104,7 @@ MetricsServe(int fd, const RelayCounters *k)
 					   (unsigned long long) k->events_duplicate,
 					   (unsigned long long) k->events_replayed,
 					   (unsigned long long) k->batches,
+					   (unsigned long long) k->batches_peeked,
 					   (unsigned long long) k->retries,
 					   (unsigned long long) k->dead_letters,
 					   (unsigned long long) k->redis_reconnects,

@@ -395,3 +395,133 @@ PgReplay(PGconn *conn, const char *relay, int part, int64_t from_batch, RelayBat
 	}
 	return fill_batch(res, part, batch);
 }
+
+/*
+ * Overlap: relay_peek is sent (PgSendPeek) before the open batch goes to
+ * Redis, so the backend reads the next batch's rows while Redis works; its
+ * result is read (PgReadPeek) once Redis has answered, and the ack confirms
+ * it (PgAckClaimPeeked).  Between the send and the read no other query may
+ * use the connection.
+ */
+
+/* 0 sent, -1 not (the connection is then unusable: the caller finds out). */
+int
+PgSendPeek(PGconn *conn, const char *relay, int part, int max)
+{
+	char		p[16],
+				m[16];
+	const char *params[3] = {relay, p, m};
+
+	snprintf(p, sizeof(p), "%d", part);
+	snprintf(m, sizeof(m), "%d", max);
+	return PQsendQueryParams(conn,
+							 "SELECT * FROM goodgo_events.relay_peek($1, $2::int, $3::int)",
+							 3, NULL, params, NULL, NULL, 0) == 1 ? 0 : -1;
+}
+
+/*
+ * The peeked rows (0: nothing predictable), or -1 when the peek failed; a
+ * failed peek is not an error of the relay (the ack claims as usual), so it
+ * is logged at debug level, except an extension without relay_peek (1.0):
+ * *unsupported is set and the caller stops peeking.  Always reads the
+ * connection up to its last result.
+ */
+int
+PgReadPeek(PGconn *conn, int part, RelayBatch *batch, bool *unsupported)
+{
+	PGresult   *res,
+			   *extra;
+	int			n = -1;
+
+	memset(batch, 0, sizeof(*batch));
+	*unsupported = false;
+	res = PQgetResult(conn);
+	while ((extra = PQgetResult(conn)) != NULL)
+		PQclear(extra);
+	if (res == NULL)
+		return -1;
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		return fill_batch(res, part, batch);
+	{
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+		if (state != NULL && strcmp(state, "42883") == 0)
+			*unsupported = true;
+		else
+			relay_log(LOG_DEBUG, "msg=\"peek failed\" partition=%d sqlstate=%s", part,
+					  state ? state : "none");
+	}
+	PQclear(res);
+	return n;
+}
+
+/*
+ * relay_ack_claim with the peeked batch: ack batch_id and claim the next
+ * batch, which the server confirms (one row, ord 0) when it is the peeked
+ * one; *next then takes the peeked rows over.  Otherwise the claimed rows
+ * come in full and the peek is dropped.  Returns the number of events of
+ * the next batch (0: nothing), or -1 (neither the ack nor the claim
+ * happened; the peek is dropped).
+ */
+int
+PgAckClaimPeeked(PGconn *conn, const char *relay, int part, int64_t batch_id, int max,
+				 RelayBatch *peek, RelayBatch *next, bool *confirmed)
+{
+	char		p[16],
+				b[32],
+				m[16],
+				pb[32];
+	char	   *seqs;
+	size_t		len = 0;
+	const char *params[6] = {relay, p, b, m, pb, NULL};
+	PGresult   *res;
+	int			i,
+				c_ord,
+				c_batch;
+
+	memset(next, 0, sizeof(*next));
+	*confirmed = false;
+	snprintf(p, sizeof(p), "%d", part);
+	snprintf(b, sizeof(b), "%" PRId64, batch_id);
+	snprintf(m, sizeof(m), "%d", max);
+	snprintf(pb, sizeof(pb), "%" PRId64, peek->batch_id);
+	seqs = malloc((size_t) peek->nevents * 21 + 3);
+	seqs[len++] = '{';
+	for (i = 0; i < peek->nevents; i++)
+		len += sprintf(seqs + len, i ? ",%" PRId64 : "%" PRId64, peek->events[i].seq);
+	seqs[len++] = '}';
+	seqs[len] = '\0';
+	params[5] = seqs;
+	res = PQexecParams(conn,
+					   "SELECT * FROM goodgo_events.relay_ack_claim($1, $2::int, $3::bigint, $4::int, $5::bigint, $6::bigint[])",
+					   6, NULL, params, NULL, NULL, 0);
+	free(seqs);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		report(conn, res, "acknowledge the batch and claim the next one");
+		PQclear(res);
+		BatchFree(peek);
+		return -1;
+	}
+	c_ord = PQfnumber(res, "ord");
+	c_batch = PQfnumber(res, "batch_id");
+	if (PQntuples(res) == 1 && c_ord >= 0 && c_batch >= 0 &&
+		strcmp(PQgetvalue(res, 0, c_ord), "0") == 0)
+	{
+		if (strtoll(PQgetvalue(res, 0, c_batch), NULL, 10) != peek->batch_id)
+		{
+			/* Cannot happen: the server confirms only the batch we named. */
+			relay_log(LOG_ERROR, "msg=\"relay_ack_claim confirmed another batch than the peeked one\" partition=%d", part);
+			PQclear(res);
+			BatchFree(peek);
+			return -1;
+		}
+		PQclear(res);
+		*next = *peek;
+		memset(peek, 0, sizeof(*peek));
+		*confirmed = true;
+		return next->nevents;
+	}
+	BatchFree(peek);
+	return fill_batch(res, part, next);
+}

@@ -87,6 +87,7 @@ typedef struct RelayConfig
 	bool		once;
 	int			metrics_port;	/* 0: off */
 	IdMode		id_mode;
+	bool		overlap;		/* peek the next batch while publishing */
 	int			part_lo;		/* -1: every partition */
 	int			part_hi;
 	int			redis_timeout_ms;
@@ -151,6 +152,7 @@ typedef struct RelayCounters
 	uint64_t	redis_reconnects;
 	uint64_t	pg_reconnects;
 	uint64_t	loss_recoveries;
+	uint64_t	batches_peeked;	/* read while Redis took the previous batch */
 	int			partitions_led;
 	double		lag_seconds;	/* now - eventId time of the newest event published */
 	double		last_batch_ms;
@@ -186,6 +188,10 @@ extern int	PgClaim(PGconn *conn, const char *relay, int part, int max,
 extern int	PgAck(PGconn *conn, const char *relay, int part, int64_t batch_id);
 extern int	PgAckClaim(PGconn *conn, const char *relay, int part, int64_t batch_id,
 					   int max, RelayBatch *next);
+extern int	PgSendPeek(PGconn *conn, const char *relay, int part, int max);
+extern int	PgReadPeek(PGconn *conn, int part, RelayBatch *batch, bool *unsupported);
+extern int	PgAckClaimPeeked(PGconn *conn, const char *relay, int part, int64_t batch_id,
+							 int max, RelayBatch *peek, RelayBatch *next, bool *confirmed);
 extern int	PgNack(PGconn *conn, const char *relay, int part, int64_t batch_id,
 				   int64_t seq, const char *error, bool *dead);
 extern int	PgLastBatch(PGconn *conn, const char *relay, int part, int64_t *last);
