@@ -445,6 +445,10 @@ END $$;
 COMMENT ON FUNCTION goodgo_events.relay_forget(text) IS
 	'drop every position of a relay that will not come back (it no longer holds retention back); dead letters stay; returns the number of positions dropped';
 
+-- Every function that returns a batch's rows runs with jit = off: the
+-- planner's estimate for them (an unnest, a lookup per row) passes
+-- jit_above_cost, and compiling the plan took 13 ms of a 4,000-event claim's
+-- 29 ms (measured with auto_explain), for a query that runs in a few ms.
 -- The rows of a batch (its window seqs, then its redriven dead letters), in
 -- delivery order, numbered by ord from 1.  A plain SQL function, not STRICT,
 -- so that the planner inlines it into its caller's query: the rows then go
@@ -487,7 +491,7 @@ CREATE FUNCTION goodgo_events.relay_batch_rows(relay text, part integer, batch b
 	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
 				  aggregate_id text, stream text, envelope jsonb, attempts integer)
 	LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
-	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 AS $$
+	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 SET jit = off AS $$
 DECLARE
 	s bigint[];
 BEGIN
@@ -631,7 +635,7 @@ CREATE FUNCTION goodgo_events.relay_claim(relay text, part integer, max_events i
 	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
 				  aggregate_id text, stream text, envelope jsonb, attempts integer)
 	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 AS $$
+	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 SET jit = off AS $$
 DECLARE
 	c record;
 BEGIN
@@ -707,7 +711,7 @@ CREATE FUNCTION goodgo_events.relay_ack_claim(relay text, part integer, ack_batc
 	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
 				  aggregate_id text, stream text, envelope jsonb, attempts integer)
 	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 AS $$
+	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 SET jit = off AS $$
 DECLARE
 	c record;
 BEGIN
@@ -739,7 +743,7 @@ CREATE FUNCTION goodgo_events.relay_peek(relay text, part integer, max_events in
 	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
 				  aggregate_id text, stream text, envelope text, attempts integer)
 	LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
-	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 AS $$
+	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 SET jit = off AS $$
 DECLARE
 	p goodgo_events.relay_positions;
 	b goodgo_events.relay_batches;
@@ -787,7 +791,7 @@ CREATE FUNCTION goodgo_events.relay_ack_claim(relay text, part integer, ack_batc
 	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
 				  aggregate_id text, stream text, envelope jsonb, attempts integer)
 	LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
-	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 AS $$
+	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 SET jit = off AS $$
 DECLARE
 	c record;
 BEGIN
@@ -918,7 +922,7 @@ COMMENT ON FUNCTION goodgo_events.relay_position(text, integer) IS
 CREATE FUNCTION goodgo_events.relay_replay(relay text, part integer, from_batch bigint)
 	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
 				  aggregate_id text, stream text, envelope jsonb, attempts integer, replay boolean)
-	LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED
+	LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED SET jit = off
 	BEGIN ATOMIC
 		SELECT r.batch_id, r.ord, r.seq, r.event_id, r.event_type, r.aggregate_id, r.stream,
 			   r.envelope, r.attempts, true
@@ -934,7 +938,7 @@ COMMENT ON FUNCTION goodgo_events.relay_replay(text, integer, bigint) IS
 CREATE FUNCTION goodgo_events.relay_replay(relay text, part integer, from_time timestamptz)
 	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
 				  aggregate_id text, stream text, envelope jsonb, attempts integer, replay boolean)
-	LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED
+	LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED SET jit = off
 	BEGIN ATOMIC
 		SELECT r.*
 		  FROM goodgo_events.relay_replay(relay_replay.relay, relay_replay.part,
