@@ -64,5 +64,10 @@ SELECT line FROM (
 	UNION ALL
 	SELECT 'row schema_documents ' || uri || ' ' || md5(schema::text)
 	  FROM goodgo_events.schema_documents
+	UNION ALL
+	-- the contracts of schemas/ embedded by the build: a change to a file
+	-- needs its UPDATE in the next version's update script
+	SELECT 'row bundled_schemas ' || name || ' ' || md5(schema::text)
+	  FROM goodgo_events.bundled_schemas
 ) s
 ORDER BY line COLLATE "C";
