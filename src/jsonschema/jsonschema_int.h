@@ -4,7 +4,9 @@
  *		compiled tree (compile.c builds it, validate.c walks it), direct
  *		readers of jsonb containers and numerics, and URI helpers.
  *
- * Nothing outside src/jsonschema/ includes this file.
+ * Nothing outside src/jsonschema/ includes this file, except that
+ * src/jsonb_text.c shares the direct jsonb readers (JsIter and js_*) rather
+ * than keeping a second copy of them.
  */
 #ifndef GOODGO_JSONSCHEMA_INT_H
 #define GOODGO_JSONSCHEMA_INT_H
