@@ -64,15 +64,21 @@
 /* Frames on the C stack before the walk moves them to the heap. */
 #define JT_LOCAL_FRAMES 32
 
-/* The output: a StringInfo written through a raw pointer. */
+/*
+ * The output buffer.  The write position itself is not kept here but in a
+ * local variable of each writer, passed in and returned, so that it stays in
+ * a register: a store through a char pointer may alias any memory, and a
+ * position kept in memory would be reloaded after every byte written.
+ * "end" changes only when the buffer grows (jt_grow), and writers keep a
+ * local copy of it for the same reason.
+ */
 typedef struct JtOut
 {
 	StringInfo	buf;
-	char	   *p;				/* next byte to write */
 	char	   *end;			/* last usable byte + 1 (room for a NUL kept) */
 } JtOut;
 
-/* One open container of the walk. */
+/* One open container of the walk, saved while a child is printed. */
 typedef struct JtFrame
 {
 	JsIter		it;
@@ -114,32 +120,31 @@ static const char jt_pairs[] =
 #define JT_NUM_SHORT_WSIGN	0x0040
 #define JT_NUM_SHORT_WMASK	0x003F
 
-static pg_noinline void
-jt_grow(JtOut *o, int need)
+/*
+ * Make room for need more bytes after p; returns the (possibly moved) write
+ * position and sets o->end.  Past MaxAllocSize enlargeStringInfo raises
+ * core's "out of memory" error, as jsonb_out's own StringInfo would.
+ */
+static pg_noinline char *
+jt_grow(JtOut *o, char *p, int need)
 {
 	StringInfo	buf = o->buf;
 
-	buf->len = (int) (o->p - buf->data);
-	/* raises core's "out of memory" past MaxAllocSize, as jsonb_out would */
+	buf->len = (int) (p - buf->data);
 	enlargeStringInfo(buf, need);
-	o->p = buf->data + buf->len;
 	o->end = buf->data + buf->maxlen - 1;
+	return buf->data + buf->len;
 }
 
-static inline void
-jt_reserve(JtOut *o, int need)
-{
-	if (unlikely(o->end - o->p < need))
-		jt_grow(o, need);
-}
-
-static inline void
-jt_literal(JtOut *o, const char *s, int len)
-{
-	jt_reserve(o, len);
-	memcpy(o->p, s, len);
-	o->p += len;
-}
+/* In a writer with locals o, p and end: room for need bytes at p. */
+#define JT_RESERVE(need) \
+	do { \
+		if (unlikely(end - p < (need))) \
+		{ \
+			p = jt_grow(o, p, (need)); \
+			end = o->end; \
+		} \
+	} while (0)
 
 /* Does any of the eight bytes need an escape: < 0x20, '"' or '\\'? */
 static inline bool
@@ -156,25 +161,53 @@ jt_word_needs_escape(uint64 w)
 	return ((low | q | b) & highs) != 0;
 }
 
-/* A string or key, quoted and escaped as escape_json does. */
-static void
-jt_string(JtOut *o, const char *s, int len)
+/*
+ * The rest of a string, from s (at or before the first byte that needs an
+ * escape) to e, and its closing quote.  Room for e - s + 1 bytes is already
+ * reserved at p; each escape reserves the five bytes more it takes.
+ */
+static pg_noinline char *
+jt_string_escaped(JtOut *o, char *p, const char *s, const char *e)
 {
-	const char *end = s + len;
-	char	   *p;
+	char	   *end = o->end;
 
-	jt_reserve(o, len + 2);
-	p = o->p;
-	*p++ = '"';
 	for (;;)
 	{
-		/*
-		 * Eight bytes at a time.  The word is stored before it is tested:
-		 * the reservation covers every byte still to come, so the store is
-		 * in bounds, and a word that needs an escape is simply overwritten
-		 * below.
-		 */
-		while (end - s >= 8)
+		/* byte by byte up to and including the next escape, or the end */
+		while (s < e)
+		{
+			unsigned char c = (unsigned char) *s++;
+			char		x = jt_escape[c];
+
+			if (likely(x == 0))
+			{
+				*p++ = (char) c;
+				continue;
+			}
+			if (unlikely(c == '\0'))
+			{
+				/* escape_json's NUL-terminated copy ends here */
+				s = e;
+				break;
+			}
+			JT_RESERVE(6 + (int) (e - s) + 1);
+			*p++ = '\\';
+			if (x == 'u')
+			{
+				*p++ = 'u';
+				*p++ = '0';
+				*p++ = '0';
+				*p++ = jt_hex[c >> 4];
+				*p++ = jt_hex[c & 0xF];
+			}
+			else
+				*p++ = x;
+			break;
+		}
+		if (s >= e)
+			break;
+		/* eight bytes at a time again, as in jt_string */
+		while (e - s >= 8)
 		{
 			uint64		w;
 
@@ -185,45 +218,46 @@ jt_string(JtOut *o, const char *s, int len)
 			s += 8;
 			p += 8;
 		}
-		/* Byte by byte up to and including the next escape, or the end. */
-		while (s < end)
-		{
-			unsigned char c = (unsigned char) *s++;
-			char		e = jt_escape[c];
-
-			if (likely(e == 0))
-			{
-				*p++ = (char) c;
-				continue;
-			}
-			if (unlikely(c == '\0'))
-			{
-				/* escape_json's NUL-terminated copy ends here */
-				s = end;
-				break;
-			}
-			/* six bytes where one was reserved */
-			o->p = p;
-			jt_reserve(o, 6 + (int) (end - s) + 1);
-			p = o->p;
-			*p++ = '\\';
-			if (e == 'u')
-			{
-				*p++ = 'u';
-				*p++ = '0';
-				*p++ = '0';
-				*p++ = jt_hex[c >> 4];
-				*p++ = jt_hex[c & 0xF];
-			}
-			else
-				*p++ = e;
-			break;
-		}
-		if (s >= end)
-			break;
 	}
 	*p++ = '"';
-	o->p = p;
+	return p;
+}
+
+/*
+ * A string or key, quoted and escaped as escape_json does.  The common case,
+ * no byte to escape, is inlined into the walk: eight bytes at a time while a
+ * word test says none of them needs an escape, then the tail byte by byte.
+ * The word is stored before it is tested: the reservation covers every byte
+ * still to come, so the store is in bounds, and jt_string_escaped rewrites a
+ * word that needs an escape.
+ */
+static pg_attribute_always_inline char *
+jt_string(JtOut *o, char *p, const char *s, int len)
+{
+	const char *e = s + len;
+	char	   *end = o->end;
+
+	JT_RESERVE(len + 2);
+	*p++ = '"';
+	while (e - s >= 8)
+	{
+		uint64		w;
+
+		memcpy(&w, s, 8);
+		memcpy(p, &w, 8);
+		if (unlikely(jt_word_needs_escape(w)))
+			return jt_string_escaped(o, p, s, e);
+		s += 8;
+		p += 8;
+	}
+	while (s < e)
+	{
+		if (unlikely(jt_escape[(unsigned char) *s] != 0))
+			return jt_string_escaped(o, p, s, e);
+		*p++ = *s++;
+	}
+	*p++ = '"';
+	return p;
 }
 
 static inline int
@@ -250,11 +284,12 @@ jt_put4(char *p, int dig)
  * above zero, '.' and exactly dscale fraction digits (groups past the
  * stored ones are zeros).
  */
-static void
-jt_numeric(JtOut *o, Numeric num)
+static pg_noinline char *
+jt_numeric(JtOut *o, char *p, Numeric num)
 {
 	const char *data = VARDATA_ANY(num);
 	int			size = VARSIZE_ANY_EXHDR(num);
+	char	   *end = o->end;
 	uint16		header;
 	bool		negative;
 	int			weight;
@@ -263,7 +298,6 @@ jt_numeric(JtOut *o, Numeric num)
 	const char *digits;
 	int			intlen;
 	int			d;
-	char	   *p;
 
 	memcpy(&header, data, sizeof(uint16));
 	if ((header & JT_NUM_SIGN_MASK) == JT_NUM_SPECIAL)
@@ -271,10 +305,12 @@ jt_numeric(JtOut *o, Numeric num)
 		/* NaN or an infinity: jsonb never stores one, but stay exact */
 		char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out,
 															NumericGetDatum(num)));
+		int			len = (int) strlen(s);
 
-		jt_literal(o, s, (int) strlen(s));
+		JT_RESERVE(len);
+		memcpy(p, s, len);
 		pfree(s);
-		return;
+		return p + len;
 	}
 	if (header & JT_NUM_SHORT)
 	{
@@ -302,8 +338,7 @@ jt_numeric(JtOut *o, Numeric num)
 	intlen = (weight + 1) * 4;
 	if (intlen <= 0)
 		intlen = 1;
-	jt_reserve(o, 1 + intlen + 1 + dscale + 4);
-	p = o->p;
+	JT_RESERVE(1 + intlen + 1 + dscale + 4);
 
 	if (negative)
 		*p++ = '-';
@@ -346,137 +381,148 @@ jt_numeric(JtOut *o, Numeric num)
 			p = jt_put4(p, (d >= 0 && d < ndigits) ? jt_digit(digits, d) : 0);
 		p = stop;
 	}
-	o->p = p;
+	return p;
 }
 
-static void
-jt_scalar(JtOut *o, JsonbValue *v)
+/* A scalar (js_fill gives null, string, numeric or bool here). */
+static pg_attribute_always_inline char *
+jt_scalar(JtOut *o, char *p, JsonbValue *v)
 {
+	char	   *end = o->end;
+
 	switch (v->type)
 	{
 		case jbvString:
-			jt_string(o, v->val.string.val, v->val.string.len);
-			break;
+			return jt_string(o, p, v->val.string.val, v->val.string.len);
 		case jbvNumeric:
-			jt_numeric(o, v->val.numeric);
-			break;
+			return jt_numeric(o, p, v->val.numeric);
 		case jbvBool:
+			JT_RESERVE(5);
 			if (v->val.boolean)
-				jt_literal(o, "true", 4);
-			else
-				jt_literal(o, "false", 5);
-			break;
+			{
+				memcpy(p, "true", 4);
+				return p + 4;
+			}
+			memcpy(p, "false", 5);
+			return p + 5;
 		default:
-			/* js_fill gives null, the scalars above, or a container */
 			Assert(v->type == jbvNull);
-			jt_literal(o, "null", 4);
-			break;
+			JT_RESERVE(4);
+			memcpy(p, "null", 4);
+			return p + 4;
 	}
 }
 
-/* The whole document under root, walked without recursion. */
-static void
-jt_document(JtOut *o, JsonbContainer *root)
+/*
+ * The whole document under root, walked without recursion.  The open
+ * container's iterator is a local (registers); the ones around it wait in
+ * frames.
+ */
+static char *
+jt_document(JtOut *o, char *p, JsonbContainer *root)
 {
 	JtFrame		local[JT_LOCAL_FRAMES];
 	JtFrame    *frames = local;
-	int			maxdepth = JT_LOCAL_FRAMES;
-	int			depth;
+	int			maxframes = JT_LOCAL_FRAMES;
+	int			nframes = 0;
+	JsIter		it;
+	bool		object;
+	char	   *end = o->end;
 
 	if (JsonContainerIsScalar(root))
 	{
-		JsIter		it;
 		JsonbValue	v;
 
 		js_iter_init(&it, root);
 		if (js_iter_elem(&it, &v))
-			jt_scalar(o, &v);
-		return;
+			p = jt_scalar(o, p, &v);
+		return p;
 	}
 
-	jt_reserve(o, 2);
-	if (JsonContainerSize(root) == 0)
-	{
-		*o->p++ = JsonContainerIsObject(root) ? '{' : '[';
-		*o->p++ = JsonContainerIsObject(root) ? '}' : ']';
-		return;
-	}
-	frames[0].object = JsonContainerIsObject(root);
-	js_iter_init(&frames[0].it, root);
-	*o->p++ = frames[0].object ? '{' : '[';
-	depth = 1;
+	object = JsonContainerIsObject(root);
+	js_iter_init(&it, root);
+	JT_RESERVE(1);
+	*p++ = object ? '{' : '[';
 
-	while (depth > 0)
+	for (;;)
 	{
-		JtFrame    *f = &frames[depth - 1];
-		bool		in_object = f->object;
-		bool		first = f->it.i == 0;
+		bool		first = it.i == 0;
 		bool		more;
 		JsonbValue	k;
 		JsonbValue	v;
 
 		CHECK_FOR_INTERRUPTS();
 
-		/* room for ", " and an empty container or a closing bracket */
-		jt_reserve(o, 4);
-		if (in_object)
-			more = js_iter_pair(&f->it, &k, &v);
+		/* room for ", " and an empty container, or a closing bracket */
+		JT_RESERVE(4);
+		if (object)
+			more = js_iter_pair(&it, &k, &v);
 		else
-			more = js_iter_elem(&f->it, &v);
+			more = js_iter_elem(&it, &v);
 		if (!more)
 		{
-			*o->p++ = in_object ? '}' : ']';
-			depth--;
+			*p++ = object ? '}' : ']';
+			if (nframes == 0)
+				break;
+			nframes--;
+			it = frames[nframes].it;
+			object = frames[nframes].object;
 			continue;
 		}
 		if (!first)
 		{
-			*o->p++ = ',';
-			*o->p++ = ' ';
+			*p++ = ',';
+			*p++ = ' ';
 		}
-		if (in_object)
+		if (object)
 		{
-			jt_string(o, k.val.string.val, k.val.string.len);
-			jt_reserve(o, 4);
-			*o->p++ = ':';
-			*o->p++ = ' ';
+			p = jt_string(o, p, k.val.string.val, k.val.string.len);
+			end = o->end;
+			JT_RESERVE(4);
+			*p++ = ':';
+			*p++ = ' ';
 		}
 
 		if (v.type != jbvBinary)
-			jt_scalar(o, &v);
+		{
+			p = jt_scalar(o, p, &v);
+			end = o->end;
+		}
 		else
 		{
 			JsonbContainer *jc = v.val.binary.data;
-			bool		object = JsonContainerIsObject(jc);
+			bool		child_object = JsonContainerIsObject(jc);
 
+			*p++ = child_object ? '{' : '[';
 			if (JsonContainerSize(jc) == 0)
 			{
-				*o->p++ = object ? '{' : '[';
-				*o->p++ = object ? '}' : ']';
+				*p++ = child_object ? '}' : ']';
 				continue;
 			}
-			if (depth == maxdepth)
+			if (nframes == maxframes)
 			{
-				int			newmax = maxdepth * 2;
+				int			newmax = maxframes * 2;
 
 				if (frames == local)
 				{
 					frames = palloc(sizeof(JtFrame) * newmax);
-					memcpy(frames, local, sizeof(JtFrame) * maxdepth);
+					memcpy(frames, local, sizeof(JtFrame) * maxframes);
 				}
 				else
 					frames = repalloc(frames, sizeof(JtFrame) * newmax);
-				maxdepth = newmax;
+				maxframes = newmax;
 			}
-			*o->p++ = object ? '{' : '[';
-			frames[depth].object = object;
-			js_iter_init(&frames[depth].it, jc);
-			depth++;
+			frames[nframes].it = it;
+			frames[nframes].object = object;
+			nframes++;
+			js_iter_init(&it, jc);
+			object = child_object;
 		}
 	}
 
 	if (frames != local)
 		pfree(frames);
+	return p;
 }
 
 /*
@@ -488,13 +534,12 @@ void
 JsonbTextAppend(StringInfo buf, Jsonb *jb)
 {
 	JtOut		o;
+	char	   *p;
 
 	o.buf = buf;
-	o.p = buf->data + buf->len;
-	o.end = buf->data + buf->maxlen - 1;
-	jt_reserve(&o, (int) VARSIZE(jb));
-	jt_document(&o, &jb->root);
-	buf->len = (int) (o.p - buf->data);
+	p = jt_grow(&o, buf->data + buf->len, (int) VARSIZE(jb));
+	p = jt_document(&o, p, &jb->root);
+	buf->len = (int) (p - buf->data);
 	buf->data[buf->len] = '\0';
 }
 
