@@ -224,37 +224,90 @@ jt_string_escaped(JtOut *o, char *p, const char *s, const char *e)
 }
 
 /*
+ * The lanes of w that need an escape, exactly: 0x80 in each byte that is
+ * below 0x20, '"' or '\\', 0 elsewhere.  Unlike jt_word_needs_escape no
+ * borrow crosses lanes, so lanes that are not part of the string can be
+ * masked off.
+ */
+static inline uint64
+jt_escape_lanes(uint64 w)
+{
+	const uint64 ones = UINT64CONST(0x0101010101010101);
+	const uint64 low7 = UINT64CONST(0x7F7F7F7F7F7F7F7F);
+	uint64		ctl = w & (ones * 0xE0);
+	uint64		q = w ^ (ones * '"');
+	uint64		b = w ^ (ones * '\\');
+
+#define JT_ZERO_LANES(x) (~((((x) & low7) + low7) | (x) | low7))
+	return JT_ZERO_LANES(ctl) | JT_ZERO_LANES(q) | JT_ZERO_LANES(b);
+#undef JT_ZERO_LANES
+}
+
+/*
  * A string or key, quoted and escaped as escape_json does.  The common case,
- * no byte to escape, is inlined into the walk: eight bytes at a time while a
- * word test says none of them needs an escape, then the tail byte by byte.
- * The word is stored before it is tested: the reservation covers every byte
- * still to come, so the store is in bounds, and jt_string_escaped rewrites a
- * word that needs an escape.
+ * no byte to escape, is inlined into the walk and works on 8-byte words:
+ *
+ *	- whole words while a word test says none of the bytes needs an escape;
+ *	  a word is stored before it is tested (the reservation covers every byte
+ *	  still to come), and jt_string_escaped rewrites one that needs one;
+ *	- a tail of 1 to 7 bytes as the last 8 bytes of the string, which
+ *	  overlap bytes already copied, stored over them;
+ *	- a string shorter than 8 bytes as the word that ends where the string
+ *	  ends, its lanes before the string masked off.  That word starts at most
+ *	  8 bytes before the string, and a string inside a jsonb container is
+ *	  always preceded by at least 8 bytes of the same container (its header
+ *	  and its own JEntry), so the load stays within the datum.  The word is
+ *	  shifted down and stored whole: the bytes after the string are slack
+ *	  (reserved) that the closing quote and what follows overwrite.
  */
 static pg_attribute_always_inline char *
 jt_string(JtOut *o, char *p, const char *s, int len)
 {
 	const char *e = s + len;
 	char	   *end = o->end;
+	uint64		w;
 
-	JT_RESERVE(len + 2);
+	JT_RESERVE(len + 2 + 8);
 	*p++ = '"';
-	while (e - s >= 8)
+	if (len >= 8)
 	{
-		uint64		w;
+		int			rest;
 
-		memcpy(&w, s, 8);
-		memcpy(p, &w, 8);
-		if (unlikely(jt_word_needs_escape(w)))
-			return jt_string_escaped(o, p, s, e);
-		s += 8;
-		p += 8;
+		while (e - s >= 8)
+		{
+			memcpy(&w, s, 8);
+			memcpy(p, &w, 8);
+			if (unlikely(jt_word_needs_escape(w)))
+				return jt_string_escaped(o, p, s, e);
+			s += 8;
+			p += 8;
+		}
+		rest = (int) (e - s);
+		if (rest > 0)
+		{
+			memcpy(&w, e - 8, 8);
+			if (unlikely(jt_word_needs_escape(w)))
+				return jt_string_escaped(o, p, s, e);
+			memcpy(p + rest - 8, &w, 8);
+			p += rest;
+		}
 	}
-	while (s < e)
+	else if (len > 0)
 	{
-		if (unlikely(jt_escape[(unsigned char) *s] != 0))
+		int			shift = (8 - len) * 8;
+
+		memcpy(&w, e - 8, 8);
+#ifdef WORDS_BIGENDIAN
+		if (unlikely((jt_escape_lanes(w) & (UINT64CONST(0x8080808080808080) >> shift)) != 0))
 			return jt_string_escaped(o, p, s, e);
-		*p++ = *s++;
+		w <<= shift;
+#else
+		if (unlikely((jt_escape_lanes(w) & (UINT64CONST(0x8080808080808080) << shift)) != 0))
+			return jt_string_escaped(o, p, s, e);
+		w >>= shift;
+#endif
+		memcpy(p, &w, 8);
+		p += len;
 	}
 	*p++ = '"';
 	return p;
