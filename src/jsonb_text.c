@@ -448,7 +448,41 @@ jt_scalar(JtOut *o, char *p, JsonbValue *v)
 		case jbvString:
 			return jt_string(o, p, v->val.string.val, v->val.string.len);
 		case jbvNumeric:
-			return jt_numeric(o, p, v->val.numeric);
+			{
+				/*
+				 * Inline the commonest number, an integer of one base-10000
+				 * group (-9999..9999): short header, scale 0, weight 0.
+				 */
+				Numeric		num = v->val.numeric;
+				uint16		header;
+				int			dig;
+
+				if (VARATT_IS_SHORT(num) ||
+					VARSIZE(num) != VARHDRSZ + 2 * sizeof(uint16))
+					return jt_numeric(o, p, num);
+				memcpy(&header, VARDATA(num), sizeof(uint16));
+				if ((header & ~JT_NUM_SHORT_SIGN) != JT_NUM_SHORT)
+					return jt_numeric(o, p, num);
+				dig = jt_digit(VARDATA(num) + sizeof(uint16), 0);
+				JT_RESERVE(5);
+				if (header & JT_NUM_SHORT_SIGN)
+					*p++ = '-';
+				if (dig >= 1000)
+					return jt_put4(p, dig);
+				if (dig >= 100)
+				{
+					*p++ = (char) ('0' + dig / 100);
+					memcpy(p, jt_pairs + (dig % 100) * 2, 2);
+					return p + 2;
+				}
+				if (dig >= 10)
+				{
+					memcpy(p, jt_pairs + dig * 2, 2);
+					return p + 2;
+				}
+				*p++ = (char) ('0' + dig);
+				return p;
+			}
 		case jbvBool:
 			JT_RESERVE(5);
 			if (v->val.boolean)
