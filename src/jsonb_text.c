@@ -24,22 +24,25 @@
  * container, a token per key, value, begin and end), copies every string
  * with pnstrdup before escaping it a byte at a time through StringInfo
  * macros, and calls numeric_out, which unpacks each number into a NumericVar
- * and pallocs its text.  Here:
+ * and pallocs its text; the cast then copies the C string into a text datum.
+ * Here:
  *
  *	- the binary containers are read in place with the JEntry walkers of
- *	  jsonschema/jsonschema_int.h (JsIter), one small frame per open
- *	  container;
- *	- the output is written through a raw pointer into one buffer sized
- *	  from VARSIZE (the text is almost never longer than the binary form;
- *	  when escapes make it so, the buffer grows by doubling);
+ *	  jsonschema/jsonschema_int.h (JsIter); the open container's iterator is
+ *	  a local variable, the enclosing ones wait in frames;
+ *	- the output is written through a pointer kept in a register (see
+ *	  JtOut) into one buffer sized from VARSIZE (the text is rarely longer
+ *	  than the binary form; escapes and long numbers grow it by doubling),
+ *	  with the text datum's header reserved in front: no final copy;
  *	- strings are copied eight bytes at a time while a word test (no byte
- *	  below 0x20, no '"', no '\\') says none of the eight needs an escape;
- *	  only the word holding an escape is handled byte by byte;
+ *	  below 0x20, no '"', no '\\') says none of the eight needs an escape,
+ *	  short strings and tails included (see jt_string); only a word holding
+ *	  an escape is handled byte by byte;
  *	- numbers are printed straight from their stored base-10000 digits, two
  *	  decimal digits per table lookup, following numeric_out's rules
  *	  (leading zeros of the first digit group dropped, the fraction cut at
- *	  the display scale); only NaN and the infinities, which jsonb never
- *	  stores, go through numeric_out itself.
+ *	  the display scale), one-group integers inline in the walk; only NaN
+ *	  and the infinities, which jsonb never stores, go through numeric_out.
  *
  * The walk is iterative: frames live on a small local array and move to a
  * palloc'd one past JT_LOCAL_FRAMES levels.  So no depth that jsonb can

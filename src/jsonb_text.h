@@ -11,6 +11,12 @@
 #include "lib/stringinfo.h"
 #include "utils/jsonb.h"
 
+/*
+ * jb must be a whole, detoasted jsonb datum (DatumGetJsonbP /
+ * PG_GETARG_JSONB_P): the writer reads strings as 8-byte words that may
+ * start in the container bytes before them.
+ */
+
 /* Append the JSON text of jb to buf (which may already hold other bytes). */
 extern void JsonbTextAppend(StringInfo buf, Jsonb *jb);
 
