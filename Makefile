@@ -18,6 +18,7 @@ OBJS = \
 	src/envelope.o \
 	src/registry.o \
 	src/outbox.o \
+	src/jsonb_text.o \
 	src/jsonschema/jsonschema.o \
 	src/jsonschema/compile.o \
 	src/jsonschema/validate.o \

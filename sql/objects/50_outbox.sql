@@ -779,7 +779,7 @@ BEGIN
 	END IF;
 	RETURN QUERY
 		SELECT r.batch_id, r.ord, r.seq, r.event_id, r.event_type, r.aggregate_id, r.stream,
-			   r.envelope::text, r.attempts
+			   goodgo_events.jsonb_text(r.envelope), r.attempts
 		  FROM goodgo_events.relay_rows(relay, part, greatest(p.batch_seq, b.batch_id) + 1, s) r;
 END $$;
 COMMENT ON FUNCTION goodgo_events.relay_peek(text, integer, integer) IS

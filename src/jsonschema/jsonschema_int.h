@@ -4,7 +4,9 @@
  *		compiled tree (compile.c builds it, validate.c walks it), direct
  *		readers of jsonb containers and numerics, and URI helpers.
  *
- * Nothing outside src/jsonschema/ includes this file.
+ * Nothing outside src/jsonschema/ includes this file, except that
+ * src/jsonb_text.c shares the direct jsonb readers (JsIter and js_*) rather
+ * than keeping a second copy of them.
  */
 #ifndef GOODGO_JSONSCHEMA_INT_H
 #define GOODGO_JSONSCHEMA_INT_H
@@ -265,6 +267,27 @@ js_fill(JsonbContainer *jc, int index, char *base, uint32 offset, uint32 len,
 	}
 }
 
+/*
+ * Where the data of child "index" starts, as jsonb_util.c's getJsonbOffset
+ * computes it (lengths summed back to the nearest stored offset, at most
+ * JB_OFFSET_STRIDE entries), but inlined: the walkers call it for every
+ * object they open.
+ */
+static inline uint32
+js_child_offset(const JsonbContainer *jc, int index)
+{
+	uint32		offset = 0;
+	int			i;
+
+	for (i = index - 1; i >= 0; i--)
+	{
+		offset += JBE_OFFLENFLD(jc->children[i]);
+		if (JBE_HAS_OFF(jc->children[i]))
+			break;
+	}
+	return offset;
+}
+
 static inline void
 js_iter_init(JsIter *it, JsonbContainer *jc)
 {
@@ -277,7 +300,7 @@ js_iter_init(JsIter *it, JsonbContainer *jc)
 	if (JsonContainerIsObject(jc))
 	{
 		it->base = (char *) &jc->children[n * 2];
-		it->voff = n > 0 ? getJsonbOffset(jc, n) : 0;
+		it->voff = js_child_offset(jc, n);
 	}
 	else
 	{
