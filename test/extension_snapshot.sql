@@ -27,6 +27,7 @@ SELECT line FROM (
 	-- columns of every relation in the schema (partitions included)
 	SELECT 'col ' || a.attrelid::regclass || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
 		   || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+		   || ' storage=' || a.attstorage::text
 		   || coalesce(' default ' || pg_get_expr(ad.adbin, ad.adrelid), '')
 		   || coalesce(' identity=' || nullif(a.attidentity::text, ''), '')
 		   || ' comment=' || coalesce(col_description(a.attrelid, a.attnum), '-')

@@ -263,6 +263,10 @@ CREATE TABLE goodgo_events.relay_positions (
 COMMENT ON TABLE goodgo_events.relay_positions IS
 	'one row per (relay, partition): the snapshot ending the last completed window, the open window and batch';
 SELECT pg_catalog.pg_extension_config_dump('goodgo_events.relay_positions', '');
+-- Stored uncompressed: every claim and every peek reads the open window's
+-- seqs, and decompressing a 200,000-event window (650 kB of pglz) took
+-- about 1 ms each time, where reading it plain takes 0.3 ms.
+ALTER TABLE goodgo_events.relay_positions ALTER COLUMN win_seqs SET STORAGE EXTERNAL;
 
 CREATE TABLE goodgo_events.relay_batches (
 	relay		text NOT NULL,
