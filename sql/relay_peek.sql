@@ -109,10 +109,15 @@ SET goodgo_events.relay_max_attempts = 1;
 SELECT batch_id AS b5, seq AS s5 FROM goodgo_events.relay_claim('pk', :pp, 2) ORDER BY ord LIMIT 1 \gset
 SELECT goodgo_events.relay_nack('pk', :pp, :b5, :s5, 'WRONGTYPE test') AS dead;
 RESET goodgo_events.relay_max_attempts;
-SELECT count(*) AS peek_before_redrive FROM goodgo_events.relay_peek('pk', :pp, 2);
+SELECT count(*) AS peek_before_redrive, array_agg(seq ORDER BY ord) AS pk_seqs
+  FROM goodgo_events.relay_peek('pk', :pp, 2) \gset
+SELECT :peek_before_redrive AS peek_before_redrive;
 SELECT goodgo_events.redrive_dead_letter(id) FROM goodgo_events.dead_letters WHERE relay = 'pk';
 SELECT count(*) AS peek_redrive_waiting FROM goodgo_events.relay_peek('pk', :pp, 2);
-SELECT count(*) AS rows, min(ord) AS first_ord FROM goodgo_events.relay_ack_claim('pk', :pp, :b5, 5, NULL, NULL);
+-- A redrive requested after the peek joins the next batch (its window part
+-- is the peeked one): not confirmed, the rows come with the dead letter.
+SELECT count(*) AS rows, min(ord) AS first_ord, count(*) FILTER (WHERE seq = :s5) AS redriven
+  FROM goodgo_events.relay_ack_claim('pk', :pp, :b5, 5, :b5 + 1, :'pk_seqs');
 -- The largest max_events claims the rest of a window begun by a smaller claim.
 SELECT count(goodgo_events.emit('peek.test', jsonb_build_object('n', g), 'peek-agg'))
   FROM generate_series(1, 3) g;
