@@ -21,6 +21,14 @@
  * Before compiling, a document is validated against its draft's metaschema;
  * a schema that is not valid is an error 22023 naming the JSON Pointer of
  * the bad part, as are a bad regex and an unresolvable reference.
+ *
+ * A regex that is valid ECMA-262 but that our engine cannot run exactly
+ * (\p{Script=..}, a bound above 65025, ...) is different: the schema is
+ * valid, we only cannot evaluate it.  That is error 0A000, raised once the
+ * whole schema has been compiled and every reference resolved, so that a
+ * schema with both a real error and an unsupported pattern is reported as
+ * invalid (22023), and so that a 0A000 means "valid, but not supported":
+ * jsonschema_is_valid(schema) relies on that.
  */
 #include "postgres.h"
 
@@ -178,6 +186,10 @@ typedef struct CompileCtx
 	List	   *pending;
 	List	   *docs;			/* URIs of documents loaded */
 	int			depth;
+	/* the first valid but unsupported regex, reported at the end */
+	char	   *unsupported_where;	/* JSON Pointer of its keyword */
+	const char *unsupported_doc;	/* URI of its document, "" for the root */
+	char	   *unsupported_reason;
 } CompileCtx;
 
 /* Bound on documents one schema may pull in, against runaway resolvers. */
@@ -221,6 +233,45 @@ schema_error(const Scope *scope, const char *keyword, const char *fmt,...)
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("invalid JSON Schema"),
 			 errdetail("At \"%s\": %s.", where.data, reason)));
+}
+
+/*
+ * Remember the first regex that is valid ECMA-262 but cannot be compiled
+ * here; JsonSchemaCompileTree reports it when nothing worse was found.
+ */
+static void
+note_unsupported(CompileCtx *cc, const Scope *scope, const char *keyword,
+				 const char *reason)
+{
+	StringInfoData where;
+
+	if (cc->unsupported_reason != NULL)
+		return;
+	initStringInfo(&where);
+	appendStringInfoString(&where, scope->dptr);
+	appendStringInfoChar(&where, '/');
+	appendStringInfoString(&where, keyword);
+	cc->unsupported_where = where.data;
+	cc->unsupported_doc = scope->doc ? pstrdup(scope->doc) : "";
+	cc->unsupported_reason = pstrdup(reason);
+}
+
+static void
+report_unsupported(CompileCtx *cc)
+{
+	if (cc->unsupported_doc[0])
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("JSON Schema pattern is valid but not supported by this validator"),
+				 errdetail("At \"%s\" in document \"%s\": %s.",
+						   cc->unsupported_where, cc->unsupported_doc,
+						   cc->unsupported_reason),
+				 errhint("The pattern is valid ECMA-262 and other validators accept it, but PostgreSQL's regular expression engine cannot run this construct exactly. Rewrite the pattern without it.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("JSON Schema pattern is valid but not supported by this validator"),
+			 errdetail("At \"%s\": %s.", cc->unsupported_where, cc->unsupported_reason),
+			 errhint("The pattern is valid ECMA-262 and other validators accept it, but PostgreSQL's regular expression engine cannot run this construct exactly. Rewrite the pattern without it.")));
 }
 
 /* ---------- small helpers ---------- */
@@ -1025,14 +1076,18 @@ collect:
 	if (present[K_PATTERN])
 	{
 		char	   *err = NULL;
+		bool		unsupported;
 
 		if (kv[K_PATTERN].type != jbvString)
 			schema_error(scope, "pattern", "the value must be a string");
 		node->pattern_source = str_of(&kv[K_PATTERN]);
-		node->pattern = JsonSchemaRegexCompile(kv[K_PATTERN].val.string.val,
-											   kv[K_PATTERN].val.string.len,
-											   CurrentMemoryContext, &err);
-		if (node->pattern == NULL)
+		node->pattern = JsonSchemaRegexCompileChecked(kv[K_PATTERN].val.string.val,
+													  kv[K_PATTERN].val.string.len,
+													  CurrentMemoryContext, &err,
+													  &unsupported);
+		if (node->pattern == NULL && unsupported)
+			note_unsupported(cc, scope, "pattern", err);
+		else if (node->pattern == NULL)
 			schema_error(scope, "pattern", "the value is not a valid regular expression (%s)",
 						 err ? err : "syntax error");
 	}
@@ -1124,18 +1179,24 @@ collect:
 		for (i = 0; i < n; i++)
 		{
 			char	   *err = NULL;
+			bool		unsupported;
 			Scope		ks;
 
 			node->pattern_properties[i].source = pp[i].key.cstr;
 			node->pattern_properties[i].node = pp[i].node;
 			node->pattern_properties[i].re =
-				JsonSchemaRegexCompile(pp[i].key.str, pp[i].key.len, CurrentMemoryContext, &err);
+				JsonSchemaRegexCompileChecked(pp[i].key.str, pp[i].key.len,
+											  CurrentMemoryContext, &err, &unsupported);
 			if (node->pattern_properties[i].re == NULL)
 			{
 				scope_child(scope, &ks, "patternProperties", strlen("patternProperties"));
-				schema_error(&ks, pointer_escape(pp[i].key.str, pp[i].key.len),
-							 "the property name is not a valid regular expression (%s)",
-							 err ? err : "syntax error");
+				if (unsupported)
+					note_unsupported(cc, &ks, pointer_escape(pp[i].key.str, pp[i].key.len),
+									 err);
+				else
+					schema_error(&ks, pointer_escape(pp[i].key.str, pp[i].key.len),
+								 "the property name is not a valid regular expression (%s)",
+								 err ? err : "syntax error");
 			}
 		}
 	}
@@ -1588,5 +1649,7 @@ JsonSchemaCompileTree(Jsonb *schema, const JsonSchemaOptions *options,
 		CHECK_FOR_INTERRUPTS();
 		resolve_pending(&cc, list_nth(cc.pending, i));
 	}
+	if (cc.unsupported_reason != NULL)
+		report_unsupported(&cc);
 	return root;
 }

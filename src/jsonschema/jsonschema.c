@@ -470,7 +470,10 @@ goodgo_json_matches_schema(PG_FUNCTION_ARGS)
 
 /*
  * Compile in a subtransaction; false (instead of the error) when the schema
- * is invalid (22023).  Any other error is thrown again.
+ * is invalid (22023).  A schema whose only fault is a pattern that is valid
+ * ECMA-262 but that our engine cannot run (0A000, raised only after the
+ * whole schema compiled without a 22023) is valid: true.  Any other error
+ * is thrown again.
  */
 static bool
 compiles_cleanly(Jsonb *schema, bool lenient)
@@ -506,10 +509,11 @@ compiles_cleanly(Jsonb *schema, bool lenient)
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
-		if (edata->sqlerrcode != ERRCODE_INVALID_PARAMETER_VALUE)
+		if (edata->sqlerrcode != ERRCODE_INVALID_PARAMETER_VALUE &&
+			edata->sqlerrcode != ERRCODE_FEATURE_NOT_SUPPORTED)
 			ReThrowError(edata);
+		ok = edata->sqlerrcode == ERRCODE_FEATURE_NOT_SUPPORTED;
 		FreeErrorData(edata);
-		ok = false;
 	}
 	PG_END_TRY();
 	return ok;

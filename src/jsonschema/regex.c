@@ -125,6 +125,23 @@ JsonSchemaRegex *
 JsonSchemaRegexCompile(const char *pattern, int len, MemoryContext cxt,
 					   char **errmsg)
 {
+	bool		unsupported;
+
+	return JsonSchemaRegexCompileChecked(pattern, len, cxt, errmsg, &unsupported);
+}
+
+/*
+ * The translator fails alike on a syntax error and on a construct it cannot
+ * express; the syntax check (the "regex" format's) tells them apart, and
+ * runs only on failure, so a pattern that compiles pays nothing for it.  A
+ * translator that ran out of memory proves nothing about the pattern: that
+ * stays a plain failure.  Once the ARE text exists the pattern is valid, so
+ * an engine that refuses it (too complex) makes it unsupported too.
+ */
+JsonSchemaRegex *
+JsonSchemaRegexCompileChecked(const char *pattern, int len, MemoryContext cxt,
+							  char **errmsg, bool *unsupported)
+{
 	EcmaTranslation tr;
 	const char *err = NULL;
 	const char *upat;
@@ -132,10 +149,15 @@ JsonSchemaRegexCompile(const char *pattern, int len, MemoryContext cxt,
 	JsonSchemaRegex *r;
 	char		buf[256];
 
+	*unsupported = false;
 	upat = to_utf8(pattern, len, &ulen);
 	if (!EcmaRegexTranslate(upat, (size_t) ulen, &tr, &err))
 	{
-		*errmsg = pstrdup(err ? err : "invalid pattern");
+		if (err == NULL)
+			err = "invalid pattern";
+		*unsupported = strcmp(err, "out of memory") != 0 &&
+			EcmaRegexCheckSyntax(upat, (size_t) ulen, NULL);
+		*errmsg = pstrdup(err);
 		return NULL;
 	}
 
@@ -158,6 +180,7 @@ JsonSchemaRegexCompile(const char *pattern, int len, MemoryContext cxt,
 	if (r->fast == NULL && compile_are(r, buf, sizeof(buf)) != REG_OKAY)
 	{
 		*errmsg = psprintf("pattern cannot be compiled: %s", buf);
+		*unsupported = true;
 		return NULL;
 	}
 	return r;

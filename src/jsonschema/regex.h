@@ -23,6 +23,16 @@ extern JsonSchemaRegex *JsonSchemaRegexCompile(const char *pattern, int len,
 											   MemoryContext cxt, char **errmsg);
 
 /*
+ * JsonSchemaRegexCompile, telling the two kinds of failure apart: on NULL,
+ * *unsupported is true when the pattern is valid ECMA-262 (the "regex"
+ * format accepts it) but uses a construct this engine cannot run exactly,
+ * false when it is not valid ECMA-262 at all.
+ */
+extern JsonSchemaRegex *JsonSchemaRegexCompileChecked(const char *pattern, int len,
+													  MemoryContext cxt, char **errmsg,
+													  bool *unsupported);
+
+/*
  * Does the pattern match anywhere in the UTF-8 string (ECMA RegExp.test,
  * unanchored)?  Honours interrupts; never crashes on any input.
  */
