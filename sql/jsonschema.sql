@@ -193,6 +193,124 @@ SELECT s, jsonschema_is_valid(s)
   FROM unnest(ARRAY['{"type": "string"}', 'true', '{"type": 5}', '{"pattern": "("}',
                     '{"$ref": "#/nope"}', '{"minimum": "1"}', '{"$ref": "https://json-schema.org/draft/2020-12/schema"}']::jsonb[]) s;
 
+---------------------------------------------------------------- valid patterns we cannot run
+-- A pattern that is valid ECMA-262 but that PostgreSQL's engine cannot run
+-- exactly is 0A000 (the schema is valid; we cannot evaluate it), one that is
+-- not ECMA-262 at all is 22023.  Per case: the "regex" format (syntax only,
+-- so true for every valid pattern), the one-argument jsonschema_is_valid (is
+-- the schema valid: true for valid-but-unsupported), and compiling it.
+CREATE TEMP TABLE rx (n int, name text, p text);
+INSERT INTO rx VALUES
+  (1, 'script', '\p{Script=Greek}'),
+  (2, 'script_short_negated', '\P{sc=Latn}'),
+  (3, 'script_extensions_in_class', '[\p{scx=Hira}a]'),
+  (4, 'unknown_script_value', '\p{Script=Klingon}'),
+  (5, 'binary_property', '^\p{Alphabetic}+$'),
+  (6, 'emoji', '\p{Emoji}'),
+  (7, 'modifier_group', '(?i:abc)'),
+  (8, 'modifier_group_minus', '(?-s:a.)'),
+  (9, 'bound_above_65025', 'a{70000}'),
+  (10, 'min_above_65025', 'a{65026,}'),
+  (11, 'huge_bound', 'a{99999999999999999999}'),
+  (12, 'forward_backref', '\1(a)'),
+  (13, 'backref_other_alternative', '(a)|\1'),
+  (14, 'backref_optional_group', '(a)?\1'),
+  (15, 'backref_repeated_group', '(a)*\1'),
+  (16, 'backref_inside_own_group', '(a\1)'),
+  (17, 'named_forward_backref', '\k<x>(?<x>a)'),
+  (18, 'backref_in_lookahead', '(a)(?=\1)'),
+  (19, 'backref_in_lookbehind', '(a)(?<!\1)b'),
+  -- not ECMA-262: 22023 as before
+  (20, 'unknown_property', '\p{Letterz}'),
+  (21, 'unknown_property_key', '\p{Foo=Greek}'),
+  (22, 'unknown_gc_value', '\p{gc=Greek}'),
+  (23, 'bad_modifier_flag', '(?x:a)'),
+  (24, 'repeated_modifier_flag', '(?ii:a)'),
+  (25, 'lone_brace', 'a{'),
+  (26, 'bound_out_of_order', 'a{3,2}'),
+  (27, 'backref_to_no_group', '(a)\2'),
+  (28, 'named_backref_to_no_group', '(?<x>a)\k<y>'),
+  (29, 'invalid_escape', '\a'),
+  -- supported, for contrast
+  (30, 'supported_gc', '^\p{Lu}\p{Ll}+$'),
+  (31, 'supported_backref', '^(a)\1$'),
+  (32, 'supported_bound', 'a{600}');
+SELECT name,
+       jsonschema_is_valid('{"format": "regex"}', to_jsonb(p)) AS format_regex,
+       jsonschema_is_valid(jsonb_build_object('pattern', p)) AS schema_valid,
+       pg_temp.err(jsonb_build_object('pattern', p)) AS compiled
+  FROM rx ORDER BY n;
+-- patternProperties: the JSON Pointer names the property name
+SELECT name, pg_temp.err(jsonb_build_object('patternProperties', jsonb_build_object(p, true))) AS compiled
+  FROM rx WHERE n IN (1, 7, 16, 20) ORDER BY n;
+-- a regex too big for the engine once translated (valid ECMA-262)
+SELECT pg_temp.err(jsonb_build_object('pattern', repeat('a{255}', 2000))) AS too_complex,
+       jsonschema_is_valid(jsonb_build_object('pattern', repeat('a{255}', 2000))) AS schema_valid;
+-- the message as the user sees it, with its hint
+SELECT jsonschema_is_valid('{"properties": {"name": {"pattern": "^\\p{Script=Greek}+$"}}}', '{"name": "x"}');
+-- deep in the schema, in $defs, behind a $ref
+SELECT pg_temp.err('{"$defs": {"greek": {"type": "string", "pattern": "\\p{sc=Grek}"}}, "items": {"$ref": "#/$defs/greek"}}') AS in_defs;
+-- any real fault of the schema wins over an unsupported pattern, wherever it is
+SELECT pg_temp.err('{"pattern": "\\p{Emoji}", "properties": {"a": {"pattern": "("}}}') AS later_bad_regex,
+       pg_temp.err('{"pattern": "\\p{Emoji}", "$ref": "#/$defs/missing"}') AS bad_ref,
+       pg_temp.err('{"pattern": "\\p{Emoji}", "minLength": -1}') AS bad_keyword;
+SELECT s, jsonschema_is_valid(s)
+  FROM unnest(ARRAY['{"pattern": "\\p{Emoji}", "properties": {"a": {"pattern": "("}}}',
+                    '{"pattern": "\\p{Emoji}", "$ref": "#/$defs/missing"}',
+                    '{"pattern": "\\p{Emoji}", "$defs": {"a": {"type": "string"}}, "$ref": "#/$defs/a"}']::jsonb[]) s;
+-- the first unsupported pattern is the one reported
+SELECT pg_temp.err('{"properties": {"a": {"pattern": "(?i:a)"}, "b": {"pattern": "\\p{Emoji}"}}}') AS first_one;
+-- every entry point: jsonschema_errors, the pg_jsonschema-compatible pair
+DO $$
+DECLARE
+	st text;
+BEGIN
+	BEGIN
+		PERFORM goodgo_events.jsonschema_errors('{"pattern": "\\p{Script=Greek}"}', '"x"');
+	EXCEPTION WHEN OTHERS THEN st := SQLSTATE;
+	END;
+	RAISE NOTICE 'jsonschema_errors: %', st;
+	st := NULL;
+	BEGIN
+		PERFORM goodgo_events.jsonb_matches_schema('{"pattern": "\\p{Script=Greek}"}', '"x"');
+	EXCEPTION WHEN OTHERS THEN st := SQLSTATE;
+	END;
+	RAISE NOTICE 'jsonb_matches_schema: %', st;
+	st := NULL;
+	BEGIN
+		PERFORM goodgo_events.json_matches_schema('{"pattern": "\\p{Script=Greek}"}', '"x"');
+	EXCEPTION WHEN OTHERS THEN st := SQLSTATE;
+	END;
+	RAISE NOTICE 'json_matches_schema: %', st;
+	st := NULL;
+	BEGIN
+		PERFORM goodgo_events.json_matches_schema('{"pattern": "\\p{Script=Greek"}', '"x"');
+	EXCEPTION WHEN OTHERS THEN st := SQLSTATE;
+	END;
+	RAISE NOTICE 'json_matches_schema, unterminated property: %', st;
+END
+$$;
+-- the cached paths: a schema from a column, row after row, fails every time
+-- and leaves nothing in the cache
+SELECT entries AS entries_before FROM jsonschema_cache_stats() \gset
+CREATE TEMP TABLE rx_schemas (s jsonb);
+INSERT INTO rx_schemas SELECT '{"pattern": "(?i:abc)"}' FROM generate_series(1, 3);
+DO $$
+DECLARE
+	r record;
+	n int := 0;
+BEGIN
+	FOR r IN SELECT s FROM rx_schemas LOOP
+		BEGIN
+			PERFORM goodgo_events.jsonschema_is_valid(r.s, '"abc"');
+		EXCEPTION WHEN feature_not_supported THEN n := n + 1;
+		END;
+	END LOOP;
+	RAISE NOTICE '% of 3 rows raised 0A000', n;
+END
+$$;
+SELECT entries = :entries_before AS nothing_cached FROM jsonschema_cache_stats();
+
 ---------------------------------------------------------------- cycles and depth
 -- a schema that refers to itself forever without consuming the instance
 SELECT pg_temp.err('{"$ref": "#"}', '1') AS self_ref;
@@ -248,6 +366,14 @@ SELECT register_schema('money.json', '{}');
 SELECT register_schema('https://schemas.example.com/x.json#frag', '{}');
 SELECT register_schema('https://schemas.example.com/x.json', '{"type": "nope"}');
 SELECT register_schema('https://schemas.example.com/x.json', '{"pattern": "["}');
+-- a valid pattern we cannot run is refused too, as 0A000, before anything is stored
+SELECT register_schema('https://schemas.example.com/x.json', '{"$defs": {"w": {"patternProperties": {"^(?i:id)$": true}}}}');
+SELECT count(*) AS stored FROM schema_documents WHERE uri = 'https://schemas.example.com/x.json';
+-- stored behind register_schema's back, it is named with its document when used
+INSERT INTO schema_documents (uri, schema) VALUES ('https://schemas.example.com/greek.json', '{"pattern": "\\p{Script=Greek}"}');
+SELECT pg_temp.err('{"properties": {"name": {"$ref": "https://schemas.example.com/greek.json"}}}') AS unsupported_remote,
+       jsonschema_is_valid('{"properties": {"name": {"$ref": "https://schemas.example.com/greek.json"}}}') AS schema_valid;
+DELETE FROM schema_documents WHERE uri = 'https://schemas.example.com/greek.json';
 
 ---------------------------------------------------------------- cache
 -- a constant schema is compiled once per call site: one miss for 1000 rows

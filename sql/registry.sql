@@ -243,6 +243,21 @@ SELECT goodgo_events.validate_payload('order.disputed', '{"amount": -10}') AS va
 DELETE FROM goodgo_events.schema_documents WHERE uri = 'https://example.com/money.schema.json';
 SELECT goodgo_events.validate_payload('order.disputed', '{"amount": 10}');
 
+-- A pattern that is valid ECMA-262 but that our engine cannot run is refused
+-- at registration as 0A000, not 22023 (the schema is valid), and nothing is
+-- stored.  Brought into a registered schema by a document stored behind
+-- register_schema's back, it is named by version, for validate_payload and
+-- for the outbox trigger alike.
+SELECT goodgo_events.register_event_type('order.translated',
+	'{"type": "object", "properties": {"title": {"type": "string", "pattern": "^\\p{Script=Greek}+$"}}}');
+SELECT count(*) AS stored FROM goodgo_events.event_types WHERE event_type = 'order.translated';
+INSERT INTO goodgo_events.schema_documents (uri, schema)
+VALUES ('https://example.com/money.schema.json', '{"type": "integer", "propertyNames": {"pattern": "^(?i:usd)$"}}');
+SELECT goodgo_events.validate_payload('order.disputed', '{"amount": 10}');
+SELECT goodgo_events.emit('order.disputed', '{"amount": 10}');
+SELECT count(*) AS emitted FROM goodgo_events.outbox WHERE event_type = 'order.disputed';
+DELETE FROM goodgo_events.schema_documents WHERE uri = 'https://example.com/money.schema.json';
+
 -- Restoring a dump merges a row for a bundled type into the one CREATE
 -- EXTENSION made; any other duplicate still fails.
 UPDATE goodgo_events.event_types SET bundled = true WHERE event_type = 'order.returned';
