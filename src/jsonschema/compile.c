@@ -266,12 +266,12 @@ report_unsupported(CompileCtx *cc)
 				 errdetail("At \"%s\" in document \"%s\": %s.",
 						   cc->unsupported_where, cc->unsupported_doc,
 						   cc->unsupported_reason),
-				 errhint("The pattern is valid ECMA-262 and other validators accept it, but PostgreSQL's regular expression engine cannot run this construct exactly. Rewrite the pattern without it.")));
+				 errhint("The schema is valid: the pattern is ECMA-262, but PostgreSQL's regular expression engine cannot run this construct exactly. Rewrite the pattern without it.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg("JSON Schema pattern is valid but not supported by this validator"),
 			 errdetail("At \"%s\": %s.", cc->unsupported_where, cc->unsupported_reason),
-			 errhint("The pattern is valid ECMA-262 and other validators accept it, but PostgreSQL's regular expression engine cannot run this construct exactly. Rewrite the pattern without it.")));
+			 errhint("The schema is valid: the pattern is ECMA-262, but PostgreSQL's regular expression engine cannot run this construct exactly. Rewrite the pattern without it.")));
 }
 
 /* ---------- small helpers ---------- */
