@@ -136,7 +136,8 @@ JsonSchemaRegexCompile(const char *pattern, int len, MemoryContext cxt,
  * runs only on failure, so a pattern that compiles pays nothing for it.  A
  * translator that ran out of memory proves nothing about the pattern: that
  * stays a plain failure.  Once the ARE text exists the pattern is valid, so
- * an engine that refuses it (too complex) makes it unsupported too.
+ * an engine that refuses it (too complex) makes it unsupported too, unless
+ * the engine ran out of memory.
  */
 JsonSchemaRegex *
 JsonSchemaRegexCompileChecked(const char *pattern, int len, MemoryContext cxt,
@@ -177,11 +178,16 @@ JsonSchemaRegexCompileChecked(const char *pattern, int len, MemoryContext cxt,
 	r->are_len = (int) tr.are_len;
 	EcmaTranslationFree(&tr);
 
-	if (r->fast == NULL && compile_are(r, buf, sizeof(buf)) != REG_OKAY)
+	if (r->fast == NULL)
 	{
-		*errmsg = psprintf("pattern cannot be compiled: %s", buf);
-		*unsupported = true;
-		return NULL;
+		int			rc = compile_are(r, buf, sizeof(buf));
+
+		if (rc != REG_OKAY)
+		{
+			*errmsg = psprintf("pattern cannot be compiled: %s", buf);
+			*unsupported = rc != REG_ESPACE;
+			return NULL;
+		}
 	}
 	return r;
 }
