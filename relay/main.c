@@ -66,7 +66,8 @@ typedef struct Relay
 	double		last_lock_try;
 	double		last_redis_use;
 	int			failures;		/* consecutive, for the backoff */
-	bool		no_peek;		/* the extension has no relay_peek (1.0) */
+	double		peek_retry_at;	/* no relay_peek (extension 1.0): not before then */
+	bool		warned_no_peek;
 	int			metrics_fd;
 	RelayCounters k;
 } Relay;
@@ -77,6 +78,12 @@ typedef struct Relay
  */
 static int	crash_after_publish = 0;
 static int	published_chunks = 0;
+
+/*
+ * GOODGO_RELAY_TEST_SPOIL_PEEKS=1: confirm every peek with one seq fewer, so
+ * that relay_ack_claim answers with the full rows.  Only for the tests.
+ */
+static bool spoil_peeks = false;
 
 static void
 backoff(Relay *r, const char *why)
@@ -372,6 +379,7 @@ relay_partition(Relay *r, int part)
 				npeek = -1,
 				max_next;
 	RelayBatch	peek;
+	PeekJob		job;
 	bool		peeking = false,
 				confirmed = false;
 	double		t0 = NowSeconds(),
@@ -418,8 +426,13 @@ relay_partition(Relay *r, int part)
 	 * else may use the connection until the peek's result is read.
 	 */
 	max_next = r->claim_size[part];
-	if (r->cfg.overlap && !r->no_peek && !relay_stop_requested)
-		peeking = PgSendPeek(r->pg, r->cfg.relay_name, part, max_next) == 0;
+	/*
+	 * A batch shorter than its claim asked for ended its window: nothing
+	 * after it can be known, so no peek.
+	 */
+	if (r->cfg.overlap && NowSeconds() >= r->peek_retry_at && !relay_stop_requested &&
+		n >= b.asked)
+		peeking = PgPeekStart(r->pg, r->cfg.relay_name, part, max_next, &job);
 	failures = calloc(n, sizeof(EntryFailure));
 	pr = RedisPublish(r->redis, &r->cfg, &b, failures, &nfail, &r->k);
 	r->last_redis_use = t_pub = NowSeconds();
@@ -427,12 +440,23 @@ relay_partition(Relay *r, int part)
 	{
 		bool		unsupported;
 
-		npeek = PgReadPeek(r->pg, part, &peek, &unsupported);
+		npeek = PgPeekFinish(&job, part, &peek, &unsupported);
 		if (unsupported)
 		{
-			r->no_peek = true;
-			relay_log(LOG_WARNING, "msg=\"the goodgo_events extension has no relay_peek (version 1.0): claims will not overlap publishing until ALTER EXTENSION goodgo_events UPDATE\"");
+			/* Asked again in a minute: the extension may be updated by then. */
+			r->peek_retry_at = NowSeconds() + 60.0;
+			if (!r->warned_no_peek)
+				relay_log(LOG_WARNING, "msg=\"the goodgo_events extension has no relay_peek (version 1.0): claims do not overlap publishing until ALTER EXTENSION goodgo_events UPDATE\"");
+			r->warned_no_peek = true;
 		}
+		else if (npeek >= 0 && r->warned_no_peek)
+		{
+			relay_log(LOG_INFO, "msg=\"relay_peek found: claims overlap publishing again\"");
+			r->warned_no_peek = false;
+		}
+		/* Test hook: spoil the peek, so that the ack must send the rows. */
+		if (npeek > 1 && spoil_peeks)
+			peek.nevents--;
 	}
 	t_peek = NowSeconds();
 	switch (pr)
@@ -546,6 +570,7 @@ main(int argc, char **argv)
 	LogSetup(r.cfg.log_level, r.cfg.log_file);
 	if (getenv("GOODGO_RELAY_TEST_CRASH_AFTER_PUBLISH"))
 		crash_after_publish = atoi(getenv("GOODGO_RELAY_TEST_CRASH_AFTER_PUBLISH"));
+	spoil_peeks = getenv("GOODGO_RELAY_TEST_SPOIL_PEEKS") != NULL;
 	SignalsSetup();
 	r.metrics_fd = -1;
 	if (r.cfg.metrics_port > 0)

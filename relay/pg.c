@@ -12,6 +12,8 @@
  * Network stalls are bounded by TCP keepalives and tcp_user_timeout on
  * the connection: libpq has no per-call read timeout.
  */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,23 +32,32 @@ PgLostLock(void)
 	return r;
 }
 
-/* Log a failed result; remember 55P03. */
+/* Log a failed result. */
 static void
-report(PGconn *conn, PGresult *res, const char *what)
+log_failure(PGconn *conn, PGresult *res, const char *what)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(conn);
 	char		clean[512];
 	size_t		i;
 
-	if (state != NULL && strcmp(state, "55P03") == 0)
-		lost_lock = true;
 	snprintf(clean, sizeof(clean), "%s", msg ? msg : "");
 	for (i = 0; clean[i]; i++)
 		if (clean[i] == '\n' || clean[i] == '"')
 			clean[i] = clean[i] == '"' ? '\'' : ' ';
 	relay_log(LOG_WARNING, "msg=\"could not %s: %s\" sqlstate=%s", what, clean,
 			  state ? state : "none");
+}
+
+/* Log a failed result; remember 55P03. */
+static void
+report(PGconn *conn, PGresult *res, const char *what)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	if (state != NULL && strcmp(state, "55P03") == 0)
+		lost_lock = true;
+	log_failure(conn, res, what);
 }
 
 /* Server notices and warnings go to our log, on one line. */
@@ -244,6 +255,7 @@ PgClaim(PGconn *conn, const char *relay, int part, int max, RelayBatch *batch)
 				m[16];
 	const char *params[3] = {relay, p, m};
 	PGresult   *res;
+	int			n;
 
 	memset(batch, 0, sizeof(*batch));
 	snprintf(p, sizeof(p), "%d", part);
@@ -257,7 +269,9 @@ PgClaim(PGconn *conn, const char *relay, int part, int max, RelayBatch *batch)
 		PQclear(res);
 		return -1;
 	}
-	return fill_batch(res, part, batch);
+	n = fill_batch(res, part, batch);
+	batch->asked = max;
+	return n;
 }
 
 /*
@@ -275,6 +289,7 @@ PgAckClaim(PGconn *conn, const char *relay, int part, int64_t batch_id, int max,
 				m[16];
 	const char *params[4] = {relay, p, b, m};
 	PGresult   *res;
+	int			n;
 
 	memset(next, 0, sizeof(*next));
 	snprintf(p, sizeof(p), "%d", part);
@@ -289,7 +304,9 @@ PgAckClaim(PGconn *conn, const char *relay, int part, int64_t batch_id, int max,
 		PQclear(res);
 		return -1;
 	}
-	return fill_batch(res, part, next);
+	n = fill_batch(res, part, next);
+	next->asked = max;
+	return n;
 }
 
 /* 0 ok, -1 error. */
@@ -397,62 +414,91 @@ PgReplay(PGconn *conn, const char *relay, int part, int64_t from_batch, RelayBat
 }
 
 /*
- * Overlap: relay_peek is sent (PgSendPeek) before the open batch goes to
- * Redis, so the backend reads the next batch's rows while Redis works; its
- * result is read (PgReadPeek) once Redis has answered, and the ack confirms
- * it (PgAckClaimPeeked).  Between the send and the read no other query may
- * use the connection.
+ * Overlap: relay_peek is sent (PgPeekStart) before the open batch goes to
+ * Redis, so the backend reads the next batch's rows while Redis works.  A
+ * thread of its own reads the result as it arrives: a 4,000-event peek is
+ * megabytes, and a backend whose socket is full waits inside its statement,
+ * holding its snapshot and its locks on the outbox, for as long as Redis
+ * takes (up to --redis-timeout when Redis stalls).  PgPeekFinish joins the
+ * thread once Redis has answered, and the ack confirms the peek
+ * (PgAckClaimPeeked).  Between the two calls no other thread uses the
+ * connection.
  */
 
-/* 0 sent, -1 not (the connection is then unusable: the caller finds out). */
-int
-PgSendPeek(PGconn *conn, const char *relay, int part, int max)
+static void *
+peek_reader(void *arg)
+{
+	PeekJob    *job = arg;
+	PGresult   *extra;
+
+	job->res = PQgetResult(job->conn);
+	while ((extra = PQgetResult(job->conn)) != NULL)
+		PQclear(extra);
+	return NULL;
+}
+
+/* true when the query was sent (the caller must then call PgPeekFinish). */
+bool
+PgPeekStart(PGconn *conn, const char *relay, int part, int max, PeekJob *job)
 {
 	char		p[16],
 				m[16];
 	const char *params[3] = {relay, p, m};
+	sigset_t	all,
+				old;
 
+	memset(job, 0, sizeof(*job));
+	job->conn = conn;
 	snprintf(p, sizeof(p), "%d", part);
 	snprintf(m, sizeof(m), "%d", max);
-	return PQsendQueryParams(conn,
-							 "SELECT * FROM goodgo_events.relay_peek($1, $2::int, $3::int)",
-							 3, NULL, params, NULL, NULL, 0) == 1 ? 0 : -1;
+	if (PQsendQueryParams(conn,
+						  "SELECT * FROM goodgo_events.relay_peek($1, $2::int, $3::int)",
+						  3, NULL, params, NULL, NULL, 0) != 1)
+		return false;
+	/* The reader takes no signal: they stay with the main thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	job->threaded = pthread_create(&job->thread, NULL, peek_reader, job) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return true;
 }
 
 /*
- * The peeked rows (0: nothing predictable), or -1 when the peek failed; a
- * failed peek is not an error of the relay (the ack claims as usual), so it
- * is logged at debug level, except an extension without relay_peek (1.0):
- * *unsupported is set and the caller stops peeking.  Always reads the
- * connection up to its last result.
+ * The peeked rows (0: nothing predictable), or -1 when the peek failed.  A
+ * failed peek is not an error of the relay (the ack claims as usual): it is
+ * logged as a warning at most once a minute, except for an extension
+ * without relay_peek (1.0), where *unsupported is set for the caller.  The
+ * connection is read up to its last result.
  */
 int
-PgReadPeek(PGconn *conn, int part, RelayBatch *batch, bool *unsupported)
+PgPeekFinish(PeekJob *job, int part, RelayBatch *batch, bool *unsupported)
 {
-	PGresult   *res,
-			   *extra;
-	int			n = -1;
+	static double last_warning = 0;
+	PGresult   *res;
+	const char *state;
 
 	memset(batch, 0, sizeof(*batch));
 	*unsupported = false;
-	res = PQgetResult(conn);
-	while ((extra = PQgetResult(conn)) != NULL)
-		PQclear(extra);
+	if (job->threaded)
+		pthread_join(job->thread, NULL);
+	else
+		peek_reader(job);		/* no thread: read it now */
+	res = job->res;
+	job->res = NULL;
 	if (res == NULL)
 		return -1;
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		return fill_batch(res, part, batch);
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (state != NULL && strcmp(state, "42883") == 0)
+		*unsupported = true;
+	else if (NowSeconds() - last_warning >= 60.0)
 	{
-		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-
-		if (state != NULL && strcmp(state, "42883") == 0)
-			*unsupported = true;
-		else
-			relay_log(LOG_DEBUG, "msg=\"peek failed\" partition=%d sqlstate=%s", part,
-					  state ? state : "none");
+		last_warning = NowSeconds();
+		log_failure(job->conn, res, "read the next batch ahead (relay_peek; the ack claims it instead)");
 	}
 	PQclear(res);
-	return n;
+	return -1;
 }
 
 /*
@@ -460,8 +506,10 @@ PgReadPeek(PGconn *conn, int part, RelayBatch *batch, bool *unsupported)
  * batch, which the server confirms (one row, ord 0) when it is the peeked
  * one; *next then takes the peeked rows over.  Otherwise the claimed rows
  * come in full and the peek is dropped.  Returns the number of events of
- * the next batch (0: nothing), or -1 (neither the ack nor the claim
- * happened; the peek is dropped).
+ * the next batch (0: nothing), or -1 (the peek is dropped; the ack and the
+ * claim did not happen, except after the server confirmed another batch
+ * than the one named, which it never does: the claimed batch is then open
+ * and the next relay_claim returns it).
  */
 int
 PgAckClaimPeeked(PGconn *conn, const char *relay, int part, int64_t batch_id, int max,
@@ -486,6 +534,12 @@ PgAckClaimPeeked(PGconn *conn, const char *relay, int part, int64_t batch_id, in
 	snprintf(m, sizeof(m), "%d", max);
 	snprintf(pb, sizeof(pb), "%" PRId64, peek->batch_id);
 	seqs = malloc((size_t) peek->nevents * 21 + 3);
+	if (seqs == NULL)
+	{
+		relay_log(LOG_ERROR, "msg=\"out of memory\"");
+		BatchFree(peek);
+		return -1;
+	}
 	seqs[len++] = '{';
 	for (i = 0; i < peek->nevents; i++)
 		len += sprintf(seqs + len, i ? ",%" PRId64 : "%" PRId64, peek->events[i].seq);
@@ -519,9 +573,12 @@ PgAckClaimPeeked(PGconn *conn, const char *relay, int part, int64_t batch_id, in
 		PQclear(res);
 		*next = *peek;
 		memset(peek, 0, sizeof(*peek));
+		next->asked = max;
 		*confirmed = true;
 		return next->nevents;
 	}
 	BatchFree(peek);
-	return fill_batch(res, part, next);
+	i = fill_batch(res, part, next);
+	next->asked = max;
+	return i;
 }

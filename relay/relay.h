@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <signal.h>
+#include <pthread.h>
 
 #include <libpq-fe.h>
 #include <hiredis/hiredis.h>
@@ -119,9 +120,19 @@ typedef struct RelayBatch
 	int			part;
 	int64_t		batch_id;
 	int			nevents;
+	int			asked;			/* max_events of the claim that returned it */
 	RelayEvent *events;
 	PGresult   *res;			/* owns the strings */
 } RelayBatch;
+
+/* A relay_peek in flight: its result is read by a thread of its own. */
+typedef struct PeekJob
+{
+	PGconn	   *conn;
+	PGresult   *res;
+	pthread_t	thread;
+	bool		threaded;
+} PeekJob;
 
 /* Outcome of publishing a batch to Redis. */
 typedef enum PublishResult
@@ -188,8 +199,8 @@ extern int	PgClaim(PGconn *conn, const char *relay, int part, int max,
 extern int	PgAck(PGconn *conn, const char *relay, int part, int64_t batch_id);
 extern int	PgAckClaim(PGconn *conn, const char *relay, int part, int64_t batch_id,
 					   int max, RelayBatch *next);
-extern int	PgSendPeek(PGconn *conn, const char *relay, int part, int max);
-extern int	PgReadPeek(PGconn *conn, int part, RelayBatch *batch, bool *unsupported);
+extern bool PgPeekStart(PGconn *conn, const char *relay, int part, int max, PeekJob *job);
+extern int	PgPeekFinish(PeekJob *job, int part, RelayBatch *batch, bool *unsupported);
 extern int	PgAckClaimPeeked(PGconn *conn, const char *relay, int part, int64_t batch_id,
 							 int max, RelayBatch *peek, RelayBatch *next, bool *confirmed);
 extern int	PgNack(PGconn *conn, const char *relay, int part, int64_t batch_id,

@@ -68,6 +68,8 @@ relay_log(LogLevel level, const char *fmt,...)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	/* One line at a time: the peek reader thread logs server notices. */
+	flockfile(out);
 	fprintf(out, "%s.%03ldZ %s[%d] level=%s ", stamp, ts.tv_nsec / 1000000L,
 			RELAY_PROGNAME, (int) getpid(), level_names[level]);
 	va_start(ap, fmt);
@@ -75,6 +77,7 @@ relay_log(LogLevel level, const char *fmt,...)
 	va_end(ap);
 	fputc('\n', out);
 	fflush(out);
+	funlockfile(out);
 }
 
 double

@@ -110,10 +110,10 @@ SELECT batch_id AS b5, seq AS s5 FROM goodgo_events.relay_claim('pk', :pp, 2) OR
 SELECT goodgo_events.relay_nack('pk', :pp, :b5, :s5, 'WRONGTYPE test') AS dead;
 RESET goodgo_events.relay_max_attempts;
 SELECT count(*) AS peek_before_redrive, array_agg(seq ORDER BY ord) AS pk_seqs
-  FROM goodgo_events.relay_peek('pk', :pp, 2) \gset
+  FROM goodgo_events.relay_peek('pk', :pp, 5) \gset
 SELECT :peek_before_redrive AS peek_before_redrive;
 SELECT goodgo_events.redrive_dead_letter(id) FROM goodgo_events.dead_letters WHERE relay = 'pk';
-SELECT count(*) AS peek_redrive_waiting FROM goodgo_events.relay_peek('pk', :pp, 2);
+SELECT count(*) AS peek_redrive_waiting FROM goodgo_events.relay_peek('pk', :pp, 5);
 -- A redrive requested after the peek joins the next batch (its window part
 -- is the peeked one): not confirmed, the rows come with the dead letter.
 SELECT count(*) AS rows, min(ord) AS first_ord, count(*) FILTER (WHERE seq = :s5) AS redriven
