@@ -965,6 +965,7 @@ DECLARE
 	oldest smallint := ((goodgo_events.outbox_current_gen() + 1) % 3)::smallint;
 	tbl regclass := format('goodgo_events.outbox_g%s', oldest)::regclass;
 	behind boolean;
+	min_seq bigint;
 BEGIN
 	IF EXISTS (SELECT 1 FROM goodgo_events.outbox o WHERE o.gen = oldest) THEN
 		-- No writer may still hold the generation: wait for none, retry later.
@@ -999,12 +1000,20 @@ BEGIN
 		EXECUTE format('TRUNCATE %s', tbl);
 		PERFORM set_config('goodgo_events.outbox_maintenance', 'off', true);
 		-- Forget batches whose events are gone (redriven dead letters stay
-		-- in dead_letters, but their old batches cannot be replayed whole).
+		-- in dead_letters, but their old batches cannot be replayed whole):
+		-- an acked batch whose last seq is below every retained row's.  (A
+		-- batch's seqs are in ascending order.  Looking each batch's seqs up
+		-- in the outbox instead made the planner hash the outbox by part and
+		-- test every row against every batch: minutes with 60,000 batches,
+		-- holding the generation's ACCESS EXCLUSIVE lock.  A batch gone
+		-- whose seqs straddle a retained one's is forgotten at a later
+		-- rotation.)
+		SELECT min(o.seq) INTO min_seq FROM goodgo_events.outbox o;
 		WITH gone AS (
 			DELETE FROM goodgo_events.relay_batches b
 			 WHERE b.acked_at IS NOT NULL
-			   AND NOT EXISTS (SELECT 1 FROM goodgo_events.outbox o
-								WHERE o.part = b.part AND o.seq = ANY (b.seqs))
+			   AND (min_seq IS NULL OR cardinality(b.seqs) = 0
+					OR b.seqs[cardinality(b.seqs)] < min_seq)
 			RETURNING b.relay, b.part, b.batch_id)
 		DELETE FROM goodgo_events.relay_batch_redrives x
 		 USING gone g WHERE x.relay = g.relay AND x.part = g.part AND x.batch_id = g.batch_id;

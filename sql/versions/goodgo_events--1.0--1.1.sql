@@ -265,3 +265,72 @@ ALTER FUNCTION goodgo_events.relay_replay(text, integer, timestamptz) SET search
 -- The open window's seqs are read by every claim and peek: stored
 -- uncompressed (pglz decompression of a 200,000-event window took ~1 ms).
 ALTER TABLE goodgo_events.relay_positions ALTER COLUMN win_seqs SET STORAGE EXTERNAL;
+
+-- Fix: outbox_rotate forgot the batches of a truncated generation with a
+-- query the planner ran as a hash join of every batch with every outbox row
+-- of its partition (minutes with 60,000 batches, under the generation's
+-- ACCESS EXCLUSIVE lock, which stalled relays and readers of the outbox).
+CREATE OR REPLACE FUNCTION goodgo_events.outbox_rotate(keep interval DEFAULT interval '0') RETURNS boolean
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	cur smallint := goodgo_events.outbox_current_gen();
+	oldest smallint := ((goodgo_events.outbox_current_gen() + 1) % 3)::smallint;
+	tbl regclass := format('goodgo_events.outbox_g%s', oldest)::regclass;
+	behind boolean;
+	min_seq bigint;
+BEGIN
+	IF EXISTS (SELECT 1 FROM goodgo_events.outbox o WHERE o.gen = oldest) THEN
+		-- No writer may still hold the generation: wait for none, retry later.
+		BEGIN
+			EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE NOWAIT', tbl);
+		EXCEPTION WHEN lock_not_available THEN
+			RAISE NOTICE 'outbox generation % is still in use, not rotated', oldest;
+			RETURN false;
+		END;
+		-- Retained for replay at least as long as asked.
+		IF (SELECT max(o.created_at) FROM goodgo_events.outbox o WHERE o.gen = oldest) > now() - keep THEN
+			RAISE NOTICE 'outbox generation % holds events younger than the retention asked for, not rotated', oldest;
+			RETURN false;
+		END IF;
+		-- Every relay position must have passed every row of it.
+		-- (A relay with no position for a row's partition has not passed it.)
+		SELECT NOT EXISTS (SELECT 1 FROM goodgo_events.relay_positions)
+			OR EXISTS (SELECT 1
+						 FROM goodgo_events.outbox o,
+							  (SELECT DISTINCT rp.relay FROM goodgo_events.relay_positions rp) r
+						WHERE o.gen = oldest
+						  AND NOT EXISTS (SELECT 1 FROM goodgo_events.relay_positions p
+										   WHERE p.relay = r.relay AND p.part = o.part
+											 AND p.origin = goodgo_events.database_identity()
+											 AND pg_visible_in_snapshot(o.txid, p.snap)))
+		  INTO behind;
+		IF behind THEN
+			RAISE NOTICE 'outbox generation % holds events a relay has not passed yet, not rotated', oldest;
+			RETURN false;
+		END IF;
+		PERFORM set_config('goodgo_events.outbox_maintenance', 'on', true);
+		EXECUTE format('TRUNCATE %s', tbl);
+		PERFORM set_config('goodgo_events.outbox_maintenance', 'off', true);
+		-- Forget batches whose events are gone (redriven dead letters stay
+		-- in dead_letters, but their old batches cannot be replayed whole):
+		-- an acked batch whose last seq is below every retained row's.  (A
+		-- batch's seqs are in ascending order.  Looking each batch's seqs up
+		-- in the outbox instead made the planner hash the outbox by part and
+		-- test every row against every batch: minutes with 60,000 batches,
+		-- holding the generation's ACCESS EXCLUSIVE lock.  A batch gone
+		-- whose seqs straddle a retained one's is forgotten at a later
+		-- rotation.)
+		SELECT min(o.seq) INTO min_seq FROM goodgo_events.outbox o;
+		WITH gone AS (
+			DELETE FROM goodgo_events.relay_batches b
+			 WHERE b.acked_at IS NOT NULL
+			   AND (min_seq IS NULL OR cardinality(b.seqs) = 0
+					OR b.seqs[cardinality(b.seqs)] < min_seq)
+			RETURNING b.relay, b.part, b.batch_id)
+		DELETE FROM goodgo_events.relay_batch_redrives x
+		 USING gone g WHERE x.relay = g.relay AND x.part = g.part AND x.batch_id = g.batch_id;
+	END IF;
+	PERFORM nextval('goodgo_events.outbox_gen');
+	RETURN true;
+END $$;
