@@ -85,6 +85,12 @@ static int	published_chunks = 0;
  */
 static bool spoil_peeks = false;
 
+/*
+ * Seconds before relay_peek is tried again on an extension without it (1.0):
+ * GOODGO_RELAY_TEST_PEEK_RETRY_S shortens it for the tests.
+ */
+static double peek_retry_s = 60.0;
+
 static void
 backoff(Relay *r, const char *why)
 {
@@ -444,7 +450,7 @@ relay_partition(Relay *r, int part)
 		if (unsupported)
 		{
 			/* Asked again in a minute: the extension may be updated by then. */
-			r->peek_retry_at = NowSeconds() + 60.0;
+			r->peek_retry_at = NowSeconds() + peek_retry_s;
 			if (!r->warned_no_peek)
 				relay_log(LOG_WARNING, "msg=\"the goodgo_events extension has no relay_peek (version 1.0): claims do not overlap publishing until ALTER EXTENSION goodgo_events UPDATE\"");
 			r->warned_no_peek = true;
@@ -571,6 +577,8 @@ main(int argc, char **argv)
 	if (getenv("GOODGO_RELAY_TEST_CRASH_AFTER_PUBLISH"))
 		crash_after_publish = atoi(getenv("GOODGO_RELAY_TEST_CRASH_AFTER_PUBLISH"));
 	spoil_peeks = getenv("GOODGO_RELAY_TEST_SPOIL_PEEKS") != NULL;
+	if (getenv("GOODGO_RELAY_TEST_PEEK_RETRY_S"))
+		peek_retry_s = atof(getenv("GOODGO_RELAY_TEST_PEEK_RETRY_S"));
 	SignalsSetup();
 	r.metrics_fd = -1;
 	if (r.cfg.metrics_port > 0)

@@ -130,4 +130,51 @@ for kind in stall term; do
 	rl_check "${kind}_same_entries" [ "$same" = same ]
 done
 rl_check term_reconnected grep -q 'lost the PostgreSQL connection' "$GG_TMP/relay_overlap.term.log"
+
+# 5. A relay started against 1.0 overlaps again once the extension is
+# updated under it (it retries relay_peek; the test hook makes that every
+# second instead of every minute), and says so.
+db2=relay_overlap_upd
+PGOPTIONS="-c client_min_messages=warning" psql -qX -d postgres -c "DROP DATABASE IF EXISTS $db2" -c "CREATE DATABASE $db2" >/dev/null
+PGDATABASE=$db2 psql -qX -v ON_ERROR_STOP=1 -c "CREATE EXTENSION goodgo_events VERSION '1.0'" \
+	-c "SELECT goodgo_events.register_event_type('payment.completed', '{\"type\":\"object\"}'::jsonb)" >/dev/null ||
+	rl_fail upd_setup
+port5=$(rl_redis_start overlap_upd)
+log5=$GG_TMP/relay_overlap.upd.log
+PGDATABASE=$db2 GOODGO_RELAY_TEST_PEEK_RETRY_S=1 "$RELAY" --redis "redis://127.0.0.1:$port5" --poll-interval 20 \
+	--log-level debug --log-file "$log5" &
+pid=$!
+RL_RELAY_PIDS="${RL_RELAY_PIDS:-} $pid"
+: >"$GG_RELAY_EMITTED"
+PGDATABASE=$db2 emit 3000 1
+PGDATABASE=$db2 rl_wait_drained "$port5" 3000 60 || rl_fail upd_drained_before
+PGDATABASE=$db2 psql -qX -v ON_ERROR_STOP=1 -c "ALTER EXTENSION goodgo_events UPDATE" >/dev/null || rl_fail upd_update
+sleep 1.5
+PGDATABASE=$db2 emit 5000 3001
+PGDATABASE=$db2 rl_wait_drained "$port5" 8000 60 || rl_fail upd_drained_after
+kill -TERM "$pid"; wait "$pid"; rc=$?
+rl_check upd_exit_0 [ $rc -eq 0 ]
+rl_check upd_warned_once [ "$(grep -c 'has no relay_peek' "$log5")" -eq 1 ]
+rl_check upd_said_found [ "$(grep -c 'relay_peek found' "$log5")" -eq 1 ]
+rl_check upd_peeks_after_update [ "$(sed -n '/relay_peek found/,$p' "$log5" | grep -c 'next_confirmed=1')" -gt 0 ]
+rl_check upd_all_published rl_verify "$port5" 8000
+
+# 6. A peek that fails for another reason (here: the relay's role may not
+# execute relay_peek) is a warning, not an error: the acks claim as usual.
+psql -qX -v ON_ERROR_STOP=1 -d postgres >/dev/null <<'SQL' || rl_fail noperm_setup
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS gg_overlap_relay;
+CREATE ROLE gg_overlap_relay LOGIN NOSUPERUSER IN ROLE goodgo_events_relay;
+SQL
+psql -qX -c "REVOKE EXECUTE ON FUNCTION goodgo_events.relay_peek(text, integer, integer) FROM goodgo_events_relay" >/dev/null
+PGUSER=gg_overlap_relay "$RELAY" --once --redis "$url" --name noperm --stream-prefix noperm --batch 700 \
+	--log-file "$GG_TMP/relay_overlap.noperm.log"; rc=$?
+psql -qX -c "GRANT EXECUTE ON FUNCTION goodgo_events.relay_peek(text, integer, integer) TO goodgo_events_relay" >/dev/null
+psql -qX -d postgres -c "DROP ROLE gg_overlap_relay" >/dev/null 2>&1
+rl_check noperm_exit_0 [ $rc -eq 0 ]
+grep 'next batch ahead' "$GG_TMP/relay_overlap.noperm.log" | head -1 | cut -c1-300 >&2
+rl_check noperm_warned [ "$(grep -c 'could not read the next batch ahead.*sqlstate=42501' "$GG_TMP/relay_overlap.noperm.log")" -eq 1 ]
+same=$(same_entries noperm)
+rl_check noperm_same_entries [ "$same" = same ]
+psql -qX -d postgres -c "DROP DATABASE $db2" >/dev/null 2>&1
 exit 0
