@@ -11,6 +11,13 @@
  *	   <batch_id>-<ord>, reading every reply (redis.c);
  *	3. relay_ack, only after Redis accepted every entry.
  *
+ * Overlap (--overlap, on by default): before step 2, relay_peek is sent
+ * for the batch after this one (the next slice of the open window), and a
+ * thread reads its rows while Redis takes this batch; step 3 then acks with
+ * the peeked batch id and seqs, and the server only confirms them when its
+ * claim is exactly that batch.  Nothing is published before its claim has
+ * committed.
+ *
  * Steps 3 and 1 of the next round go in one call, relay_ack_claim: the
  * ack of batch N and the claim of batch N+1 share one round trip and one
  * transaction, and the claimed batch waits in pending[] until its
@@ -429,13 +436,11 @@ relay_partition(Relay *r, int part)
 	/*
 	 * Overlap: the backend reads the next batch's rows (relay_peek) while
 	 * Redis takes this one; the ack below then only confirms them.  Nothing
-	 * else may use the connection until the peek's result is read.
+	 * else may use the connection until PgPeekFinish.  A batch shorter than
+	 * its claim asked for ended its window: nothing after it can be known,
+	 * so no peek.
 	 */
 	max_next = r->claim_size[part];
-	/*
-	 * A batch shorter than its claim asked for ended its window: nothing
-	 * after it can be known, so no peek.
-	 */
 	if (r->cfg.overlap && NowSeconds() >= r->peek_retry_at && !relay_stop_requested &&
 		n >= b.asked)
 		peeking = PgPeekStart(r->pg, r->cfg.relay_name, part, max_next, &job);
