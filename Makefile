@@ -29,7 +29,8 @@ OBJS = \
 	src/jsonschema/numutil.o \
 	src/jsonschema/regex.o \
 	src/jsonschema/ecma_regex.o \
-	src/jsonschema/format.o
+	src/jsonschema/format.o \
+	src/jsonschema/compat.o
 
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS  += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers

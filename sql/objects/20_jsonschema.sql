@@ -84,3 +84,11 @@ CREATE FUNCTION goodgo_events.jsonschema_cache_stats(OUT entries integer, OUT hi
 	AS 'MODULE_PATHNAME', 'goodgo_jsonschema_cache_stats';
 COMMENT ON FUNCTION goodgo_events.jsonschema_cache_stats() IS
 	'this backend''s cache of compiled JSON Schemas: entries, hits, misses, invalidation epoch, memory used';
+
+-- Contract evolution: is a new schema compatible with an old one (src/jsonschema/compat.c)?
+CREATE FUNCTION goodgo_events.jsonschema_compatibility(old jsonb, new jsonb, compatibility text,
+		policy text DEFAULT 'STRICT') RETURNS jsonb
+	LANGUAGE c STABLE STRICT PARALLEL SAFE
+	AS 'MODULE_PATHNAME', 'goodgo_jsonschema_compatibility';
+COMMENT ON FUNCTION goodgo_events.jsonschema_compatibility(jsonb, jsonb, text, text) IS
+	'BACKWARD (new readers accept every old value), FORWARD (old readers accept every new value) or FULL, under STRICT or LENIENT (readers ignore undeclared properties): {"compatible", "findings"}; compatible only when proven, findings with a checked witness when refuted';

@@ -468,6 +468,45 @@ goodgo_json_matches_schema(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(JsonSchemaValidate(c, instance, NULL));
 }
 
+PG_FUNCTION_INFO_V1(goodgo_jsonschema_compatibility);
+Datum
+goodgo_jsonschema_compatibility(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *oldschema = PG_GETARG_JSONB_P(0);
+	Jsonb	   *newschema = PG_GETARG_JSONB_P(1);
+	char	   *mode = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	char	   *policy = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	JsonSchemaOptions opts = current_options();
+	JsonSchemaCompatMode m;
+	bool		lenient;
+	bool		compatible;
+
+	if (pg_strcasecmp(mode, "BACKWARD") == 0)
+		m = JSC_BACKWARD;
+	else if (pg_strcasecmp(mode, "FORWARD") == 0)
+		m = JSC_FORWARD;
+	else if (pg_strcasecmp(mode, "FULL") == 0)
+		m = JSC_FULL;
+	else if (pg_strcasecmp(mode, "NONE") == 0)
+		m = JSC_NONE;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown compatibility \"%s\" for jsonschema_compatibility", mode),
+				 errhint("Use BACKWARD, FORWARD, FULL or NONE.")));
+	if (pg_strcasecmp(policy, "STRICT") == 0)
+		lenient = false;
+	else if (pg_strcasecmp(policy, "LENIENT") == 0)
+		lenient = true;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown policy \"%s\" for jsonschema_compatibility", policy),
+				 errhint("Use STRICT or LENIENT.")));
+	learn_documents_relid();
+	PG_RETURN_JSONB_P(JsonSchemaCompatibility(oldschema, newschema, m, lenient, &opts, &compatible));
+}
+
 /*
  * Compile in a subtransaction; false (instead of the error) when the schema
  * is invalid (22023).  A schema whose only fault is a pattern that is valid

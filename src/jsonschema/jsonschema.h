@@ -102,6 +102,28 @@ extern Jsonb *JsonSchemaRegistryResolver(const char *uri, void *arg);
  */
 extern uint64 JsonSchemaCacheEpoch(void);
 
+/*
+ * Compatibility of two schemas (compat.c).  BACKWARD: every value the old
+ * schema accepts, the new one accepts; FORWARD: the converse; FULL: both.
+ * With "lenient", readers ignore undeclared properties (every
+ * additionalProperties/unevaluatedProperties false of the reader is dropped).
+ * Formats are asserted whatever the options say.  Returns
+ * {"compatible": bool, "findings": [{"rule", "effect", "old_path",
+ * "new_path", "message", "witness"?}]}; *compatible is true only when the
+ * inclusion was proven.  Invalid schemas are errors as in JsonSchemaCompile.
+ */
+typedef enum JsonSchemaCompatMode
+{
+	JSC_NONE,
+	JSC_BACKWARD,
+	JSC_FORWARD,
+	JSC_FULL
+} JsonSchemaCompatMode;
+
+extern Jsonb *JsonSchemaCompatibility(Jsonb *oldschema, Jsonb *newschema,
+									  JsonSchemaCompatMode mode, bool lenient,
+									  const JsonSchemaOptions *options, bool *compatible);
+
 /* GUC values, for callers that pin them (the registry). */
 extern int	json_schema_default_draft;
 extern bool json_schema_format_assertion;
