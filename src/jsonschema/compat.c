@@ -99,17 +99,21 @@ typedef struct CCtx
 	bool		backward;
 	const char *wroot;			/* URIs of the roots, for paths */
 	const char *rroot;
+	Jsonb	   *wdoc;			/* the two documents, for raw comparisons */
+	Jsonb	   *rdoc;
 	SchemaNode *kind_nodes[7];	/* synthetic {"type": ...} per kind bit */
 	SchemaNode *false_node;
 } CCtx;
 
 static bool incl_node(CCtx *cx, SchemaNode *r, List *w);
+static bool kw_is(JsonbValue *k, const char *s);
 static bool incl_piece(CCtx *cx, SchemaNode *r, List *p);
 static bool disjoint(CCtx *cx, SchemaNode *n, List *w, int depth);
 static char *gen_value(CCtx *cx, List *w, int depth);
 static char *gen_object(CCtx *cx, List *p, const char *fkey, const char *fval, int depth);
 static char *gen_array(CCtx *cx, List *p, int fidx, const char *fval, int depth);
 static List *expand(CCtx *cx, List *w, bool *incomplete);
+static List *piece_key_schemas(CCtx *cx, List *p, const char *name);
 
 /* ---------- small helpers ---------- */
 
@@ -606,6 +610,43 @@ candidates(CCtx *cx, int kind, List *p, SchemaNode *r, int depth)
 					out = lappend(out, o);
 					if ((o = gen_object(cx, p, "undeclaredProperty", "null", depth + 1)) != NULL)
 						out = lappend(out, o);
+				}
+				if (r && r->kind == SN_OBJECT && depth < GEN_DEPTH)
+				{
+					int			i;
+
+					/* one property more than the reader's maxProperties */
+					if (r->max_properties >= 0 && r->max_properties < 64 &&
+						(o = gen_object(cx, p, NULL, NULL, depth + 1)) != NULL)
+					{
+						StringInfoData b;
+						int64		j;
+
+						initStringInfo(&b);
+						appendStringInfoString(&b, o);
+						b.len--;	/* the closing brace */
+						for (j = 0; j <= r->max_properties; j++)
+							appendStringInfo(&b, "%s\"zz%d\": null", (b.len > 1 || j > 0) ? ", " : "", (int) j);
+						appendStringInfoChar(&b, '}');
+						out = lappend(out, b.data);
+					}
+					/* a property that makes the reader require others */
+					for (i = 0; i < r->ndependent_required; i++)
+					{
+						const char *k = r->dependent_required[i].key.cstr;
+						char	   *v = gen_value(cx, piece_key_schemas(cx, p, k), depth + 1);
+
+						if (v && (o = gen_object(cx, p, k, v, depth + 1)) != NULL)
+							out = lappend(out, o);
+					}
+					for (i = 0; i < r->ndependent_schemas; i++)
+					{
+						const char *k = r->dependent_schemas[i].key.cstr;
+						char	   *v = gen_value(cx, piece_key_schemas(cx, p, k), depth + 1);
+
+						if (v && (o = gen_object(cx, p, k, v, depth + 1)) != NULL)
+							out = lappend(out, o);
+					}
 				}
 				out = lappend(out, "{}");
 				break;
@@ -1348,6 +1389,140 @@ fail_here(CCtx *cx, const char *rule, List *p, SchemaNode *r, const char *kw, in
 	f->witness = w;
 }
 
+/* ---------- identical subschemas ---------- */
+
+/* The value at a JSON Pointer (as compile.c writes them: ~0 ~1, no %-encoding). */
+static bool
+raw_at(Jsonb *doc, const char *ptr, JsonbValue *out)
+{
+	const char *p = ptr;
+
+	js_root(doc, out);
+	while (*p == '/')
+	{
+		StringInfoData tok;
+		JsonbValue	key;
+		JsonbValue *next;
+
+		p++;
+		initStringInfo(&tok);
+		while (*p && *p != '/')
+		{
+			if (p[0] == '~' && p[1] == '1')
+			{
+				appendStringInfoChar(&tok, '/');
+				p += 2;
+			}
+			else if (p[0] == '~' && p[1] == '0')
+			{
+				appendStringInfoChar(&tok, '~');
+				p += 2;
+			}
+			else
+				appendStringInfoChar(&tok, *p++);
+		}
+		if (js_is_object(out))
+		{
+			key.type = jbvString;
+			key.val.string.val = tok.data;
+			key.val.string.len = tok.len;
+			next = findJsonbValueFromContainer(out->val.binary.data, JB_FOBJECT, &key);
+		}
+		else if (js_is_array(out))
+		{
+			char	   *end;
+			long		i = strtol(tok.data, &end, 10);
+
+			if (*end != '\0' || i < 0)
+				return false;
+			next = getIthJsonbValueFromContainer(out->val.binary.data, (uint32) i);
+		}
+		else
+			return false;
+		if (next == NULL)
+			return false;
+		*out = *next;
+	}
+	return *p == '\0';
+}
+
+/* Does the raw subschema refer anywhere ($ref & co.)? */
+static bool
+raw_has_ref(JsonbValue *v, int depth)
+{
+	JsIter		it;
+	JsonbValue	k,
+				x;
+
+	if (depth > 100)
+		return true;
+	check_stack_depth();
+	if (js_is_object(v))
+	{
+		js_iter_init(&it, v->val.binary.data);
+		while (js_iter_pair(&it, &k, &x))
+		{
+			if (kw_is(&k, "$ref") || kw_is(&k, "$dynamicRef") || kw_is(&k, "$recursiveRef"))
+				return true;
+			if (raw_has_ref(&x, depth + 1))
+				return true;
+		}
+	}
+	else if (js_is_array(v))
+	{
+		js_iter_init(&it, v->val.binary.data);
+		while (js_iter_elem(&it, &x))
+			if (raw_has_ref(&x, depth + 1))
+				return true;
+	}
+	return false;
+}
+
+static bool
+raw_of(CCtx *cx, SchemaNode *n, bool writer, JsonbValue *out)
+{
+	const char *root = writer ? cx->wroot : cx->rroot;
+	const char *hash;
+
+	if (n == NULL || n->location == NULL || (hash = strchr(n->location, '#')) == NULL)
+		return false;
+	if ((size_t) (hash - n->location) != strlen(root) || strncmp(n->location, root, hash - n->location) != 0)
+		return false;
+	return raw_at(writer ? cx->wdoc : cx->rdoc, hash + 1, out);
+}
+
+/*
+ * Is writer node w the very same schema as reader node r?  The same node of
+ * a shared document, or equal JSON in the two documents with no reference
+ * inside (a reference could land on different targets) and the same draft.
+ * The LENIENT reader was opened after compiling, which only widens it.
+ */
+static bool
+same_schema(CCtx *cx, SchemaNode *w, SchemaNode *r)
+{
+	JsonbValue	a,
+				b;
+	const char *hash;
+
+	if (w->location == NULL || r->location == NULL || w->draft != r->draft)
+		return false;
+	hash = strchr(w->location, '#');
+	if (hash && strcmp(w->location, r->location) == 0)
+	{
+		size_t		ulen = hash - w->location;
+
+		/* a shared document: neither of the two being compared */
+		if (!(ulen == strlen(cx->wroot) && strncmp(w->location, cx->wroot, ulen) == 0) &&
+			!(ulen == strlen(cx->rroot) && strncmp(w->location, cx->rroot, ulen) == 0))
+			return true;
+	}
+	if (!raw_of(cx, w, true, &a) || !raw_of(cx, r, false, &b))
+		return false;
+	if (!JsonSchemaJsonEqual(&a, &b))
+		return false;
+	return !raw_has_ref(&a, 0);
+}
+
 /* ---------- the inclusion check ---------- */
 
 static bool
@@ -1415,6 +1590,11 @@ incl_piece(CCtx *cx, SchemaNode *r, List *p)
 	kinds = piece_kinds(p);
 	if (kinds == 0)
 		return true;			/* the writer admits nothing here */
+	foreach(lc, p)
+	{
+		if (same_schema(cx, lfirst(lc), r))
+			return true;
+	}
 
 	/* coinduction: the same pair again below a property or item holds */
 	foreach(lc, cx->stack)
@@ -1687,7 +1867,7 @@ check_objects(CCtx *cx, SchemaNode *r, List *p)
 		{
 			if (node_requires(r, k))
 			{
-				fail_here(cx, "O6", p, r, "required", K_OBJ,
+				fail_here(cx, cx->backward ? "O5" : "O6", p, r, "required", K_OBJ,
 						  "the reader requires a property the writer cannot have");
 				return false;
 			}
@@ -1717,14 +1897,27 @@ check_objects(CCtx *cx, SchemaNode *r, List *p)
 						char	   *v = sub ? gen_object(cx, p, k, sub, 0) : NULL;
 						bool		real = refutes(p, r, v);
 
-						f = add_finding(cx, "O1", !real, first_node(p), r, "additionalProperties",
+						f = add_finding(cx, cx->backward ? "O2" : "O1", !real, first_node(p), r, "additionalProperties",
 										real ? "the writer allows property \"%s\", the reader does not" :
 										"cannot prove that the reader allows property \"%s\"", k);
 						f->witness = real ? v : NULL;
 					}
 				}
 				else
+				{
+					bool		declared = false;
+					ListCell   *lc3;
+					int			i;
+
 					wrap_witnesses(cx, start, p, r, k, -1);
+					/* the writer does not declare it: a property added (or removed) */
+					foreach(lc3, p)
+						if (node_declares(lfirst(lc3), k))
+							declared = true;
+					if (!declared)
+						for (i = start; i < list_length(cx->findings); i++)
+							((Finding *) list_nth(cx->findings, i))->rule = cx->backward ? "O1" : "O2";
+				}
 				return false;
 			}
 		}
@@ -1741,7 +1934,8 @@ check_objects(CCtx *cx, SchemaNode *r, List *p)
 				bool		real = refutes(p, r, v);
 				Finding    *f;
 
-				f = add_finding(cx, declared ? "O3" : "O5", !real, first_node(p), r, "required",
+				f = add_finding(cx, cx->backward ? (declared ? "O3" : "O5") : (declared ? "O4" : "O6"),
+								!real, first_node(p), r, "required",
 								real ? "the reader requires property \"%s\", the writer does not" :
 								"cannot prove that the writer always has property \"%s\"", k);
 				f->witness = real ? v : NULL;
@@ -1885,8 +2079,8 @@ check_objects(CCtx *cx, SchemaNode *r, List *p)
 			if (!incl_node(cx, r->property_names, wpn))
 			{
 				truncate_findings(cx, start);
-				add_finding(cx, "O12", true, first_node(p), r, "propertyNames",
-							"cannot prove that every property name the writer allows passes the reader's \"propertyNames\"");
+				fail_here(cx, "O12", p, r, "propertyNames", K_OBJ,
+						  "the writer allows property names the reader's \"propertyNames\" rejects");
 				return false;
 			}
 		}
@@ -1959,8 +2153,8 @@ check_objects(CCtx *cx, SchemaNode *r, List *p)
 			if (!incl_node(cx, d->node, w2))
 			{
 				truncate_findings(cx, start);
-				add_finding(cx, "O11", true, first_node(p), r, r->dependent_schemas_keyword,
-							"cannot prove that the writer satisfies the reader's dependent schema");
+				fail_here(cx, "O11", p, r, r->dependent_schemas_keyword, K_OBJ,
+						  "the writer does not satisfy the reader's dependent schema");
 				return false;
 			}
 		}
@@ -2282,6 +2476,21 @@ disjoint_piece(CCtx *cx, SchemaNode *n, List *p, int depth)
 	}
 	if ((n->has & HAS_REF) && disjoint(cx, n->ref, p, depth + 1))
 		return true;
+	/* a writer node says "not S" and n admits no more than S */
+	foreach(lc, p)
+	{
+		SchemaNode *q = lfirst(lc);
+
+		if (q->not && !trivial(q->not))
+		{
+			int			start = list_length(cx->findings);
+			bool		inside = incl_node(cx, q->not, list_make1(n));
+
+			truncate_findings(cx, start);
+			if (inside)
+				return true;
+		}
+	}
 	for (i = 0; i < n->nall_of; i++)
 		if (disjoint(cx, n->all_of[i], p, depth + 1))
 			return true;
@@ -2513,7 +2722,7 @@ synthetic(uint8 types)
 	n->draft = JSON_SCHEMA_DRAFT2020_12;
 	n->has = HAS_TYPE;
 	n->types = types;
-	n->location = "#";
+	n->location = NULL;
 	n->min_length = n->max_length = -1;
 	n->min_items = n->max_items = -1;
 	n->min_contains = n->max_contains = -1;
@@ -2535,6 +2744,8 @@ check_direction(List **findings, Jsonb *writer, Jsonb *reader, bool lenient, boo
 	memset(&cx, 0, sizeof(cx));
 	cx.backward = backward;
 	cx.findings = *findings;
+	cx.wdoc = writer;
+	cx.rdoc = reader;
 	cx.wroot = pstrdup(w->root->location);
 	if ((hash = strchr((char *) cx.wroot, '#')) != NULL)
 		*hash = '\0';
@@ -2550,7 +2761,7 @@ check_direction(List **findings, Jsonb *writer, Jsonb *reader, bool lenient, boo
 	cx.kind_nodes[kind_index(K_FRAC)] = synthetic(JST_NUMBER);
 	cx.false_node = palloc0(sizeof(SchemaNode));
 	cx.false_node->kind = SN_FALSE;
-	cx.false_node->location = "#";
+	cx.false_node->location = NULL;
 	if (lenient)
 		open_tree(r->root);
 
