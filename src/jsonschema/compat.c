@@ -101,6 +101,8 @@ typedef struct CCtx
 	const char *rroot;
 	Jsonb	   *wdoc;			/* the two documents, for raw comparisons */
 	Jsonb	   *rdoc;
+	bool		lenient;		/* the reader was opened */
+	List	   *same_seen;		/* pairs being compared by same_node */
 	SchemaNode *kind_nodes[7];	/* synthetic {"type": ...} per kind bit */
 	SchemaNode *false_node;
 } CCtx;
@@ -1353,6 +1355,11 @@ wrap_witnesses(CCtx *cx, int start, List *p, SchemaNode *r, const char *key, int
 			continue;
 		v = key ? gen_object(cx, p, key, f->witness, 0) : gen_array(cx, p, idx, f->witness, 0);
 		f->witness = refutes(p, r, v) ? v : NULL;
+		if (f->witness == NULL && !f->unknown)
+		{
+			f->unknown = true;
+			f->message = psprintf("cannot prove: %s", f->message);
+		}
 	}
 }
 
@@ -1523,6 +1530,184 @@ same_schema(CCtx *cx, SchemaNode *w, SchemaNode *r)
 	return !raw_has_ref(&a, 0);
 }
 
+/*
+ * Structural inclusion of compiled trees: is writer node a the same schema as
+ * reader node b, keyword for keyword, children compared the same way and
+ * cycles through $ref assumed equal (two isomorphic graphs validate alike)?
+ * "mono" says the position is monotone (not below not, oneOf, an if
+ * condition or contains): only there may the LENIENT reader lack an
+ * additionalProperties/unevaluatedProperties false the writer has, since
+ * dropping a constraint in a monotone position only widens the reader.
+ */
+typedef struct SamePair
+{
+	SchemaNode *a;
+	SchemaNode *b;
+	bool		mono;
+} SamePair;
+
+static bool same_node(CCtx *cx, SchemaNode *a, SchemaNode *b, bool mono, int depth);
+
+static bool
+same_num(SchemaNumber *a, SchemaNumber *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return num_cmp(a->num, b->num) == 0;
+}
+
+static bool
+same_key(SchemaKey *a, SchemaKey *b)
+{
+	return a->len == b->len && memcmp(a->str, b->str, a->len) == 0;
+}
+
+static bool
+same_list(CCtx *cx, SchemaNode **a, SchemaNode **b, int n, bool mono, int depth)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (!same_node(cx, a[i], b[i], mono, depth))
+			return false;
+	return true;
+}
+
+/* a closing false of the writer against nothing in an opened reader */
+static bool
+same_closing(CCtx *cx, SchemaNode *a, SchemaNode *b, bool mono, int depth)
+{
+	if (b == NULL && a != NULL && a->kind == SN_FALSE)
+		return cx->lenient && mono;
+	if (a == NULL || b == NULL)
+		return a == b;
+	return same_node(cx, a, b, mono, depth);
+}
+
+static bool
+same_node(CCtx *cx, SchemaNode *a, SchemaNode *b, bool mono, int depth)
+{
+	ListCell   *lc;
+	SamePair   *sp;
+	bool		ok = true;
+	int			i,
+				j;
+	uint32		ahas,
+				bhas;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (a->kind != b->kind)
+		return false;
+	if (a->kind != SN_OBJECT)
+		return true;
+	if (depth > 200 || cx->work++ > WORK_BUDGET)
+		return false;
+	check_stack_depth();
+	foreach(lc, cx->same_seen)
+	{
+		sp = lfirst(lc);
+		if (sp->a == a && sp->b == b && (!sp->mono || mono))
+			return true;
+	}
+	ahas = a->has & ~HAS_UNEVAL_PROPS;
+	bhas = b->has & ~HAS_UNEVAL_PROPS;
+	if (a->draft != b->draft || ahas != bhas || (a->has & HAS_DYNREF))
+		return false;
+	if (a->types != b->types || a->nenum != b->nenum)
+		return false;
+	for (i = 0; i < a->nenum; i++)
+		if (!JsonSchemaJsonEqual(&a->enums[i], &b->enums[i]))
+			return false;
+	if ((a->has & HAS_CONST) && !JsonSchemaJsonEqual(&a->constval, &b->constval))
+		return false;
+	if (!same_num(a->minimum, b->minimum) || !same_num(a->maximum, b->maximum) ||
+		!same_num(a->exclusive_minimum, b->exclusive_minimum) ||
+		!same_num(a->exclusive_maximum, b->exclusive_maximum) ||
+		!same_num(a->multiple_of, b->multiple_of))
+		return false;
+	if (a->min_length != b->min_length || a->max_length != b->max_length ||
+		a->format != b->format ||
+		(a->pattern_source == NULL) != (b->pattern_source == NULL) ||
+		(a->pattern_source && strcmp(a->pattern_source, b->pattern_source) != 0))
+		return false;
+	if (a->nprefix != b->nprefix || a->min_contains != b->min_contains ||
+		a->max_contains != b->max_contains || a->min_items != b->min_items ||
+		a->max_items != b->max_items || a->unique_items != b->unique_items)
+		return false;
+	if (a->nproperties != b->nproperties || a->npattern_properties != b->npattern_properties ||
+		a->nrequired != b->nrequired || a->ndependent_required != b->ndependent_required ||
+		a->ndependent_schemas != b->ndependent_schemas || a->min_properties != b->min_properties ||
+		a->max_properties != b->max_properties)
+		return false;
+	for (i = 0; i < a->nproperties; i++)
+		if (!same_key(&a->properties[i].key, &b->properties[i].key))
+			return false;
+	for (i = 0; i < a->npattern_properties; i++)
+		if (strcmp(a->pattern_properties[i].source, b->pattern_properties[i].source) != 0)
+			return false;
+	for (i = 0; i < a->nrequired; i++)
+		if (!same_key(&a->required[i], &b->required[i]))
+			return false;
+	for (i = 0; i < a->ndependent_required; i++)
+	{
+		SchemaDependentRequired *x = &a->dependent_required[i];
+		SchemaDependentRequired *y = &b->dependent_required[i];
+
+		if (!same_key(&x->key, &y->key) || x->nrequired != y->nrequired)
+			return false;
+		for (j = 0; j < x->nrequired; j++)
+			if (!same_key(&x->required[j], &y->required[j]))
+				return false;
+	}
+	for (i = 0; i < a->ndependent_schemas; i++)
+		if (!same_key(&a->dependent_schemas[i].key, &b->dependent_schemas[i].key))
+			return false;
+	if (a->nall_of != b->nall_of || a->nany_of != b->nany_of || a->none_of != b->none_of ||
+		(a->not == NULL) != (b->not == NULL) || (a->if_ == NULL) != (b->if_ == NULL) ||
+		(a->then_ == NULL) != (b->then_ == NULL) || (a->else_ == NULL) != (b->else_ == NULL) ||
+		(a->ref == NULL) != (b->ref == NULL))
+		return false;
+
+	/*
+	 * Below an unevaluatedProperties/Items schema, what children evaluate
+	 * matters: no relaxation there.
+	 */
+	if (b->unevaluated_properties || b->unevaluated_items)
+		mono = false;
+
+	/* the children, with this pair assumed equal meanwhile */
+	sp = palloc(sizeof(SamePair));
+	sp->a = a;
+	sp->b = b;
+	sp->mono = mono;
+	cx->same_seen = lappend(cx->same_seen, sp);
+	ok = same_list(cx, a->prefix_items, b->prefix_items, a->nprefix, mono, depth + 1) &&
+		same_node(cx, a->items, b->items, mono, depth + 1) &&
+		same_node(cx, a->contains, b->contains, false, depth + 1) &&
+		same_node(cx, a->unevaluated_items, b->unevaluated_items, false, depth + 1) &&
+		same_closing(cx, a->additional_properties, b->additional_properties, mono, depth + 1) &&
+		same_closing(cx, a->unevaluated_properties, b->unevaluated_properties, false, depth + 1) &&
+		same_node(cx, a->property_names, b->property_names, mono, depth + 1) &&
+		same_list(cx, a->all_of, b->all_of, a->nall_of, mono, depth + 1) &&
+		same_list(cx, a->any_of, b->any_of, a->nany_of, mono, depth + 1) &&
+		same_list(cx, a->one_of, b->one_of, a->none_of, false, depth + 1) &&
+		same_node(cx, a->not, b->not, false, depth + 1) &&
+		same_node(cx, a->if_, b->if_, false, depth + 1) &&
+		same_node(cx, a->then_, b->then_, mono, depth + 1) &&
+		same_node(cx, a->else_, b->else_, mono, depth + 1) &&
+		same_node(cx, a->ref, b->ref, mono, depth + 1);
+	for (i = 0; ok && i < a->nproperties; i++)
+		ok = same_node(cx, a->properties[i].node, b->properties[i].node, mono, depth + 1);
+	for (i = 0; ok && i < a->npattern_properties; i++)
+		ok = same_node(cx, a->pattern_properties[i].node, b->pattern_properties[i].node, mono, depth + 1);
+	for (i = 0; ok && i < a->ndependent_schemas; i++)
+		ok = same_node(cx, a->dependent_schemas[i].node, b->dependent_schemas[i].node, mono, depth + 1);
+	if (!ok)
+		cx->same_seen = list_delete_ptr(cx->same_seen, sp);
+	return ok;
+}
+
 /* ---------- the inclusion check ---------- */
 
 static bool
@@ -1592,8 +1777,13 @@ incl_piece(CCtx *cx, SchemaNode *r, List *p)
 		return true;			/* the writer admits nothing here */
 	foreach(lc, p)
 	{
+		int			nseen = list_length(cx->same_seen);
+
 		if (same_schema(cx, lfirst(lc), r))
 			return true;
+		if (same_node(cx, lfirst(lc), r, true, 0))
+			return true;
+		cx->same_seen = list_truncate(cx->same_seen, nseen);
 	}
 
 	/* coinduction: the same pair again below a property or item holds */
@@ -2746,6 +2936,7 @@ check_direction(List **findings, Jsonb *writer, Jsonb *reader, bool lenient, boo
 	cx.findings = *findings;
 	cx.wdoc = writer;
 	cx.rdoc = reader;
+	cx.lenient = lenient;
 	cx.wroot = pstrdup(w->root->location);
 	if ((hash = strchr((char *) cx.wroot, '#')) != NULL)
 		*hash = '\0';
