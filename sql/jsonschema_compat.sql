@@ -179,6 +179,9 @@ INSERT INTO pairs VALUES
 ('L4 required property removed entirely (closed)',
  '{"type":"object","properties":{"id":{"type":"string"},"zip":{"type":"string"}},"required":["id","zip"],"additionalProperties":false}',
  '{"type":"object","properties":{"id":{"type":"string"}},"required":["id"],"additionalProperties":false}'),
+('L oneOf with a closed branch, unchanged: the reader view matches both branches',
+ '{"type":"object","properties":{"kind":{"oneOf":[{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":false},true]}}}',
+ '{"type":"object","properties":{"kind":{"oneOf":[{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":false},true]}}}'),
 ('L unevaluatedProperties false, optional added',
  '{"type":"object","properties":{"id":{"type":"string"}},"unevaluatedProperties":false}',
  '{"type":"object","properties":{"id":{"type":"string"},"note":{"type":"string"}},"unevaluatedProperties":false}');
@@ -209,6 +212,11 @@ SELECT id FROM pairs
  WHERE NOT (jsonschema_compatibility(old, old, 'FULL')->>'compatible')::boolean
     OR NOT (jsonschema_compatibility(new, new, 'FULL', 'LENIENT')->>'compatible')::boolean
  ORDER BY id COLLATE "C";
+-- (under LENIENT a schema need not be compatible with itself: opening a closed oneOf
+-- branch lets an object match two branches, which the reader then rejects)
+SELECT jsonschema_is_valid(s, '{"kind": {"b": 1}}') AS writer_accepts,
+       jsonschema_is_valid(pg_temp.open_view(s), '{"kind": {"b": 1}}') AS reader_view_accepts
+  FROM pairs, LATERAL (SELECT old AS s) x WHERE id ~ '^L oneOf';
 
 -- every witness, both ways: the writer accepts it, the reader rejects it
 CREATE TEMP TABLE witnesses AS

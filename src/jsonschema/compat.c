@@ -1453,9 +1453,13 @@ raw_at(Jsonb *doc, const char *ptr, JsonbValue *out)
 	return *p == '\0';
 }
 
-/* Does the raw subschema refer anywhere ($ref & co.)? */
+/*
+ * Does the raw subschema refer anywhere ($ref & co.), or, for an opened
+ * (LENIENT) reader, close an object (which opening changed, and not always
+ * by widening: below oneOf or not it narrows)?
+ */
 static bool
-raw_has_ref(JsonbValue *v, int depth)
+raw_has_ref(JsonbValue *v, bool lenient, int depth)
 {
 	JsIter		it;
 	JsonbValue	k,
@@ -1471,7 +1475,10 @@ raw_has_ref(JsonbValue *v, int depth)
 		{
 			if (kw_is(&k, "$ref") || kw_is(&k, "$dynamicRef") || kw_is(&k, "$recursiveRef"))
 				return true;
-			if (raw_has_ref(&x, depth + 1))
+			if (lenient && (kw_is(&k, "additionalProperties") || kw_is(&k, "unevaluatedProperties")) &&
+				x.type == jbvBool && !x.val.boolean)
+				return true;
+			if (raw_has_ref(&x, lenient, depth + 1))
 				return true;
 		}
 	}
@@ -1479,7 +1486,7 @@ raw_has_ref(JsonbValue *v, int depth)
 	{
 		js_iter_init(&it, v->val.binary.data);
 		while (js_iter_elem(&it, &x))
-			if (raw_has_ref(&x, depth + 1))
+			if (raw_has_ref(&x, lenient, depth + 1))
 				return true;
 	}
 	return false;
@@ -1501,8 +1508,8 @@ raw_of(CCtx *cx, SchemaNode *n, bool writer, JsonbValue *out)
 /*
  * Is writer node w the very same schema as reader node r?  The same node of
  * a shared document, or equal JSON in the two documents with no reference
- * inside (a reference could land on different targets) and the same draft.
- * The LENIENT reader was opened after compiling, which only widens it.
+ * inside (a reference could land on different targets) and the same draft;
+ * for a LENIENT reader, also nothing that opening the reader changed.
  */
 static bool
 same_schema(CCtx *cx, SchemaNode *w, SchemaNode *r)
@@ -1527,7 +1534,7 @@ same_schema(CCtx *cx, SchemaNode *w, SchemaNode *r)
 		return false;
 	if (!JsonSchemaJsonEqual(&a, &b))
 		return false;
-	return !raw_has_ref(&a, 0);
+	return !raw_has_ref(&a, cx->lenient, 0);
 }
 
 /*
