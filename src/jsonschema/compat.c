@@ -102,6 +102,7 @@ typedef struct CCtx
 	Jsonb	   *wdoc;			/* the two documents, for raw comparisons */
 	Jsonb	   *rdoc;
 	bool		lenient;		/* the reader was opened */
+	int			swapped;		/* > 0: comparing with the roles exchanged */
 	List	   *same_seen;		/* pairs being compared by same_node */
 	SchemaNode *kind_nodes[7];	/* synthetic {"type": ...} per kind bit */
 	SchemaNode *false_node;
@@ -1518,10 +1519,11 @@ same_schema(CCtx *cx, SchemaNode *w, SchemaNode *r)
 				b;
 	const char *hash;
 
-	if (w->location == NULL || r->location == NULL || w->draft != r->draft)
+	if (w->location == NULL || r->location == NULL || w->draft != r->draft || cx->swapped > 0)
 		return false;
 	hash = strchr(w->location, '#');
-	if (hash && strcmp(w->location, r->location) == 0)
+	/* (an opened reader's copy of a shared document is not the writer's) */
+	if (hash && !cx->lenient && strcmp(w->location, r->location) == 0)
 	{
 		size_t		ulen = hash - w->location;
 
@@ -2681,7 +2683,11 @@ disjoint_piece(CCtx *cx, SchemaNode *n, List *p, int depth)
 		if (q->not && !trivial(q->not))
 		{
 			int			start = list_length(cx->findings);
-			bool		inside = incl_node(cx, q->not, list_make1(n));
+			bool		inside;
+
+			cx->swapped++;		/* q is the writer's, n the reader's */
+			inside = incl_node(cx, q->not, list_make1(n));
+			cx->swapped--;
 
 			truncate_findings(cx, start);
 			if (inside)
@@ -2927,10 +2933,11 @@ synthetic(uint8 types)
 	return n;
 }
 
-static void
+static bool
 check_direction(List **findings, Jsonb *writer, Jsonb *reader, bool lenient, bool backward,
 				const JsonSchemaOptions *opts)
 {
+	bool		ok;
 	JsonSchemaCompiled *w = JsonSchemaCompile(writer, opts, CurrentMemoryContext);
 	JsonSchemaCompiled *r = JsonSchemaCompile(reader, opts, CurrentMemoryContext);
 	CCtx		cx;
@@ -2963,7 +2970,20 @@ check_direction(List **findings, Jsonb *writer, Jsonb *reader, bool lenient, boo
 	if (lenient)
 		open_tree(r->root);
 
-	(void) incl_node(&cx, r->root, list_make1(w->root));
+	ok = incl_node(&cx, r->root, list_make1(w->root));
+
+	/*
+	 * The verdict is the proof's, never the absence of findings: a finding
+	 * made inside an alternative that was then dropped must not turn a
+	 * failed proof into "compatible".
+	 */
+	if (!ok && list_length(cx.findings) == start)
+		add_finding(&cx, "R1", true, w->root, r->root, NULL, cx.work > WORK_BUDGET ?
+					"cannot prove: the comparison exceeded its work budget of %d steps" :
+					"cannot prove that the reader accepts every value of the writer (%d steps)",
+					WORK_BUDGET);
+	if (ok && list_length(cx.findings) > start)
+		ok = false;
 
 	/* every witness once more against the whole schemas */
 	for_each_from(lc, cx.findings, start)
@@ -2981,6 +3001,7 @@ check_direction(List **findings, Jsonb *writer, Jsonb *reader, bool lenient, boo
 		}
 	}
 	*findings = cx.findings;
+	return ok;
 }
 
 /* ---------- the entry point ---------- */
@@ -3021,6 +3042,7 @@ JsonSchemaCompatibility(Jsonb *oldschema, Jsonb *newschema, JsonSchemaCompatMode
 	ListCell   *lc;
 	int			n = 0;
 	Jsonb	   *result;
+	bool		proven;
 
 	opts.format_assertion = true;
 
@@ -3059,13 +3081,16 @@ JsonSchemaCompatibility(Jsonb *oldschema, Jsonb *newschema, JsonSchemaCompatMode
 		}
 	}
 
+	proven = (findings == NIL);
 	if (mode == JSC_BACKWARD || mode == JSC_FULL)
-		check_direction(&findings, oldschema, newschema, lenient, true, &opts);
+		proven &= check_direction(&findings, oldschema, newschema, lenient, true, &opts);
 	if (mode == JSC_FORWARD || mode == JSC_FULL)
-		check_direction(&findings, newschema, oldschema, lenient, false, &opts);
+		proven &= check_direction(&findings, newschema, oldschema, lenient, false, &opts);
+	if (findings != NIL)
+		proven = false;
 
 	initStringInfo(&b);
-	appendStringInfo(&b, "{\"compatible\": %s, \"findings\": [", findings == NIL ? "true" : "false");
+	appendStringInfo(&b, "{\"compatible\": %s, \"findings\": [", proven ? "true" : "false");
 	foreach(lc, findings)
 	{
 		Finding    *f = lfirst(lc);
@@ -3081,7 +3106,7 @@ JsonSchemaCompatibility(Jsonb *oldschema, Jsonb *newschema, JsonSchemaCompatMode
 		n++;
 	}
 	appendStringInfoString(&b, "]}");
-	*compatible = (findings == NIL);
+	*compatible = proven;
 	MemoryContextSwitchTo(oldcxt);
 	result = parse_json(b.data);
 	MemoryContextDelete(cxt);
