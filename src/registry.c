@@ -689,8 +689,11 @@ goodgo_register_event_type(PG_FUNCTION_ARGS)
 	Datum		values[7];
 	int32		version;
 	bool		isnull;
+	char	   *override_reason = NULL;
 
 	event_type = registry_arg_cstring(fcinfo, 0, "event type");
+	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
+		override_reason = text_to_cstring(PG_GETARG_TEXT_PP(3));
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -774,16 +777,43 @@ goodgo_register_event_type(PG_FUNCTION_ARGS)
 		elog(ERROR, "event type \"%s\" has no schema versions", event_type);
 
 	{
-		Oid			vtypes[8] = {TEXTOID, JSONBOID, TEXTOID, TEXTOID, BOOLOID, BOOLOID, NAMEOID, INT4OID};
-		Datum		vvalues[8];
+		Oid			vtypes[9] = {TEXTOID, JSONBOID, TEXTOID, TEXTOID, BOOLOID, BOOLOID, NAMEOID, INT4OID,
+		JSONBOID};
+		Datum		vvalues[9];
+		char		vnulls[10] = "         ";
+		Oid			gtypes[3] = {TEXTOID, JSONBOID, TEXTOID};
+		Datum		gvalues[3];
+		char		gnulls[4] = "   ";
+		int			rc;
+
+		/*
+		 * The new version must be compatible with the earlier ones in the
+		 * type's mode (compat.c through check_event_type_compatibility); the
+		 * gate raises 22023, or with an override reason returns the report
+		 * kept with the version.
+		 */
+		gvalues[0] = values[0];
+		gvalues[1] = values[1];
+		gvalues[2] = override_reason ? CStringGetTextDatum(override_reason) : (Datum) 0;
+		if (override_reason == NULL)
+			gnulls[2] = 'n';
+		rc = SPI_execute_with_args("SELECT goodgo_events.event_type_compatibility_gate($1, $2, $3)",
+								   3, gtypes, gvalues, gnulls, false, 0);
+		if (rc != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "registry statement failed: %s", SPI_result_code_string(rc));
+		vvalues[8] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		if (isnull)
+			vnulls[8] = 'n';
 
 		memcpy(vvalues, values, sizeof(values));
 		vvalues[7] = Int32GetDatum(version);
-		registry_spi_exec("INSERT INTO goodgo_events.event_type_versions"
-						  "  (event_type, version, schema, dialect, format_assertion,"
-						  "   bundled, registered_by)"
-						  " VALUES ($1, $8, $2, $4, $5, $6, $7)",
-						  8, vtypes, vvalues, SPI_OK_INSERT);
+		rc = SPI_execute_with_args("INSERT INTO goodgo_events.event_type_versions"
+								   "  (event_type, version, schema, dialect, format_assertion,"
+								   "   bundled, registered_by, compat_report)"
+								   " VALUES ($1, $8, $2, $4, $5, $6, $7, $9)",
+								   9, vtypes, vvalues, vnulls, false, 0);
+		if (rc != SPI_OK_INSERT)
+			elog(ERROR, "registry statement failed: %s", SPI_result_code_string(rc));
 		registry_spi_exec("UPDATE goodgo_events.event_types"
 						  "   SET current_version = $8, mode = $3, bundled = $6,"
 						  "       updated_at = pg_catalog.now()"

@@ -92,3 +92,8 @@ CREATE FUNCTION goodgo_events.jsonschema_compatibility(old jsonb, new jsonb, com
 	AS 'MODULE_PATHNAME', 'goodgo_jsonschema_compatibility';
 COMMENT ON FUNCTION goodgo_events.jsonschema_compatibility(jsonb, jsonb, text, text) IS
 	'BACKWARD (new readers accept every old value), FORWARD (old readers accept every new value) or FULL, under STRICT or LENIENT (readers ignore undeclared properties): {"compatible", "findings"}; compatible only when proven, findings with a checked witness when refuted';
+CREATE FUNCTION goodgo_events.jsonschema_objects_closed(schema jsonb) RETURNS boolean
+	LANGUAGE c STABLE STRICT PARALLEL SAFE
+	AS 'MODULE_PATHNAME', 'goodgo_jsonschema_objects_closed';
+COMMENT ON FUNCTION goodgo_events.jsonschema_objects_closed(jsonb) IS
+	'is every object the schema describes closed (additionalProperties false or a schema, unevaluatedProperties false), also through $ref: what makes the LENIENT compatibility policy sound';

@@ -23,6 +23,12 @@ CREATE TABLE goodgo_events.event_types (
 	bundled			boolean NOT NULL DEFAULT false,
 	created_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	updated_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	compatibility	text NOT NULL DEFAULT 'FULL_TRANSITIVE'
+		CONSTRAINT event_types_compatibility_check
+		CHECK (compatibility IN ('NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD',
+								 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE')),
+	policy			text NOT NULL DEFAULT 'LENIENT'
+		CONSTRAINT event_types_policy_check CHECK (policy IN ('STRICT', 'LENIENT')),
 	CONSTRAINT event_types_name_check
 		CHECK (event_type OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$'
 			   AND pg_catalog.octet_length(event_type) <= 255),
@@ -42,6 +48,10 @@ COMMENT ON COLUMN goodgo_events.event_types.bundled IS
 	'true while the type is exactly as CREATE EXTENSION registered it from the bundled schemas';
 COMMENT ON COLUMN goodgo_events.event_types.created_at IS 'when the type was first registered';
 COMMENT ON COLUMN goodgo_events.event_types.updated_at IS 'when its version or mode last changed';
+COMMENT ON COLUMN goodgo_events.event_types.compatibility IS
+	'how a new version is checked against the earlier ones (jsonschema_compatibility): NONE, BACKWARD, FORWARD, FULL, against the latest or (_TRANSITIVE) every earlier version';
+COMMENT ON COLUMN goodgo_events.event_types.policy IS
+	'STRICT: consumers validate with the writer schema; LENIENT: they ignore undeclared properties (applied only to closed schemas of an enforce type, else STRICT)';
 
 CREATE TABLE goodgo_events.event_type_versions (
 	event_type		text NOT NULL
@@ -53,6 +63,7 @@ CREATE TABLE goodgo_events.event_type_versions (
 	bundled			boolean NOT NULL DEFAULT false,
 	registered_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	registered_by	name NOT NULL DEFAULT current_user,
+	compat_report	jsonb,
 	PRIMARY KEY (event_type, version),
 	CONSTRAINT event_type_versions_version_check CHECK (version >= 1),
 	CONSTRAINT event_type_versions_dialect_check
@@ -72,6 +83,8 @@ COMMENT ON COLUMN goodgo_events.event_type_versions.bundled IS
 	'true for a version an extension script registered, such as the bundled schemas (not dumped: the script registers it again on restore)';
 COMMENT ON COLUMN goodgo_events.event_type_versions.registered_at IS 'when the version was registered';
 COMMENT ON COLUMN goodgo_events.event_type_versions.registered_by IS 'the role that called register_event_type() (the SET ROLE role, not the function owner)';
+COMMENT ON COLUMN goodgo_events.event_type_versions.compat_report IS
+	'when an admin registered an incompatible version anyway: the override reason, the mode and the findings; NULL otherwise';
 
 -- pg_dump keeps what users registered.  The bundled rows are left out of the
 -- versions dump because CREATE EXTENSION on restore registers them again; the
@@ -113,7 +126,8 @@ AS $$
 BEGIN
 	UPDATE goodgo_events.event_types t
 	   SET current_version = NEW.current_version, mode = NEW.mode, bundled = NEW.bundled,
-		   created_at = NEW.created_at, updated_at = NEW.updated_at
+		   created_at = NEW.created_at, updated_at = NEW.updated_at,
+		   compatibility = NEW.compatibility, policy = NEW.policy
 	 WHERE t.event_type = NEW.event_type AND t.bundled;
 	IF FOUND THEN
 		RETURN NULL;
@@ -146,7 +160,8 @@ CREATE TRIGGER event_type_versions_invalidate
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON goodgo_events.event_type_versions
 	FOR EACH STATEMENT EXECUTE FUNCTION goodgo_events.registry_invalidate();
 
-CREATE FUNCTION goodgo_events.register_event_type(event_type text, schema jsonb, mode text DEFAULT 'enforce')
+CREATE FUNCTION goodgo_events.register_event_type(event_type text, schema jsonb, mode text DEFAULT 'enforce',
+												  override_reason text DEFAULT NULL)
 RETURNS integer
 LANGUAGE C
 VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
@@ -154,8 +169,8 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'goodgo_register_event_type';
 
-COMMENT ON FUNCTION goodgo_events.register_event_type(text, jsonb, text) IS
-	'goodgo_events: register an event type, or a new version of its payload schema (the same schema again changes nothing but the mode); returns the current version';
+COMMENT ON FUNCTION goodgo_events.register_event_type(text, jsonb, text, text) IS
+	'goodgo_events: register an event type, or a new version of its payload schema (the same schema again changes nothing but the mode), refused when incompatible with the type''s compatibility mode unless override_reason is given; returns the current version';
 
 CREATE FUNCTION goodgo_events.set_event_type_mode(event_type text, mode text)
 RETURNS void
@@ -177,15 +192,182 @@ AS 'MODULE_PATHNAME', 'goodgo_validate_payload';
 COMMENT ON FUNCTION goodgo_events.validate_payload(text, jsonb) IS
 	'goodgo_events: check a payload as the outbox trigger would, writing nothing; returns the schema version that validated it, NULL when none did';
 
+-- Contract evolution (issue 16): each new version of a type's schema is
+-- checked against the earlier ones (jsonschema_compatibility) in the type's
+-- compatibility mode; register_event_type refuses an incompatible version
+-- unless an admin gives override_reason, which is kept with the version.
+CREATE FUNCTION goodgo_events.check_event_type_compatibility(event_type text, schema jsonb,
+		compatibility text DEFAULT NULL, policy text DEFAULT NULL)
+RETURNS TABLE (against_version integer, rule text, effect text, old_path text, new_path text,
+			   message text, witness jsonb)
+LANGUAGE plpgsql
+STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	t record;
+	v record;
+	comp text;
+	pol text;
+	dir text;
+	r jsonb;
+BEGIN
+	IF event_type IS NULL OR schema IS NULL THEN
+		RAISE EXCEPTION 'event type and schema must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT et.compatibility, et.policy, et.mode INTO t
+	  FROM goodgo_events.event_types et WHERE et.event_type OPERATOR(pg_catalog.=) check_event_type_compatibility.event_type;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'event type "%" is not registered', event_type USING ERRCODE = 'undefined_object';
+	END IF;
+	comp := coalesce(upper(compatibility), t.compatibility);
+	IF comp NOT IN ('NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE') THEN
+		RAISE EXCEPTION 'unknown compatibility "%" for event type "%"', compatibility, event_type
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL or FULL_TRANSITIVE.';
+	END IF;
+	pol := coalesce(upper(policy), t.policy);
+	IF pol NOT IN ('STRICT', 'LENIENT') THEN
+		RAISE EXCEPTION 'unknown policy "%" for event type "%"', policy, event_type
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Use STRICT or LENIENT.';
+	END IF;
+	IF comp OPERATOR(pg_catalog.=) 'NONE' THEN
+		RETURN;
+	END IF;
+	dir := split_part(comp, '_', 1);
+	FOR v IN SELECT ev.version, ev.schema
+			   FROM goodgo_events.event_type_versions ev
+			  WHERE ev.event_type OPERATOR(pg_catalog.=) check_event_type_compatibility.event_type
+			  ORDER BY ev.version DESC
+	LOOP
+		-- LENIENT is sound only when producers are held to closed schemas
+		r := goodgo_events.jsonschema_compatibility(v.schema, schema, dir,
+				CASE WHEN pol OPERATOR(pg_catalog.=) 'LENIENT' AND t.mode OPERATOR(pg_catalog.=) 'enforce'
+						  AND goodgo_events.jsonschema_objects_closed(v.schema)
+						  AND goodgo_events.jsonschema_objects_closed(schema)
+					 THEN 'LENIENT' ELSE 'STRICT' END);
+		RETURN QUERY SELECT v.version, f->>'rule', f->>'effect', f->>'old_path', f->>'new_path',
+							f->>'message', f->'witness'
+					   FROM jsonb_array_elements(r->'findings') f;
+		EXIT WHEN comp NOT LIKE '%\_TRANSITIVE';
+	END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION goodgo_events.check_event_type_compatibility(text, jsonb, text, text) IS
+	'goodgo_events: dry run of the compatibility check register_event_type makes (the type''s mode and policy unless given); no rows means compatible';
+
+CREATE FUNCTION goodgo_events.event_type_compatibility_gate(event_type text, schema jsonb, override_reason text)
+RETURNS jsonb
+LANGUAGE plpgsql
+VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	comp text;
+	pol text;
+	findings jsonb;
+	first_version integer;
+	detail text;
+BEGIN
+	SELECT et.compatibility, et.policy INTO comp, pol
+	  FROM goodgo_events.event_types et WHERE et.event_type OPERATOR(pg_catalog.=) event_type_compatibility_gate.event_type;
+	IF comp OPERATOR(pg_catalog.<>) 'NONE' AND pol OPERATOR(pg_catalog.=) 'LENIENT'
+	   AND NOT goodgo_events.jsonschema_objects_closed(schema) THEN
+		RAISE NOTICE 'event type "%" is checked STRICT: its schema has open objects', event_type
+			USING HINT = 'LENIENT applies only to schemas whose objects are all closed (additionalProperties: false).';
+	END IF;
+	SELECT jsonb_agg(to_jsonb(c) ORDER BY c.against_version DESC), max(c.against_version),
+		   string_agg(format('v%s %s %s at %s (new %s): %s%s', c.against_version, c.rule, c.effect,
+							 CASE c.old_path WHEN '' THEN '/' ELSE c.old_path END,
+							 CASE c.new_path WHEN '' THEN '/' ELSE c.new_path END, c.message,
+							 CASE WHEN c.witness IS NULL THEN '' ELSE '; witness ' || c.witness::text END),
+					  E'\n' ORDER BY c.against_version DESC)
+	  INTO findings, first_version, detail
+	  FROM goodgo_events.check_event_type_compatibility(event_type, schema) c;
+	IF findings IS NULL THEN
+		RETURN NULL;
+	END IF;
+	IF override_reason IS NULL THEN
+		RAISE EXCEPTION 'schema for event type "%" is not %-compatible with version %', event_type, comp, first_version
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = detail,
+				  HINT = 'publish a new event type for a breaking change';
+	END IF;
+	RAISE WARNING 'schema for event type "%" is not %-compatible with version %: registered anyway', event_type, comp, first_version
+		USING DETAIL = 'override reason: ' || override_reason;
+	RETURN jsonb_build_object('override_reason', override_reason, 'compatibility', comp, 'findings', findings);
+END
+$$;
+
+COMMENT ON FUNCTION goodgo_events.event_type_compatibility_gate(text, jsonb, text) IS
+	'goodgo_events: internal to register_event_type: refuses an incompatible new version (22023) or, with an override reason, returns the report kept with it';
+
+CREATE FUNCTION goodgo_events.set_event_type_compatibility(event_type text, compatibility text, policy text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	t record;
+	comp text := upper(compatibility);
+	pol text;
+	rank_old integer;
+	rank_new integer;
+BEGIN
+	IF event_type IS NULL OR compatibility IS NULL THEN
+		RAISE EXCEPTION 'event type and compatibility must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF comp NOT IN ('NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE') THEN
+		RAISE EXCEPTION 'unknown compatibility "%" for event type "%"', compatibility, event_type
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL or FULL_TRANSITIVE.';
+	END IF;
+	SELECT et.compatibility, et.policy INTO t
+	  FROM goodgo_events.event_types et WHERE et.event_type OPERATOR(pg_catalog.=) set_event_type_compatibility.event_type
+	   FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'event type "%" is not registered', event_type USING ERRCODE = 'undefined_object';
+	END IF;
+	pol := coalesce(upper(policy), t.policy);
+	IF pol NOT IN ('STRICT', 'LENIENT') THEN
+		RAISE EXCEPTION 'unknown policy "%" for event type "%"', policy, event_type
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Use STRICT or LENIENT.';
+	END IF;
+	-- looser: fewer directions, or no longer transitive, or STRICT to LENIENT
+	IF NOT ((CASE WHEN comp LIKE 'FULL%' THEN ARRAY['BACKWARD', 'FORWARD'] WHEN comp = 'NONE' THEN '{}'::text[]
+				  ELSE ARRAY[split_part(comp, '_', 1)] END) @>
+			(CASE WHEN t.compatibility LIKE 'FULL%' THEN ARRAY['BACKWARD', 'FORWARD'] WHEN t.compatibility = 'NONE' THEN '{}'::text[]
+				  ELSE ARRAY[split_part(t.compatibility, '_', 1)] END))
+	   OR (t.compatibility LIKE '%\_TRANSITIVE' AND comp NOT LIKE '%\_TRANSITIVE')
+	   OR (t.policy = 'STRICT' AND pol = 'LENIENT') THEN
+		RAISE WARNING 'loosening the compatibility of event type "%" from % % to % %', event_type,
+			t.compatibility, t.policy, comp, pol
+			USING HINT = 'Versions registered under the looser mode may break consumers of earlier ones.';
+	END IF;
+	UPDATE goodgo_events.event_types et
+	   SET compatibility = comp, policy = pol, bundled = false, updated_at = pg_catalog.now()
+	 WHERE et.event_type OPERATOR(pg_catalog.=) set_event_type_compatibility.event_type;
+END
+$$;
+
+COMMENT ON FUNCTION goodgo_events.set_event_type_compatibility(text, text, text) IS
+	'goodgo_events: set the compatibility mode (NONE, BACKWARD[_TRANSITIVE], FORWARD[_TRANSITIVE], FULL[_TRANSITIVE]) and policy (STRICT, LENIENT) new versions of a type are checked in; warns when loosening';
+
+REVOKE ALL ON FUNCTION goodgo_events.event_type_compatibility_gate(text, jsonb, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION goodgo_events.set_event_type_compatibility(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION goodgo_events.set_event_type_compatibility(text, text, text) TO goodgo_events_admin;
+
 -- Privileges: everyone may read the registry and check payloads; only the
 -- extension owner and members of goodgo_events_admin may change it, and only
 -- through the functions, which check what they store.
 REVOKE ALL ON goodgo_events.event_types, goodgo_events.event_type_versions FROM PUBLIC;
 GRANT SELECT ON goodgo_events.event_types, goodgo_events.event_type_versions TO PUBLIC;
-REVOKE ALL ON FUNCTION goodgo_events.register_event_type(text, jsonb, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION goodgo_events.register_event_type(text, jsonb, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION goodgo_events.set_event_type_mode(text, text) FROM PUBLIC;
 GRANT USAGE ON SCHEMA goodgo_events TO goodgo_events_admin;
-GRANT EXECUTE ON FUNCTION goodgo_events.register_event_type(text, jsonb, text) TO goodgo_events_admin;
+GRANT EXECUTE ON FUNCTION goodgo_events.register_event_type(text, jsonb, text, text) TO goodgo_events_admin;
 GRANT EXECUTE ON FUNCTION goodgo_events.set_event_type_mode(text, text) TO goodgo_events_admin;
 
 -- Shared documents in dumps (schema_documents belongs to 20_jsonschema.sql;

@@ -10,3 +10,222 @@ CREATE FUNCTION goodgo_events.jsonschema_compatibility(old jsonb, new jsonb, com
 	AS 'MODULE_PATHNAME', 'goodgo_jsonschema_compatibility';
 COMMENT ON FUNCTION goodgo_events.jsonschema_compatibility(jsonb, jsonb, text, text) IS
 	'BACKWARD (new readers accept every old value), FORWARD (old readers accept every new value) or FULL, under STRICT or LENIENT (readers ignore undeclared properties): {"compatible", "findings"}; compatible only when proven, findings with a checked witness when refuted';
+CREATE FUNCTION goodgo_events.jsonschema_objects_closed(schema jsonb) RETURNS boolean
+	LANGUAGE c STABLE STRICT PARALLEL SAFE
+	AS 'MODULE_PATHNAME', 'goodgo_jsonschema_objects_closed';
+COMMENT ON FUNCTION goodgo_events.jsonschema_objects_closed(jsonb) IS
+	'is every object the schema describes closed (additionalProperties false or a schema, unevaluatedProperties false), also through $ref: what makes the LENIENT compatibility policy sound';
+
+ALTER TABLE goodgo_events.event_types
+	ADD COLUMN compatibility text NOT NULL DEFAULT 'FULL_TRANSITIVE'
+		CONSTRAINT event_types_compatibility_check
+		CHECK (compatibility IN ('NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD',
+								 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE')),
+	ADD COLUMN policy text NOT NULL DEFAULT 'LENIENT'
+		CONSTRAINT event_types_policy_check CHECK (policy IN ('STRICT', 'LENIENT'));
+COMMENT ON COLUMN goodgo_events.event_types.compatibility IS
+	'how a new version is checked against the earlier ones (jsonschema_compatibility): NONE, BACKWARD, FORWARD, FULL, against the latest or (_TRANSITIVE) every earlier version';
+COMMENT ON COLUMN goodgo_events.event_types.policy IS
+	'STRICT: consumers validate with the writer schema; LENIENT: they ignore undeclared properties (applied only to closed schemas of an enforce type, else STRICT)';
+ALTER TABLE goodgo_events.event_type_versions ADD COLUMN compat_report jsonb;
+COMMENT ON COLUMN goodgo_events.event_type_versions.compat_report IS
+	'when an admin registered an incompatible version anyway: the override reason, the mode and the findings; NULL otherwise';
+
+CREATE OR REPLACE FUNCTION goodgo_events.event_types_merge_bundled()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	UPDATE goodgo_events.event_types t
+	   SET current_version = NEW.current_version, mode = NEW.mode, bundled = NEW.bundled,
+		   created_at = NEW.created_at, updated_at = NEW.updated_at,
+		   compatibility = NEW.compatibility, policy = NEW.policy
+	 WHERE t.event_type = NEW.event_type AND t.bundled;
+	IF FOUND THEN
+		RETURN NULL;
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+DROP FUNCTION goodgo_events.register_event_type(text, jsonb, text);
+CREATE FUNCTION goodgo_events.register_event_type(event_type text, schema jsonb, mode text DEFAULT 'enforce',
+												  override_reason text DEFAULT NULL)
+RETURNS integer
+LANGUAGE C
+VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'goodgo_register_event_type';
+COMMENT ON FUNCTION goodgo_events.register_event_type(text, jsonb, text, text) IS
+	'goodgo_events: register an event type, or a new version of its payload schema (the same schema again changes nothing but the mode), refused when incompatible with the type''s compatibility mode unless override_reason is given; returns the current version';
+REVOKE ALL ON FUNCTION goodgo_events.register_event_type(text, jsonb, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION goodgo_events.register_event_type(text, jsonb, text, text) TO goodgo_events_admin;
+
+-- Contract evolution (issue 16): each new version of a type's schema is
+-- checked against the earlier ones (jsonschema_compatibility) in the type's
+-- compatibility mode; register_event_type refuses an incompatible version
+-- unless an admin gives override_reason, which is kept with the version.
+CREATE FUNCTION goodgo_events.check_event_type_compatibility(event_type text, schema jsonb,
+		compatibility text DEFAULT NULL, policy text DEFAULT NULL)
+RETURNS TABLE (against_version integer, rule text, effect text, old_path text, new_path text,
+			   message text, witness jsonb)
+LANGUAGE plpgsql
+STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	t record;
+	v record;
+	comp text;
+	pol text;
+	dir text;
+	r jsonb;
+BEGIN
+	IF event_type IS NULL OR schema IS NULL THEN
+		RAISE EXCEPTION 'event type and schema must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT et.compatibility, et.policy, et.mode INTO t
+	  FROM goodgo_events.event_types et WHERE et.event_type OPERATOR(pg_catalog.=) check_event_type_compatibility.event_type;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'event type "%" is not registered', event_type USING ERRCODE = 'undefined_object';
+	END IF;
+	comp := coalesce(upper(compatibility), t.compatibility);
+	IF comp NOT IN ('NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE') THEN
+		RAISE EXCEPTION 'unknown compatibility "%" for event type "%"', compatibility, event_type
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL or FULL_TRANSITIVE.';
+	END IF;
+	pol := coalesce(upper(policy), t.policy);
+	IF pol NOT IN ('STRICT', 'LENIENT') THEN
+		RAISE EXCEPTION 'unknown policy "%" for event type "%"', policy, event_type
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Use STRICT or LENIENT.';
+	END IF;
+	IF comp OPERATOR(pg_catalog.=) 'NONE' THEN
+		RETURN;
+	END IF;
+	dir := split_part(comp, '_', 1);
+	FOR v IN SELECT ev.version, ev.schema
+			   FROM goodgo_events.event_type_versions ev
+			  WHERE ev.event_type OPERATOR(pg_catalog.=) check_event_type_compatibility.event_type
+			  ORDER BY ev.version DESC
+	LOOP
+		-- LENIENT is sound only when producers are held to closed schemas
+		r := goodgo_events.jsonschema_compatibility(v.schema, schema, dir,
+				CASE WHEN pol OPERATOR(pg_catalog.=) 'LENIENT' AND t.mode OPERATOR(pg_catalog.=) 'enforce'
+						  AND goodgo_events.jsonschema_objects_closed(v.schema)
+						  AND goodgo_events.jsonschema_objects_closed(schema)
+					 THEN 'LENIENT' ELSE 'STRICT' END);
+		RETURN QUERY SELECT v.version, f->>'rule', f->>'effect', f->>'old_path', f->>'new_path',
+							f->>'message', f->'witness'
+					   FROM jsonb_array_elements(r->'findings') f;
+		EXIT WHEN comp NOT LIKE '%\_TRANSITIVE';
+	END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION goodgo_events.check_event_type_compatibility(text, jsonb, text, text) IS
+	'goodgo_events: dry run of the compatibility check register_event_type makes (the type''s mode and policy unless given); no rows means compatible';
+
+CREATE FUNCTION goodgo_events.event_type_compatibility_gate(event_type text, schema jsonb, override_reason text)
+RETURNS jsonb
+LANGUAGE plpgsql
+VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	comp text;
+	pol text;
+	findings jsonb;
+	first_version integer;
+	detail text;
+BEGIN
+	SELECT et.compatibility, et.policy INTO comp, pol
+	  FROM goodgo_events.event_types et WHERE et.event_type OPERATOR(pg_catalog.=) event_type_compatibility_gate.event_type;
+	IF comp OPERATOR(pg_catalog.<>) 'NONE' AND pol OPERATOR(pg_catalog.=) 'LENIENT'
+	   AND NOT goodgo_events.jsonschema_objects_closed(schema) THEN
+		RAISE NOTICE 'event type "%" is checked STRICT: its schema has open objects', event_type
+			USING HINT = 'LENIENT applies only to schemas whose objects are all closed (additionalProperties: false).';
+	END IF;
+	SELECT jsonb_agg(to_jsonb(c) ORDER BY c.against_version DESC), max(c.against_version),
+		   string_agg(format('v%s %s %s at %s (new %s): %s%s', c.against_version, c.rule, c.effect,
+							 CASE c.old_path WHEN '' THEN '/' ELSE c.old_path END,
+							 CASE c.new_path WHEN '' THEN '/' ELSE c.new_path END, c.message,
+							 CASE WHEN c.witness IS NULL THEN '' ELSE '; witness ' || c.witness::text END),
+					  E'\n' ORDER BY c.against_version DESC)
+	  INTO findings, first_version, detail
+	  FROM goodgo_events.check_event_type_compatibility(event_type, schema) c;
+	IF findings IS NULL THEN
+		RETURN NULL;
+	END IF;
+	IF override_reason IS NULL THEN
+		RAISE EXCEPTION 'schema for event type "%" is not %-compatible with version %', event_type, comp, first_version
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = detail,
+				  HINT = 'publish a new event type for a breaking change';
+	END IF;
+	RAISE WARNING 'schema for event type "%" is not %-compatible with version %: registered anyway', event_type, comp, first_version
+		USING DETAIL = 'override reason: ' || override_reason;
+	RETURN jsonb_build_object('override_reason', override_reason, 'compatibility', comp, 'findings', findings);
+END
+$$;
+
+COMMENT ON FUNCTION goodgo_events.event_type_compatibility_gate(text, jsonb, text) IS
+	'goodgo_events: internal to register_event_type: refuses an incompatible new version (22023) or, with an override reason, returns the report kept with it';
+
+CREATE FUNCTION goodgo_events.set_event_type_compatibility(event_type text, compatibility text, policy text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	t record;
+	comp text := upper(compatibility);
+	pol text;
+	rank_old integer;
+	rank_new integer;
+BEGIN
+	IF event_type IS NULL OR compatibility IS NULL THEN
+		RAISE EXCEPTION 'event type and compatibility must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF comp NOT IN ('NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE') THEN
+		RAISE EXCEPTION 'unknown compatibility "%" for event type "%"', compatibility, event_type
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL or FULL_TRANSITIVE.';
+	END IF;
+	SELECT et.compatibility, et.policy INTO t
+	  FROM goodgo_events.event_types et WHERE et.event_type OPERATOR(pg_catalog.=) set_event_type_compatibility.event_type
+	   FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'event type "%" is not registered', event_type USING ERRCODE = 'undefined_object';
+	END IF;
+	pol := coalesce(upper(policy), t.policy);
+	IF pol NOT IN ('STRICT', 'LENIENT') THEN
+		RAISE EXCEPTION 'unknown policy "%" for event type "%"', policy, event_type
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Use STRICT or LENIENT.';
+	END IF;
+	-- looser: fewer directions, or no longer transitive, or STRICT to LENIENT
+	IF NOT ((CASE WHEN comp LIKE 'FULL%' THEN ARRAY['BACKWARD', 'FORWARD'] WHEN comp = 'NONE' THEN '{}'::text[]
+				  ELSE ARRAY[split_part(comp, '_', 1)] END) @>
+			(CASE WHEN t.compatibility LIKE 'FULL%' THEN ARRAY['BACKWARD', 'FORWARD'] WHEN t.compatibility = 'NONE' THEN '{}'::text[]
+				  ELSE ARRAY[split_part(t.compatibility, '_', 1)] END))
+	   OR (t.compatibility LIKE '%\_TRANSITIVE' AND comp NOT LIKE '%\_TRANSITIVE')
+	   OR (t.policy = 'STRICT' AND pol = 'LENIENT') THEN
+		RAISE WARNING 'loosening the compatibility of event type "%" from % % to % %', event_type,
+			t.compatibility, t.policy, comp, pol
+			USING HINT = 'Versions registered under the looser mode may break consumers of earlier ones.';
+	END IF;
+	UPDATE goodgo_events.event_types et
+	   SET compatibility = comp, policy = pol, bundled = false, updated_at = pg_catalog.now()
+	 WHERE et.event_type OPERATOR(pg_catalog.=) set_event_type_compatibility.event_type;
+END
+$$;
+
+COMMENT ON FUNCTION goodgo_events.set_event_type_compatibility(text, text, text) IS
+	'goodgo_events: set the compatibility mode (NONE, BACKWARD[_TRANSITIVE], FORWARD[_TRANSITIVE], FULL[_TRANSITIVE]) and policy (STRICT, LENIENT) new versions of a type are checked in; warns when loosening';
+
+REVOKE ALL ON FUNCTION goodgo_events.event_type_compatibility_gate(text, jsonb, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION goodgo_events.set_event_type_compatibility(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION goodgo_events.set_event_type_compatibility(text, text, text) TO goodgo_events_admin;

@@ -3112,3 +3112,79 @@ JsonSchemaCompatibility(Jsonb *oldschema, Jsonb *newschema, JsonSchemaCompatMode
 	MemoryContextDelete(cxt);
 	return result;
 }
+
+/* ---------- the LENIENT lint ---------- */
+
+static bool
+closed_node(SchemaNode *n, HTAB *seen)
+{
+	bool		found;
+	int			i;
+
+	if (n == NULL || n->kind != SN_OBJECT)
+		return true;
+	check_stack_depth();
+	hash_search(seen, &n, HASH_ENTER, &found);
+	if (found)
+		return true;
+	if ((n->has & HAS_OBJECT) || ((n->has & HAS_TYPE) && (n->types & JST_OBJECT)))
+	{
+		bool		closed = (n->additional_properties && n->additional_properties->kind != SN_TRUE) ||
+			(n->unevaluated_properties && n->unevaluated_properties->kind == SN_FALSE);
+
+		if (!closed)
+			return false;
+	}
+	for (i = 0; i < n->nprefix; i++)
+		if (!closed_node(n->prefix_items[i], seen))
+			return false;
+	for (i = 0; i < n->nproperties; i++)
+		if (!closed_node(n->properties[i].node, seen))
+			return false;
+	for (i = 0; i < n->npattern_properties; i++)
+		if (!closed_node(n->pattern_properties[i].node, seen))
+			return false;
+	for (i = 0; i < n->ndependent_schemas; i++)
+		if (!closed_node(n->dependent_schemas[i].node, seen))
+			return false;
+	for (i = 0; i < n->nall_of; i++)
+		if (!closed_node(n->all_of[i], seen))
+			return false;
+	for (i = 0; i < n->nany_of; i++)
+		if (!closed_node(n->any_of[i], seen))
+			return false;
+	for (i = 0; i < n->none_of; i++)
+		if (!closed_node(n->one_of[i], seen))
+			return false;
+	return closed_node(n->items, seen) && closed_node(n->contains, seen) &&
+		closed_node(n->additional_properties, seen) && closed_node(n->then_, seen) &&
+		closed_node(n->else_, seen) && closed_node(n->ref, seen) &&
+		closed_node(n->dynref, seen) && closed_node(n->unevaluated_items, seen);
+}
+
+/*
+ * Is every object the schema describes closed (additionalProperties false or
+ * a schema, or unevaluatedProperties false), also through $ref?  Subschemas
+ * that only test a value (not, if, propertyNames) are not looked at.
+ */
+bool
+JsonSchemaObjectsClosed(Jsonb *schema, const JsonSchemaOptions *options)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "goodgo_events closed lint",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext oldcxt = MemoryContextSwitchTo(cxt);
+	JsonSchemaCompiled *c = JsonSchemaCompile(schema, options, cxt);
+	HASHCTL		ctl;
+	HTAB	   *seen;
+	bool		closed;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(SchemaNode *);
+	ctl.entrysize = sizeof(SchemaNode *);
+	ctl.hcxt = cxt;
+	seen = hash_create("goodgo_events closed lint", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	closed = closed_node(c->root, seen);
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(cxt);
+	return closed;
+}

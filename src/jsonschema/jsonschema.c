@@ -507,6 +507,16 @@ goodgo_jsonschema_compatibility(PG_FUNCTION_ARGS)
 	PG_RETURN_JSONB_P(JsonSchemaCompatibility(oldschema, newschema, m, lenient, &opts, &compatible));
 }
 
+PG_FUNCTION_INFO_V1(goodgo_jsonschema_objects_closed);
+Datum
+goodgo_jsonschema_objects_closed(PG_FUNCTION_ARGS)
+{
+	JsonSchemaOptions opts = current_options();
+
+	learn_documents_relid();
+	PG_RETURN_BOOL(JsonSchemaObjectsClosed(PG_GETARG_JSONB_P(0), &opts));
+}
+
 /*
  * Compile in a subtransaction; false (instead of the error) when the schema
  * is invalid (22023).  A schema whose only fault is a pattern that is valid

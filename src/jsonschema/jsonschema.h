@@ -124,6 +124,9 @@ extern Jsonb *JsonSchemaCompatibility(Jsonb *oldschema, Jsonb *newschema,
 									  JsonSchemaCompatMode mode, bool lenient,
 									  const JsonSchemaOptions *options, bool *compatible);
 
+/* Is every object the schema describes closed (the LENIENT policy's lint)? */
+extern bool JsonSchemaObjectsClosed(Jsonb *schema, const JsonSchemaOptions *options);
+
 /* GUC values, for callers that pin them (the registry). */
 extern int	json_schema_default_draft;
 extern bool json_schema_format_assertion;
