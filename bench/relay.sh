@@ -41,6 +41,7 @@ RELAY=$GG_PGBIN/goodgo-relay
 export PGDATABASE=bench_relay
 psql -qX -d postgres -c "CREATE DATABASE bench_relay" >/dev/null
 psql -qX -c "CREATE EXTENSION goodgo_events" >/dev/null || gg_die "CREATE EXTENSION failed"
+psql -qXAt -c "SELECT goodgo_events.set_event_type_compatibility('payment.completed', 'NONE')" >/dev/null 2>&1 || true
 psql -qXAt -c "SELECT goodgo_events.register_event_type('payment.completed', '{\"type\":\"object\"}'::jsonb)" >/dev/null 2>&1 || true
 rc() { redis-cli -p "$GG_REDIS_PORT" "$@"; }
 now() { date +%s.%N; }

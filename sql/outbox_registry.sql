@@ -7,7 +7,8 @@ SELECT goodgo_events.register_event_type('parcel.shipped',
 SELECT goodgo_events.register_event_type('parcel.shipped',
   '{"type": "object", "required": ["parcelId", "carrier"],
     "properties": {"parcelId": {"type": "string", "format": "uuid"},
-                   "carrier": {"enum": ["ghn", "ghtk"]}}}') AS v2;
+                   "carrier": {"enum": ["ghn", "ghtk"]}}}', 'enforce',
+  'test: carrier becomes required on purpose') AS v2;
 SELECT goodgo_events.emit('parcel.shipped',
   '{"parcelId": "0190c1e0-1111-7aaa-8bbb-cccccccccccc", "carrier": "ghn"}') IS NOT NULL AS emitted;
 

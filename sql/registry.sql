@@ -87,6 +87,9 @@ SELECT goodgo_events.register_event_type('order.placed',
 SELECT goodgo_events.register_event_type('order.placed',
 	'{"properties": {"order_id": {"type": "string"}}, "required": ["order_id"], "type": "object"}') AS same_v;
 SELECT count(*) AS versions FROM goodgo_events.event_type_versions WHERE event_type = 'order.placed';
+-- (the versions below break consumers on purpose: no compatibility check for
+-- this type; sql/registry_compat.sql tests the check)
+SELECT goodgo_events.set_event_type_compatibility('order.placed', 'NONE');
 SELECT goodgo_events.register_event_type('order.placed',
 	'{"type": "object", "required": ["order_id", "total"],
 	  "properties": {"order_id": {"type": "string"}, "total": {"type": "integer", "minimum": 0}},

@@ -257,50 +257,38 @@ $$;
 COMMENT ON FUNCTION goodgo_events.check_event_type_compatibility(text, jsonb, text, text) IS
 	'goodgo_events: dry run of the compatibility check register_event_type makes (the type''s mode and policy unless given); no rows means compatible';
 
-CREATE FUNCTION goodgo_events.event_type_compatibility_gate(event_type text, schema jsonb, override_reason text)
-RETURNS jsonb
+CREATE FUNCTION goodgo_events.event_type_compatibility_gate(event_type text, schema jsonb, override_reason text,
+		OUT open_schema boolean, OUT compatibility text, OUT against_version integer, OUT detail text,
+		OUT report jsonb)
 LANGUAGE plpgsql
 VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	comp text;
 	pol text;
 	findings jsonb;
-	first_version integer;
-	detail text;
 BEGIN
-	SELECT et.compatibility, et.policy INTO comp, pol
+	SELECT et.compatibility, et.policy INTO compatibility, pol
 	  FROM goodgo_events.event_types et WHERE et.event_type OPERATOR(pg_catalog.=) event_type_compatibility_gate.event_type;
-	IF comp OPERATOR(pg_catalog.<>) 'NONE' AND pol OPERATOR(pg_catalog.=) 'LENIENT'
-	   AND NOT goodgo_events.jsonschema_objects_closed(schema) THEN
-		RAISE NOTICE 'event type "%" is checked STRICT: its schema has open objects', event_type
-			USING HINT = 'LENIENT applies only to schemas whose objects are all closed (additionalProperties: false).';
-	END IF;
+	open_schema := compatibility OPERATOR(pg_catalog.<>) 'NONE' AND pol OPERATOR(pg_catalog.=) 'LENIENT'
+		AND NOT goodgo_events.jsonschema_objects_closed(schema);
 	SELECT jsonb_agg(to_jsonb(c) ORDER BY c.against_version DESC), max(c.against_version),
 		   string_agg(format('v%s %s %s at %s (new %s): %s%s', c.against_version, c.rule, c.effect,
 							 CASE c.old_path WHEN '' THEN '/' ELSE c.old_path END,
 							 CASE c.new_path WHEN '' THEN '/' ELSE c.new_path END, c.message,
-							 CASE WHEN c.witness IS NULL THEN '' ELSE '; witness ' || c.witness::text END),
+							 CASE WHEN c.witness IS NULL THEN '' ELSE '; witness ' OPERATOR(pg_catalog.||) c.witness::text END),
 					  E'\n' ORDER BY c.against_version DESC)
-	  INTO findings, first_version, detail
+	  INTO findings, against_version, detail
 	  FROM goodgo_events.check_event_type_compatibility(event_type, schema) c;
-	IF findings IS NULL THEN
-		RETURN NULL;
+	IF findings IS NOT NULL THEN
+		report := jsonb_build_object('override_reason', override_reason, 'compatibility', compatibility,
+									 'findings', findings);
 	END IF;
-	IF override_reason IS NULL THEN
-		RAISE EXCEPTION 'schema for event type "%" is not %-compatible with version %', event_type, comp, first_version
-			USING ERRCODE = 'invalid_parameter_value', DETAIL = detail,
-				  HINT = 'publish a new event type for a breaking change';
-	END IF;
-	RAISE WARNING 'schema for event type "%" is not %-compatible with version %: registered anyway', event_type, comp, first_version
-		USING DETAIL = 'override reason: ' || override_reason;
-	RETURN jsonb_build_object('override_reason', override_reason, 'compatibility', comp, 'findings', findings);
 END
 $$;
 
 COMMENT ON FUNCTION goodgo_events.event_type_compatibility_gate(text, jsonb, text) IS
-	'goodgo_events: internal to register_event_type: refuses an incompatible new version (22023) or, with an override reason, returns the report kept with it';
+	'goodgo_events: internal to register_event_type: the compatibility findings of a new version (report NULL when compatible) and whether its schema has open objects';
 
 CREATE FUNCTION goodgo_events.set_event_type_compatibility(event_type text, compatibility text, policy text DEFAULT NULL)
 RETURNS void

@@ -35,6 +35,8 @@ SELECT goodgo_events.register_schema('https://example.com/dump/money.schema.json
 	'{"$id": "https://example.com/dump/money.schema.json", "type": "integer", "minimum": 0}');
 SELECT goodgo_events.register_event_type('invoice.issued',
 	'{"type": "object", "required": ["invoice_id"], "properties": {"invoice_id": {"type": "string"}}}');
+-- (breaking versions on purpose; the mode itself must survive the dump)
+SELECT goodgo_events.set_event_type_compatibility('invoice.issued', 'NONE');
 SELECT goodgo_events.register_event_type('invoice.issued',
 	'{"type": "object", "required": ["invoice_id", "amount"],
 	  "properties": {"invoice_id": {"type": "string"},
@@ -42,7 +44,8 @@ SELECT goodgo_events.register_event_type('invoice.issued',
 SELECT goodgo_events.register_event_type('invoice.voided', '{"type": "object"}', 'warn');
 SELECT goodgo_events.set_event_type_mode('invoice.voided', 'off');
 -- a bundled type (if the build ships any) changed by the user: new version and mode
-SELECT goodgo_events.register_event_type(event_type, '{"type": "object", "required": ["dump_marker"]}', 'warn')
+SELECT goodgo_events.register_event_type(event_type, '{"type": "object", "required": ["dump_marker"]}', 'warn',
+	'test: a breaking version of a bundled type on purpose')
   FROM goodgo_events.event_types WHERE bundled ORDER BY event_type COLLATE "C" LIMIT 1;
 SQL
 then

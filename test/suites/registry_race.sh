@@ -26,6 +26,8 @@ CREATE TABLE race_published (v integer NOT NULL);
 INSERT INTO race_published VALUES (1);
 SELECT goodgo_events.register_event_type('race.tested',
 	'{"type": "object", "required": ["a"], "properties": {"v": {"const": 1}}}');
+-- every version below breaks the previous one on purpose
+SELECT goodgo_events.set_event_type_compatibility('race.tested', 'NONE');
 SQL
 then
 	cat "$log"

@@ -1,0 +1,91 @@
+-- Contract evolution in the registry (issue 16): per-type compatibility and
+-- policy, refusal of an incompatible version, the audited override, the
+-- transitive check, the dry run, and who may change what.
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SET search_path = goodgo_events, public;
+
+-- Defaults: every type, bundled ones included, is FULL_TRANSITIVE / LENIENT.
+SELECT event_type, compatibility, policy FROM event_types
+ WHERE event_type NOT LIKE 'compat.%' ORDER BY event_type COLLATE "C";
+
+-- v1 of a closed schema
+SELECT register_event_type('compat.paid',
+	'{"type":"object","properties":{"id":{"type":"string"},"amount":{"type":"integer"}},"required":["id","amount"],"additionalProperties":false}') AS v;
+
+-- the default mode refuses a version that changes a property's type
+SELECT register_event_type('compat.paid',
+	'{"type":"object","properties":{"id":{"type":"string"},"amount":{"type":"string"}},"required":["id","amount"],"additionalProperties":false}') AS v;
+-- a new required property: old events lack it
+SELECT register_event_type('compat.paid',
+	'{"type":"object","properties":{"id":{"type":"string"},"amount":{"type":"integer"},"currency":{"type":"string","default":"VND"}},"required":["id","amount","currency"],"additionalProperties":false}') AS v;
+-- LENIENT and closed: an optional property is compatible both ways
+SELECT register_event_type('compat.paid',
+	'{"type":"object","properties":{"id":{"type":"string"},"amount":{"type":"integer"},"note":{"type":"string"}},"required":["id","amount"],"additionalProperties":false}') AS v;
+-- the same schema again is the same version, no check
+SELECT register_event_type('compat.paid',
+	'{"type":"object","properties":{"id":{"type":"string"},"amount":{"type":"integer"},"note":{"type":"string"}},"required":["id","amount"],"additionalProperties":false}') AS v;
+
+-- transitive: v3 removes note (compatible with v2 under LENIENT), v4 brings
+-- note back as an integer: fine against v3, not against v2
+SELECT register_event_type('compat.paid',
+	'{"type":"object","properties":{"id":{"type":"string"},"amount":{"type":"integer"}},"required":["id","amount"],"additionalProperties":false}') AS v;
+SELECT against_version, rule, effect, old_path, new_path, witness
+  FROM check_event_type_compatibility('compat.paid',
+	'{"type":"object","properties":{"id":{"type":"string"},"amount":{"type":"integer"},"note":{"type":"integer"}},"required":["id","amount"],"additionalProperties":false}')
+ ORDER BY 1 DESC, 2, 3;
+SELECT count(*) AS findings_against_latest_only
+  FROM check_event_type_compatibility('compat.paid',
+	'{"type":"object","properties":{"id":{"type":"string"},"amount":{"type":"integer"},"note":{"type":"integer"}},"required":["id","amount"],"additionalProperties":false}',
+	'FULL', NULL);
+
+-- the override: registered, reason and findings kept with the version
+SELECT register_event_type('compat.paid',
+	'{"type":"object","properties":{"id":{"type":"string"},"amount":{"type":"integer"},"note":{"type":"integer"}},"required":["id","amount"],"additionalProperties":false}',
+	override_reason => 'PAY-42: every consumer of note was migrated') AS v;
+SELECT version, compat_report->>'override_reason' AS reason, compat_report->>'compatibility' AS mode,
+       (SELECT string_agg(format('v%s %s %s', f->>'against_version', f->>'rule', f->>'effect'), ', ')
+          FROM jsonb_array_elements(compat_report->'findings') f) AS findings
+  FROM event_type_versions WHERE event_type = 'compat.paid' ORDER BY version;
+
+-- open schemas are never refused for being open: they are checked STRICT,
+-- and registration says so
+SELECT register_event_type('compat.opened', '{"type":"object","properties":{"id":{"type":"string"}}}') AS v;
+SELECT register_event_type('compat.opened', '{"type":"object","properties":{"id":{"type":"string"}},"description":"same"}') AS v;
+SELECT register_event_type('compat.opened', '{"type":"object","properties":{"id":{"type":"string"},"note":{"type":"string"}}}') AS v;
+
+-- a warn type is checked STRICT: the closed optional property is refused FORWARD
+SELECT register_event_type('compat.warned', '{"type":"object","properties":{"id":{"type":"string"}},"additionalProperties":false}', 'warn') AS v;
+SELECT register_event_type('compat.warned', '{"type":"object","properties":{"id":{"type":"string"},"note":{"type":"string"}},"additionalProperties":false}', 'warn') AS v;
+
+-- set_event_type_compatibility: tighter is quiet, looser warns; NONE lets anything through
+SELECT set_event_type_compatibility('compat.warned', 'FULL_TRANSITIVE', 'STRICT');
+SELECT set_event_type_compatibility('compat.warned', 'BACKWARD');
+SELECT register_event_type('compat.warned', '{"type":"object","properties":{"id":{"type":"string"},"note":{"type":"string"}},"additionalProperties":false}', 'warn') AS v;
+SELECT set_event_type_compatibility('compat.warned', 'BACKWARD_TRANSITIVE');
+SELECT set_event_type_compatibility('compat.warned', 'NONE');
+SELECT register_event_type('compat.warned', '{"type":"integer"}', 'warn') AS v;
+SELECT event_type, compatibility, policy FROM event_types WHERE event_type LIKE 'compat.%' ORDER BY event_type COLLATE "C";
+
+-- errors
+SELECT set_event_type_compatibility('compat.paid', 'SIDEWAYS');
+SELECT set_event_type_compatibility('compat.paid', 'FULL', 'LOOSE');
+SELECT set_event_type_compatibility('compat.nosuch', 'FULL');
+SELECT set_event_type_compatibility(NULL, 'FULL');
+SELECT * FROM check_event_type_compatibility('compat.nosuch', '{}');
+SELECT * FROM check_event_type_compatibility('compat.paid', '{}', 'SIDEWAYS');
+SELECT * FROM check_event_type_compatibility('compat.paid', NULL);
+
+-- privileges: only admins change the mode; anyone may run the dry run
+CREATE ROLE compat_producer IN ROLE goodgo_events_producer;
+SET ROLE compat_producer;
+SELECT goodgo_events.set_event_type_compatibility('compat.paid', 'NONE');
+SELECT count(*) > 0 AS dry_run_finds FROM goodgo_events.check_event_type_compatibility('compat.paid', '{"type":"object"}');
+RESET ROLE;
+DROP ROLE compat_producer;
+
+-- the LENIENT lint
+SELECT jsonschema_objects_closed('{"type":"object","additionalProperties":false}') AS closed,
+       jsonschema_objects_closed('{"type":"object","properties":{"a":{"type":"object"}},"additionalProperties":false}') AS nested_open,
+       jsonschema_objects_closed('{"type":"object","additionalProperties":{"type":"string"}}') AS map,
+       jsonschema_objects_closed('{"type":"string"}') AS no_objects;
