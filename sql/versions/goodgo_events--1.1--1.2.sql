@@ -217,3 +217,23 @@ COMMENT ON FUNCTION goodgo_events.set_event_type_compatibility(text, text, text)
 REVOKE ALL ON FUNCTION goodgo_events.event_type_compatibility_gate(text, jsonb, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION goodgo_events.set_event_type_compatibility(text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION goodgo_events.set_event_type_compatibility(text, text, text) TO goodgo_events_admin;
+
+-- Existing types get FULL_TRANSITIVE / LENIENT.  Say which ones will be
+-- checked STRICT because their current schema has open objects.
+DO $$
+DECLARE
+	t record;
+BEGIN
+	FOR t IN SELECT et.event_type
+			   FROM goodgo_events.event_types et
+			   JOIN goodgo_events.event_type_versions v
+				 ON v.event_type OPERATOR(pg_catalog.=) et.event_type
+				AND v.version OPERATOR(pg_catalog.=) et.current_version
+			  WHERE NOT goodgo_events.jsonschema_objects_closed(v.schema)
+			  ORDER BY et.event_type COLLATE "C"
+	LOOP
+		RAISE NOTICE 'event type "%": new versions will be checked STRICT (its schema has open objects), FULL_TRANSITIVE', t.event_type
+			USING HINT = 'Close its objects (additionalProperties: false) for LENIENT, or choose a mode with set_event_type_compatibility().';
+	END LOOP;
+END
+$$;
