@@ -67,6 +67,29 @@ SELECT set_event_type_compatibility('compat.warned', 'NONE');
 SELECT register_event_type('compat.warned', '{"type":"integer"}', 'warn') AS v;
 SELECT event_type, compatibility, policy FROM event_types WHERE event_type LIKE 'compat.%' ORDER BY event_type COLLATE "C";
 
+-- each version is read in the dialect it pinned: a draft-07 tuple and its
+-- 2020-12 spelling are the same contract
+SET goodgo_events.default_json_schema_draft = 'draft7';
+SELECT register_event_type('compat.tuple', '{"type":"array","items":[{"type":"string"}],"additionalItems":false}') AS v;
+RESET goodgo_events.default_json_schema_draft;
+SELECT count(*) AS findings FROM check_event_type_compatibility('compat.tuple',
+	'{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"array","prefixItems":[{"type":"string"}],"items":false}');
+-- a version registered without format assertion never held producers to its formats
+SET goodgo_events.json_schema_format_assertion = off;
+SELECT register_event_type('compat.unasserted', '{"type":"string","format":"uuid"}') AS v;
+RESET goodgo_events.json_schema_format_assertion;
+SELECT against_version, rule, effect, message
+  FROM check_event_type_compatibility('compat.unasserted', '{"type":"string","format":"uuid"}');
+
+-- what consumers vendor: the writer schema, or the reader view of a LENIENT type
+SELECT event_type_schema('compat.paid', 1) ? 'additionalProperties' AS writer_closed,
+       event_type_schema('compat.paid', 1, reader => true) ? 'additionalProperties' AS reader_closed,
+       event_type_schema('compat.opened', reader => true) = event_type_schema('compat.opened') AS open_type_unchanged,
+       event_type_schema('compat.paid', 99) IS NULL AS no_such_version,
+       jsonschema_is_valid(event_type_schema('compat.paid', 2, true), '{"id": "a", "amount": 1, "later": true}') AS reader_ignores_new_properties;
+SELECT path, document ? '$id' AS has_id FROM export_contracts() WHERE path !~ '^compat\.(opened|warned|tuple|unasserted)/'
+ ORDER BY path COLLATE "C";
+
 -- errors
 SELECT set_event_type_compatibility('compat.paid', 'SIDEWAYS');
 SELECT set_event_type_compatibility('compat.paid', 'FULL', 'LOOSE');

@@ -378,6 +378,74 @@ REVOKE ALL ON FUNCTION goodgo_events.event_type_compatibility_gate(text, jsonb, 
 REVOKE ALL ON FUNCTION goodgo_events.set_event_type_compatibility(text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION goodgo_events.set_event_type_compatibility(text, text, text) TO goodgo_events_admin;
 
+-- What consumers vendor: the schema of a version, or its reader view (every
+-- additionalProperties/unevaluatedProperties false dropped, for a LENIENT
+-- type), and every contract as files.
+CREATE FUNCTION goodgo_events.jsonschema_reader_view(schema jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE jsonb_typeof(schema)
+		WHEN 'object' THEN (
+			SELECT coalesce(jsonb_object_agg(k, CASE
+				WHEN k IN ('enum', 'const', 'default', 'examples', 'required', '$comment', 'title', 'description') THEN v
+				WHEN k IN ('properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas')
+					 AND jsonb_typeof(v) = 'object'
+					THEN (SELECT coalesce(jsonb_object_agg(k2, goodgo_events.jsonschema_reader_view(v2)), '{}')
+							FROM jsonb_each(v) x(k2, v2))
+				ELSE goodgo_events.jsonschema_reader_view(v) END), '{}')
+			  FROM jsonb_each(schema) e(k, v)
+			 WHERE NOT (k IN ('additionalProperties', 'unevaluatedProperties') AND v = 'false'))
+		WHEN 'array' THEN (SELECT coalesce(jsonb_agg(goodgo_events.jsonschema_reader_view(e) ORDER BY i), '[]')
+			FROM jsonb_array_elements(schema) WITH ORDINALITY a(e, i))
+		ELSE schema END
+$$;
+
+COMMENT ON FUNCTION goodgo_events.jsonschema_reader_view(jsonb) IS
+	'goodgo_events: the schema with every additionalProperties/unevaluatedProperties false dropped: what a LENIENT consumer validates with';
+
+CREATE FUNCTION goodgo_events.event_type_schema(event_type text, version integer DEFAULT NULL,
+												reader boolean DEFAULT false)
+RETURNS jsonb
+LANGUAGE sql
+STABLE CALLED ON NULL INPUT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE WHEN coalesce(reader, false) AND t.policy = 'LENIENT' AND t.mode = 'enforce'
+					 AND goodgo_events.jsonschema_objects_closed(p.pinned)
+				THEN goodgo_events.jsonschema_reader_view(p.pinned) ELSE v.schema END
+	  FROM goodgo_events.event_types t
+	  JOIN goodgo_events.event_type_versions v
+		ON v.event_type = t.event_type AND v.version = coalesce($2, t.current_version)
+	 CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(v.schema) = 'object' AND NOT v.schema ? '$schema'
+									 THEN v.schema || jsonb_build_object('$schema', goodgo_events.dialect_uri(v.dialect))
+									 ELSE v.schema END AS pinned) p
+	 WHERE t.event_type = $1
+$$;
+
+COMMENT ON FUNCTION goodgo_events.event_type_schema(text, integer, boolean) IS
+	'goodgo_events: the payload schema of a version (NULL = current); reader => true gives what consumers validate with (the reader view of a LENIENT type); NULL when there is no such version';
+
+CREATE FUNCTION goodgo_events.export_contracts()
+RETURNS TABLE (path text, document jsonb)
+LANGUAGE sql
+STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT f.p, f.d FROM (
+		SELECT t.event_type || '/v' || v.version || '.schema.json' AS p,
+			   goodgo_events.event_type_schema(t.event_type, v.version, true) AS d
+		  FROM goodgo_events.event_types t
+		  JOIN goodgo_events.event_type_versions v ON v.event_type = t.event_type
+		UNION ALL
+		SELECT 'shared/' || regexp_replace(s.uri, '^[a-z]+://', ''), goodgo_events.jsonschema_reader_view(s.schema)
+		  FROM goodgo_events.schema_documents s) f
+	 ORDER BY f.p COLLATE "C"
+$$;
+
+COMMENT ON FUNCTION goodgo_events.export_contracts() IS
+	'goodgo_events: the files a consumer repository vendors: <type>/v<N>.schema.json (reader views) and shared/<uri> (reader views) for every registered document, the envelope among them';
+
 -- Privileges: everyone may read the registry and check payloads; only the
 -- extension owner and members of goodgo_events_admin may change it, and only
 -- through the functions, which check what they store.
