@@ -265,3 +265,10 @@ SELECT jsonschema_compatibility('{}', '{}', 'FULL', 'LOOSE');
 SELECT jsonschema_compatibility('{"type":"strin"}', '{}', 'FULL');
 SELECT jsonschema_compatibility('{}', '{}', NULL) IS NULL AS null_mode;
 SELECT jsonschema_compatibility('{"type":"string"}', '{"type":"integer"}', 'none') AS none_mode;
+
+-- a huge enum is not run value by value (it was 20 s): within a statement timeout
+SET statement_timeout = '5s';
+SELECT pg_temp.verdict('{"enum":[1]}', jsonb_build_object('enum', jsonb_agg(g)), 'FULL', 'STRICT') AS one_of_many,
+       pg_temp.verdict(jsonb_build_object('enum', jsonb_agg(g)), jsonb_build_object('enum', jsonb_agg(g) || '[0]'), 'BACKWARD', 'STRICT') AS many_in_more
+  FROM generate_series(1, 20000) g;
+RESET statement_timeout;

@@ -60,6 +60,7 @@
 #define WORK_BUDGET		50000	/* steps of one direction */
 #define GEN_DEPTH		8		/* nesting of generated values */
 #define MAX_FINDINGS	50
+#define MAX_FINITE		256		/* writer values run one by one at most */
 
 /* Kinds of JSON value (integers and other numbers apart) */
 #define K_NULL		0x01
@@ -728,6 +729,8 @@ finite_values(CCtx *cx, List *p, int kinds, bool *finite)
 						 cnt < ((best->has & HAS_CONST) ? 1 : best->nenum)))
 			best = n;
 	}
+	if (best && (best->has & HAS_ENUM) && !(best->has & HAS_CONST) && best->nenum > MAX_FINITE)
+		return NIL;				/* too many to run one by one: compared keyword by keyword */
 	if (best)
 	{
 		if (best->has & HAS_CONST)
@@ -760,7 +763,7 @@ finite_values(CCtx *cx, List *p, int kinds, bool *finite)
 
 			if (lo.v == NULL || hi.v == NULL)
 				return NIL;
-			if (num_cmp(num_sub(hi.v, lo.v), int64_to_numeric(256)) > 0)
+			if (num_cmp(num_sub(hi.v, lo.v), int64_to_numeric(MAX_FINITE)) > 0)
 				return NIL;
 			a = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(lo.v)));
 			z = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(hi.v)));
@@ -2664,7 +2667,7 @@ disjoint_piece(CCtx *cx, SchemaNode *n, List *p, int depth)
 				return false;
 		return true;
 	}
-	if (n->has & (HAS_ENUM | HAS_CONST))
+	if ((n->has & (HAS_ENUM | HAS_CONST)) && ((n->has & HAS_CONST) || n->nenum <= MAX_FINITE))
 	{
 		if (n->has & HAS_CONST)
 			return !all_accept(p, jv_text(&n->constval));
