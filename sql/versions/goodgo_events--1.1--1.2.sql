@@ -82,6 +82,25 @@ $$;
 COMMENT ON FUNCTION goodgo_events.dialect_uri(text) IS
 	'goodgo_events: the metaschema URI of a pinned dialect (draft4 ... draft2020-12)';
 
+CREATE FUNCTION goodgo_events.schema_property_pointers(schema jsonb)
+RETURNS TABLE (pointer text, subschema jsonb)
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH RECURSIVE walk(pointer, subschema) AS (
+		SELECT '/properties/' || replace(replace(p.key, '~', '~0'), '/', '~1'), p.value
+		  FROM jsonb_each(CASE WHEN jsonb_typeof(schema -> 'properties') = 'object' THEN schema -> 'properties' END) p
+		UNION ALL
+		SELECT w.pointer || '/properties/' || replace(replace(p.key, '~', '~0'), '/', '~1'), p.value
+		  FROM walk w,
+			   jsonb_each(CASE WHEN jsonb_typeof(w.subschema -> 'properties') = 'object' THEN w.subschema -> 'properties' END) p
+	)
+	SELECT walk.pointer, walk.subschema FROM walk
+$$;
+
+COMMENT ON FUNCTION goodgo_events.schema_property_pointers(jsonb) IS
+	'goodgo_events: every property a schema declares through nested "properties", as a JSON Pointer into the schema, with its subschema';
+
 CREATE FUNCTION goodgo_events.check_event_type_compatibility(event_type text, schema jsonb,
 		compatibility text DEFAULT NULL, policy text DEFAULT NULL)
 RETURNS TABLE (against_version integer, rule text, effect text, old_path text, new_path text,
@@ -122,6 +141,30 @@ BEGIN
 		RETURN;
 	END IF;
 	dir := split_part(comp, '_', 1);
+	-- G1: a property an earlier version had and a later one removed is
+	-- reserved: it may come back only with the schema it had
+	RETURN QUERY
+	WITH hist AS (
+		SELECT ev.version, pp.pointer, pp.subschema
+		  FROM goodgo_events.event_type_versions ev,
+			   goodgo_events.schema_property_pointers(ev.schema) pp
+		 WHERE ev.event_type OPERATOR(pg_catalog.=) check_event_type_compatibility.event_type),
+	latest AS (
+		SELECT h.pointer FROM hist h
+		 WHERE h.version OPERATOR(pg_catalog.=) (SELECT max(ev.version) FROM goodgo_events.event_type_versions ev
+												  WHERE ev.event_type OPERATOR(pg_catalog.=) check_event_type_compatibility.event_type)),
+	reserved AS (
+		SELECT DISTINCT ON (h.pointer) h.pointer, h.version, h.subschema
+		  FROM hist h
+		 WHERE NOT EXISTS (SELECT 1 FROM latest l WHERE l.pointer OPERATOR(pg_catalog.=) h.pointer)
+		 ORDER BY h.pointer, h.version DESC)
+	SELECT r.version, 'G1'::text, 'incomparable'::text, r.pointer, c.pointer,
+		   format('property %s was removed after version %s: it may come back only with the schema it had then',
+				  r.pointer, r.version),
+		   NULL::jsonb
+	  FROM reserved r
+	  JOIN goodgo_events.schema_property_pointers(schema) c ON c.pointer OPERATOR(pg_catalog.=) r.pointer
+	 WHERE c.subschema OPERATOR(pg_catalog.<>) r.subschema;
 	-- each schema read in the dialect its version pinned (the new one: what
 	-- register_event_type would pin now)
 	new_schema := CASE WHEN jsonb_typeof(schema) OPERATOR(pg_catalog.=) 'object' AND NOT schema ? '$schema'
