@@ -105,6 +105,7 @@ typedef struct CCtx
 	bool		lenient;		/* the reader was opened */
 	int			swapped;		/* > 0: comparing with the roles exchanged */
 	List	   *same_seen;		/* pairs being compared by same_node */
+	List	   *not_nodes;		/* synthetic {"not": branch} nodes, pairs (branch, node) */
 	SchemaNode *kind_nodes[7];	/* synthetic {"type": ...} per kind bit */
 	SchemaNode *false_node;
 } CCtx;
@@ -801,6 +802,32 @@ ptr_cmp(const ListCell *a, const ListCell *b)
 	return x < y ? -1 : x > y ? 1 : 0;
 }
 
+static SchemaNode *synthetic(uint8 types);
+
+/*
+ * {"not": branch}, one node per branch for the whole check (so that pieces
+ * built twice are the same pieces, which coinduction compares by pointer).
+ */
+static SchemaNode *
+not_node(CCtx *cx, SchemaNode *branch)
+{
+	ListCell   *lc;
+	SchemaNode *n;
+
+	foreach(lc, cx->not_nodes)
+	{
+		List	   *pair = lfirst(lc);
+
+		if (linitial(pair) == branch)
+			return lsecond(pair);
+	}
+	n = synthetic(0);
+	n->has = HAS_APPLICATOR;
+	n->not = branch;
+	cx->not_nodes = lappend(cx->not_nodes, list_make2(branch, n));
+	return n;
+}
+
 static void
 expand_rec(Expander *e, List *done, List *todo, int from)
 {
@@ -841,13 +868,25 @@ expand_rec(Expander *e, List *done, List *todo, int from)
 					g = lappend(g, list_make1(n->any_of[j]));
 				groups = lappend(groups, g);
 			}
-			/* oneOf admits no more than anyOf: a sound over-approximation */
+			/*
+			 * oneOf: branch j, and none of the others (exactly one matches),
+			 * which lets a reader's unchanged sibling branch be proven
+			 * disjoint from the piece
+			 */
 			if (n->none_of > 0)
 			{
 				List	   *g = NIL;
 
 				for (j = 0; j < n->none_of; j++)
-					g = lappend(g, list_make1(n->one_of[j]));
+				{
+					List	   *alt = list_make1(n->one_of[j]);
+					int			k;
+
+					for (k = 0; k < n->none_of; k++)
+						if (k != j && !trivial(n->one_of[k]) && n->one_of[k]->kind != SN_FALSE)
+							alt = lappend(alt, not_node(e->cx, n->one_of[k]));
+					g = lappend(g, alt);
+				}
 				groups = lappend(groups, g);
 			}
 			if (n->if_ && (n->then_ || n->else_))
