@@ -2717,6 +2717,53 @@ disjoint_piece(CCtx *cx, SchemaNode *n, List *p, int depth)
 	}
 	if ((n->has & HAS_REF) && disjoint(cx, n->ref, p, depth + 1))
 		return true;
+	/* both only strings (numbers) whose length (value) ranges do not meet */
+	{
+		int			common = (n->has & HAS_TYPE) ? (kinds & kinds_of(n->types)) : kinds;
+
+		if (common != 0 && (common & ~K_STR) == 0)
+		{
+			int64		wmin = 0,
+						wmax = -1;
+			ListCell   *lc2;
+
+			foreach(lc2, p)
+			{
+				SchemaNode *q = lfirst(lc2);
+
+				if (q->min_length > wmin)
+					wmin = q->min_length;
+				if (q->max_length >= 0 && (wmax < 0 || q->max_length < wmax))
+					wmax = q->max_length;
+			}
+			if ((n->max_length >= 0 && n->max_length < wmin) ||
+				(wmax >= 0 && n->min_length > wmax))
+				return true;
+		}
+		if (common != 0 && (common & ~(K_INT | K_FRAC)) == 0)
+		{
+			List	   *np = list_make1(n);
+			Bound		wlo = piece_bound(p, true, false);
+			Bound		whi = piece_bound(p, false, false);
+			Bound		nlo = piece_bound(np, true, false);
+			Bound		nhi = piece_bound(np, false, false);
+
+			if (nhi.v && wlo.v)
+			{
+				int			c = num_cmp(nhi.v, wlo.v);
+
+				if (c < 0 || (c == 0 && (nhi.excl || wlo.excl)))
+					return true;
+			}
+			if (whi.v && nlo.v)
+			{
+				int			c = num_cmp(whi.v, nlo.v);
+
+				if (c < 0 || (c == 0 && (whi.excl || nlo.excl)))
+					return true;
+			}
+		}
+	}
 	/* a writer node says "not S" and n admits no more than S */
 	foreach(lc, p)
 	{
