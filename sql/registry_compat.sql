@@ -96,6 +96,25 @@ SELECT event_type_schema('compat.paid', 1) ? 'additionalProperties' AS writer_cl
 SELECT path, document ? '$id' AS has_id FROM export_contracts() WHERE path !~ '^compat\.(opened|warned|tuple|unasserted)/'
  ORDER BY path COLLATE "C";
 
+-- R2: a shared document change is checked against every dependent type, in
+-- its mode, in the same transaction; other types are not affected
+SELECT register_schema('https://example.com/compat/money.json', '{"type":"integer","minimum":0}');
+SELECT register_event_type('compat.priced',
+	'{"type":"object","properties":{"price":{"$ref":"https://example.com/compat/money.json"}},"required":["price"],"additionalProperties":false}') AS v;
+SELECT register_event_type('compat.counted',
+	'{"type":"object","properties":{"count":{"$ref":"https://example.com/compat/money.json"}},"additionalProperties":false}') AS v;
+SELECT set_event_type_compatibility('compat.counted', 'BACKWARD');
+-- an annotation: fine for both
+SELECT register_schema('https://example.com/compat/money.json', '{"type":"integer","minimum":0,"description":"minor units"}');
+-- widening: breaks compat.priced (FULL_TRANSITIVE), not compat.counted (BACKWARD)
+SELECT register_schema('https://example.com/compat/money.json', '{"type":"number","minimum":0}');
+SELECT schema FROM schema_documents WHERE uri = 'https://example.com/compat/money.json';
+SELECT set_event_type_compatibility('compat.priced', 'BACKWARD');
+SELECT register_schema('https://example.com/compat/money.json', '{"type":"number","minimum":0}');
+-- narrowing now breaks both (BACKWARD): refused, nothing changed
+SELECT register_schema('https://example.com/compat/money.json', '{"type":"integer","minimum":1}');
+SELECT schema FROM schema_documents WHERE uri = 'https://example.com/compat/money.json';
+
 -- errors
 SELECT set_event_type_compatibility('compat.paid', 'SIDEWAYS');
 SELECT set_event_type_compatibility('compat.paid', 'FULL', 'LOOSE');

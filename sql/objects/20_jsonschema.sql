@@ -69,6 +69,8 @@ CREATE FUNCTION goodgo_events.register_schema(uri text, schema jsonb) RETURNS vo
 DECLARE
 	id text := goodgo_events.jsonschema_check_document(uri, schema);
 BEGIN
+	-- a changed document must not break the event types that refer to it
+	PERFORM goodgo_events.schema_document_change_check(uri, schema, id);
 	INSERT INTO goodgo_events.schema_documents AS d (uri, schema_id, schema)
 	VALUES (uri, id, schema)
 	ON CONFLICT ON CONSTRAINT schema_documents_pkey

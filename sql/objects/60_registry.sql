@@ -489,6 +489,68 @@ $$;
 COMMENT ON FUNCTION goodgo_events.export_contracts() IS
 	'goodgo_events: the files a consumer repository vendors: <type>/v<N>.schema.json (reader views) and shared/<uri> (reader views) for every registered document, the envelope among them';
 
+CREATE FUNCTION goodgo_events.schema_document_change_check(uri text, schema jsonb, schema_id text)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	old_doc jsonb;
+	v record;
+	embedded jsonb;
+	r jsonb;
+	dir text;
+BEGIN
+	SELECT d.schema INTO old_doc FROM goodgo_events.schema_documents d
+	 WHERE d.uri OPERATOR(pg_catalog.=) schema_document_change_check.uri;
+	IF NOT FOUND OR old_doc OPERATOR(pg_catalog.=) schema THEN
+		RETURN;
+	END IF;
+	-- The new document, embedded under the URIs it answers to: those win over
+	-- the registered (old) one when the dependent schema is compiled.
+	embedded := jsonb_build_object('goodgo_events_document_new', schema OPERATOR(pg_catalog.||) jsonb_build_object('$id', uri));
+	IF schema_id IS NOT NULL AND schema_id OPERATOR(pg_catalog.<>) uri THEN
+		embedded := embedded OPERATOR(pg_catalog.||)
+			jsonb_build_object('goodgo_events_document_new_id', schema OPERATOR(pg_catalog.||) jsonb_build_object('$id', schema_id));
+	END IF;
+	FOR v IN SELECT ev.event_type, ev.version, et.compatibility, et.policy, et.mode,
+					CASE WHEN ev.schema ? '$schema' THEN ev.schema
+						 ELSE ev.schema OPERATOR(pg_catalog.||) jsonb_build_object('$schema', goodgo_events.dialect_uri(ev.dialect)) END AS schema
+			   FROM goodgo_events.event_type_versions ev
+			   JOIN goodgo_events.event_types et ON et.event_type OPERATOR(pg_catalog.=) ev.event_type
+			  WHERE et.compatibility OPERATOR(pg_catalog.<>) 'NONE'
+				AND jsonb_typeof(ev.schema) OPERATOR(pg_catalog.=) 'object'
+				AND (et.compatibility LIKE '%\_TRANSITIVE' OR ev.version OPERATOR(pg_catalog.=) et.current_version)
+			  ORDER BY ev.event_type COLLATE "C", ev.version DESC
+	LOOP
+		dir := split_part(v.compatibility, '_', 1);
+		r := goodgo_events.jsonschema_compatibility(v.schema,
+				v.schema OPERATOR(pg_catalog.||) jsonb_build_object('definitions',
+					coalesce(v.schema -> 'definitions', '{}') OPERATOR(pg_catalog.||) embedded),
+				dir,
+				CASE WHEN v.policy OPERATOR(pg_catalog.=) 'LENIENT' AND v.mode OPERATOR(pg_catalog.=) 'enforce'
+						  AND goodgo_events.jsonschema_objects_closed(v.schema)
+					 THEN 'LENIENT' ELSE 'STRICT' END);
+		IF NOT (r->>'compatible')::boolean THEN
+			RAISE EXCEPTION 'changing schema document "%" breaks version % of event type "%" (%)', uri, v.version,
+					v.event_type, v.compatibility
+				USING ERRCODE = 'invalid_parameter_value',
+					  DETAIL = (SELECT string_agg(format('%s %s at %s: %s%s', f->>'rule', f->>'effect',
+							CASE f->>'new_path' WHEN '' THEN '/' ELSE f->>'new_path' END, f->>'message',
+							CASE WHEN f ? 'witness' THEN '; witness ' OPERATOR(pg_catalog.||) (f->'witness')::text ELSE '' END), E'\n')
+								FROM jsonb_array_elements(r->'findings') f),
+					  HINT = 'Register the changed document under a new URI and refer to it from a new event type, or set the type''s compatibility to NONE.';
+		END IF;
+	END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION goodgo_events.schema_document_change_check(text, jsonb, text) IS
+	'goodgo_events: internal to register_schema: a changed shared document must keep every dependent event-type version compatible in its mode (22023 otherwise)';
+
+REVOKE ALL ON FUNCTION goodgo_events.schema_document_change_check(text, jsonb, text) FROM PUBLIC;
+
 -- Privileges: everyone may read the registry and check payloads; only the
 -- extension owner and members of goodgo_events_admin may change it, and only
 -- through the functions, which check what they store.
