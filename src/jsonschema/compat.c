@@ -793,12 +793,28 @@ typedef struct Expander
 	bool		incomplete;
 } Expander;
 
+/*
+ * The canonical order of a piece's nodes: by location (so that the node a
+ * finding names does not depend on where memory was allocated), synthetic
+ * nodes last, ties by address.
+ */
 static int
 ptr_cmp(const ListCell *a, const ListCell *b)
 {
-	uintptr_t	x = (uintptr_t) lfirst(a);
-	uintptr_t	y = (uintptr_t) lfirst(b);
+	SchemaNode *p = lfirst(a);
+	SchemaNode *q = lfirst(b);
+	uintptr_t	x = (uintptr_t) p;
+	uintptr_t	y = (uintptr_t) q;
 
+	if (p->location && q->location)
+	{
+		int			c = strcmp(p->location, q->location);
+
+		if (c != 0)
+			return c;
+	}
+	else if (p->location || q->location)
+		return p->location ? -1 : 1;
 	return x < y ? -1 : x > y ? 1 : 0;
 }
 
