@@ -5,9 +5,9 @@
 \set SHOW_CONTEXT never
 SET search_path = goodgo_events, public;
 
--- Defaults: every type, bundled ones included, is FULL_TRANSITIVE / LENIENT.
+-- Defaults: every type, the bundled ones too, is FULL_TRANSITIVE / LENIENT.
 SELECT event_type, compatibility, policy FROM event_types
- WHERE event_type NOT LIKE 'compat.%' ORDER BY event_type COLLATE "C";
+ WHERE bundled ORDER BY event_type COLLATE "C";
 
 -- v1 of a closed schema
 SELECT register_event_type('compat.paid',
