@@ -326,6 +326,9 @@ COMMENT ON INDEX goodgo_events.dead_letters_redrive IS
 COMMENT ON TABLE goodgo_events.dead_letters IS
 	'events a relay could not publish after goodgo_events.relay_max_attempts attempts, with the error; redrive_dead_letter() re-queues them';
 SELECT pg_catalog.pg_extension_config_dump('goodgo_events.dead_letters', '');
+-- ... and its identity sequence: restored rows keep their ids, so without
+-- the counter the next dead letter after a restore would collide with one.
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.dead_letters_id_seq', '');
 
 CREATE TABLE goodgo_events.relay_batch_redrives (
 	relay		text NOT NULL,
