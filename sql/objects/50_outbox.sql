@@ -191,7 +191,20 @@ BEGIN
 		RAISE EXCEPTION 'invalid number of outbox partitions %', n
 			USING ERRCODE = '22023', DETAIL = 'The number of partitions is an integer from 1 to 1024.';
 	END IF;
+	-- The check below must see every event committed before the lock was
+	-- granted: a REPEATABLE READ or SERIALIZABLE transaction reads with the
+	-- snapshot of its first statement, taken before the lock, and would miss
+	-- a writer that committed in between.
+	IF current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+		RAISE EXCEPTION 'cannot change the number of outbox partitions in a % transaction',
+				upper(current_setting('transaction_isolation'))
+			USING ERRCODE = '0A000',
+				  DETAIL = 'Its check that the outbox is empty needs a snapshot taken after it locked the outbox; this transaction''s snapshot is older and misses events committed since.',
+				  HINT = 'Call goodgo_events.outbox_set_partitions() in a READ COMMITTED transaction.';
+	END IF;
 	LOCK TABLE goodgo_events.outbox IN SHARE ROW EXCLUSIVE MODE;
+	-- No relay may create its position meanwhile either.
+	LOCK TABLE goodgo_events.relay_positions IN SHARE ROW EXCLUSIVE MODE;
 	IF EXISTS (SELECT 1 FROM goodgo_events.outbox) OR EXISTS (SELECT 1 FROM goodgo_events.relay_positions) THEN
 		RAISE EXCEPTION 'cannot change the number of outbox partitions'
 			USING ERRCODE = '55000',
@@ -970,6 +983,18 @@ DECLARE
 	behind boolean;
 	min_seq bigint;
 BEGIN
+	-- The checks below must see every row committed before the generation's
+	-- lock was granted (a writer holds it until it ends).  A REPEATABLE READ
+	-- or SERIALIZABLE transaction reads with the snapshot of its first
+	-- statement, taken before the lock: a writer that committed in between
+	-- would be invisible to them and its events truncated.
+	IF current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+		RAISE EXCEPTION 'cannot rotate the outbox in a % transaction',
+				upper(current_setting('transaction_isolation'))
+			USING ERRCODE = '0A000',
+				  DETAIL = 'Its checks need a snapshot taken after it locked the generation; this transaction''s snapshot is older and misses events committed since.',
+				  HINT = 'Call goodgo_events.outbox_rotate() in a READ COMMITTED transaction, e.g. on its own.';
+	END IF;
 	IF EXISTS (SELECT 1 FROM goodgo_events.outbox o WHERE o.gen = oldest) THEN
 		-- No writer may still hold the generation: wait for none, retry later.
 		BEGIN
