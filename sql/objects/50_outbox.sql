@@ -1052,16 +1052,24 @@ END $$;
 COMMENT ON FUNCTION goodgo_events.outbox_rotate(interval) IS
 	'switch new inserts to the next generation, TRUNCATEing it first when every relay passed its events, no writer holds it and its newest event is older than keep; false when not possible yet';
 
--- Stats.
+-- Stats.  Ages are measured on the clock (clock_timestamp()), not from
+-- now(), the start of the reader's transaction: a transaction that began
+-- after it (an open one in pg_stat_activity, or a producer whose events
+-- are visible by now) would get a negative age.  greatest() keeps them at
+-- zero or more whatever the clocks say (NULL
+-- when there is nothing to measure).
 CREATE VIEW goodgo_events.outbox_stats AS
 SELECT p.relay, p.part, p.last_batch_id, p.last_acked_at, p.open_batch_id,
 	   pend.n AS pending_estimate,
-	   now() - pend.oldest AS oldest_pending_age,
+	   CASE WHEN pend.oldest IS NOT NULL
+			THEN greatest(clock_timestamp() - pend.oldest, interval '0') END AS oldest_pending_age,
 	   jsonb_build_object('0', pg_total_relation_size('goodgo_events.outbox_g0'),
 						  '1', pg_total_relation_size('goodgo_events.outbox_g1'),
 						  '2', pg_total_relation_size('goodgo_events.outbox_g2')) AS generation_bytes,
 	   goodgo_events.outbox_current_gen() AS current_gen,
-	   (SELECT now() - min(a.xact_start) FROM pg_catalog.pg_stat_activity a
+	   (SELECT CASE WHEN min(a.xact_start) IS NOT NULL
+					THEN greatest(clock_timestamp() - min(a.xact_start), interval '0') END
+		  FROM pg_catalog.pg_stat_activity a
 		 WHERE a.pid <> pg_backend_pid()
 		   AND (a.backend_xid IS NOT NULL OR a.backend_xmin IS NOT NULL)) AS oldest_xact_age
   FROM goodgo_events.relay_positions p,

@@ -115,3 +115,24 @@ BEGIN
 	PERFORM nextval('goodgo_events.outbox_gen');
 	RETURN true;
 END $$;
+CREATE OR REPLACE VIEW goodgo_events.outbox_stats AS
+SELECT p.relay, p.part, p.last_batch_id, p.last_acked_at, p.open_batch_id,
+	   pend.n AS pending_estimate,
+	   CASE WHEN pend.oldest IS NOT NULL
+			THEN greatest(clock_timestamp() - pend.oldest, interval '0') END AS oldest_pending_age,
+	   jsonb_build_object('0', pg_total_relation_size('goodgo_events.outbox_g0'),
+						  '1', pg_total_relation_size('goodgo_events.outbox_g1'),
+						  '2', pg_total_relation_size('goodgo_events.outbox_g2')) AS generation_bytes,
+	   goodgo_events.outbox_current_gen() AS current_gen,
+	   (SELECT CASE WHEN min(a.xact_start) IS NOT NULL
+					THEN greatest(clock_timestamp() - min(a.xact_start), interval '0') END
+		  FROM pg_catalog.pg_stat_activity a
+		 WHERE a.pid <> pg_backend_pid()
+		   AND (a.backend_xid IS NOT NULL OR a.backend_xmin IS NOT NULL)) AS oldest_xact_age
+  FROM goodgo_events.relay_positions p,
+	   LATERAL (SELECT count(*) AS n, min(o.created_at) AS oldest
+				  FROM goodgo_events.outbox o
+				 WHERE o.part = p.part
+				   AND (o.txid >= pg_snapshot_xmax(p.snap)
+						OR o.txid = ANY (ARRAY(SELECT pg_snapshot_xip(p.snap))))
+				   AND NOT pg_visible_in_snapshot(o.txid, p.snap)) pend;
