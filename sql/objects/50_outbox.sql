@@ -33,6 +33,9 @@ COMMENT ON FUNCTION goodgo_events.outbox_current_gen() IS
 CREATE SEQUENCE goodgo_events.outbox_seq;
 COMMENT ON SEQUENCE goodgo_events.outbox_seq IS
 	'insertion sequence of outbox rows; drawn by the validating trigger, never by the producer';
+-- Restored rows keep their seq: events inserted after a restore must draw
+-- higher ones (the trigger also moves it past every restored row).
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.outbox_seq', '');
 
 CREATE TABLE goodgo_events.outbox (
 	gen			smallint NOT NULL DEFAULT goodgo_events.outbox_current_gen(),
@@ -211,39 +214,57 @@ BEGIN
 				  DETAIL = 'The outbox holds events or relays have positions: aggregates would change partition.',
 				  HINT = 'Drain the outbox, rotate its generations away and reset the relays first.';
 	END IF;
+	-- (outbox_config_sync then gives the validating trigger n.)
 	INSERT INTO goodgo_events.outbox_config (partitions) VALUES (n)
 	ON CONFLICT (singleton) DO UPDATE SET partitions = excluded.partitions;
-	PERFORM goodgo_events.outbox_set_trigger(n);
 END $$;
 COMMENT ON FUNCTION goodgo_events.outbox_set_partitions(integer) IS
 	'set the number N of relay partitions; only while the outbox is empty and no relay has a position';
 
--- After pg_restore: the restore re-inserted every event through a trigger
--- recreated by CREATE EXTENSION with the default number of partitions.  Put
--- the trigger back to outbox_config's N and route the events again (they
--- keep their generation, envelope, aggregate key and order).
+-- A restore recreates the validating trigger (CREATE EXTENSION) with the
+-- default number of partitions, then restores outbox_config: this trigger
+-- on outbox_config gives the validating trigger the restored N, so nothing
+-- is left to do after pg_restore.  (Restored events keep their partition:
+-- the validating trigger keeps restored rows as dumped.)  It runs with the
+-- rights of whoever writes outbox_config: its owner, or a superuser.
+CREATE FUNCTION goodgo_events.outbox_config_sync() RETURNS trigger
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	n integer := goodgo_events.outbox_partitions();
+BEGIN
+	IF goodgo_events.outbox_trigger_partitions() IS DISTINCT FROM n THEN
+		PERFORM goodgo_events.outbox_set_trigger(n);
+	END IF;
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION goodgo_events.outbox_config_sync() IS
+	'statement trigger of outbox_config: gives the validating trigger of goodgo_events.outbox the number of partitions outbox_config now says (internal)';
+CREATE TRIGGER outbox_config_sync AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON goodgo_events.outbox_config
+	FOR EACH STATEMENT EXECUTE FUNCTION goodgo_events.outbox_config_sync();
+COMMENT ON TRIGGER outbox_config_sync ON goodgo_events.outbox_config IS
+	'keeps the validating trigger''s number of partitions equal to outbox_config''s, also when pg_restore writes it (ENABLE ALWAYS)';
+ALTER TABLE goodgo_events.outbox_config ENABLE ALWAYS TRIGGER outbox_config_sync;
+
+-- Since 1.2 there is nothing to do after pg_restore: restored events keep
+-- their partition, and outbox_config_sync gives the trigger the restored N.
+-- Kept for scripts written for 1.1, and for a restore with
+-- --disable-triggers (which skips outbox_config_sync): puts the validating
+-- trigger in agreement with outbox_config.  Moves no event; returns 0.
 CREATE FUNCTION goodgo_events.outbox_after_restore() RETURNS bigint
 	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	n integer := goodgo_events.outbox_partitions();
-	moved bigint := 0;
 BEGIN
 	LOCK TABLE goodgo_events.outbox IN SHARE ROW EXCLUSIVE MODE;
 	IF goodgo_events.outbox_trigger_partitions() IS DISTINCT FROM n THEN
 		PERFORM goodgo_events.outbox_set_trigger(n);
-		PERFORM set_config('goodgo_events.outbox_maintenance', 'on', true);
-		WITH d AS (
-			DELETE FROM goodgo_events.outbox RETURNING gen, seq, aggregate_id, envelope, created_at)
-		INSERT INTO goodgo_events.outbox (gen, aggregate_id, envelope, created_at)
-		SELECT d.gen, d.aggregate_id, d.envelope, d.created_at FROM d ORDER BY d.seq;
-		GET DIAGNOSTICS moved = ROW_COUNT;
-		PERFORM set_config('goodgo_events.outbox_maintenance', 'off', true);
 	END IF;
-	RETURN moved;
+	RETURN 0;
 END $$;
 COMMENT ON FUNCTION goodgo_events.outbox_after_restore() IS
-	'after pg_restore: give the validating trigger outbox_config''s number of partitions again and re-route the restored events; returns how many';
+	'not needed since 1.2 (restored events keep their partition, outbox_config_sync fixes the trigger); puts the validating trigger in agreement with outbox_config; returns 0';
 
 -- Producer: emit().
 CREATE FUNCTION goodgo_events.emit(event_type text, payload jsonb,

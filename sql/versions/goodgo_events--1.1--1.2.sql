@@ -3,10 +3,12 @@
 -- these scripts equals a fresh install of 1.2, object by object.
 \echo Use "ALTER EXTENSION goodgo_events UPDATE TO '1.2'" to load this file. \quit
 
--- [i12outbox] outbox fixes of issue 12: rotation and set_partitions under
--- REPEATABLE READ, restore keeps every row as dumped, the sequences user
--- rows depend on are dumped, bounded claim windows, oldest_xact_age >= 0.
+-- [i12outbox] outbox fixes of issue 12: rotation and set_partitions refuse
+-- REPEATABLE READ/SERIALIZABLE, a restore keeps every row as dumped and
+-- needs no step after it, the sequences user rows depend on are dumped,
+-- claim windows are bounded, outbox_stats ages are never negative.
 SELECT pg_catalog.pg_extension_config_dump('goodgo_events.dead_letters_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.outbox_seq', '');
 CREATE OR REPLACE FUNCTION goodgo_events.outbox_set_partitions(n integer) RETURNS void
 	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 	SET search_path = pg_catalog, pg_temp AS $$
@@ -35,9 +37,9 @@ BEGIN
 				  DETAIL = 'The outbox holds events or relays have positions: aggregates would change partition.',
 				  HINT = 'Drain the outbox, rotate its generations away and reset the relays first.';
 	END IF;
+	-- (outbox_config_sync then gives the validating trigger n.)
 	INSERT INTO goodgo_events.outbox_config (partitions) VALUES (n)
 	ON CONFLICT (singleton) DO UPDATE SET partitions = excluded.partitions;
-	PERFORM goodgo_events.outbox_set_trigger(n);
 END $$;
 CREATE OR REPLACE FUNCTION goodgo_events.outbox_rotate(keep interval DEFAULT interval '0') RETURNS boolean
 	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SECURITY DEFINER
@@ -115,6 +117,38 @@ BEGIN
 	PERFORM nextval('goodgo_events.outbox_gen');
 	RETURN true;
 END $$;
+CREATE OR REPLACE FUNCTION goodgo_events.outbox_config_sync() RETURNS trigger
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	n integer := goodgo_events.outbox_partitions();
+BEGIN
+	IF goodgo_events.outbox_trigger_partitions() IS DISTINCT FROM n THEN
+		PERFORM goodgo_events.outbox_set_trigger(n);
+	END IF;
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION goodgo_events.outbox_config_sync() IS
+	'statement trigger of outbox_config: gives the validating trigger of goodgo_events.outbox the number of partitions outbox_config now says (internal)';
+CREATE TRIGGER outbox_config_sync AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON goodgo_events.outbox_config
+	FOR EACH STATEMENT EXECUTE FUNCTION goodgo_events.outbox_config_sync();
+COMMENT ON TRIGGER outbox_config_sync ON goodgo_events.outbox_config IS
+	'keeps the validating trigger''s number of partitions equal to outbox_config''s, also when pg_restore writes it (ENABLE ALWAYS)';
+ALTER TABLE goodgo_events.outbox_config ENABLE ALWAYS TRIGGER outbox_config_sync;
+CREATE OR REPLACE FUNCTION goodgo_events.outbox_after_restore() RETURNS bigint
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	n integer := goodgo_events.outbox_partitions();
+BEGIN
+	LOCK TABLE goodgo_events.outbox IN SHARE ROW EXCLUSIVE MODE;
+	IF goodgo_events.outbox_trigger_partitions() IS DISTINCT FROM n THEN
+		PERFORM goodgo_events.outbox_set_trigger(n);
+	END IF;
+	RETURN 0;
+END $$;
+COMMENT ON FUNCTION goodgo_events.outbox_after_restore() IS
+	'not needed since 1.2 (restored events keep their partition, outbox_config_sync fixes the trigger); puts the validating trigger in agreement with outbox_config; returns 0';
 CREATE OR REPLACE VIEW goodgo_events.outbox_stats AS
 SELECT p.relay, p.part, p.last_batch_id, p.last_acked_at, p.open_batch_id,
 	   pend.n AS pending_estimate,
