@@ -72,6 +72,7 @@ static char *outbox_notify_channel = NULL;
 static char *outbox_stream_prefix = NULL;
 static bool outbox_maintenance = false;
 static int	relay_max_attempts = 5;
+static int	relay_window_max_events = 10000000;
 
 /* What the trigger arguments say, resolved against one relation. */
 typedef struct OutboxTriggerConf
@@ -197,6 +198,17 @@ OutboxInit(void)
 							"Failed publish attempts after which an event becomes a dead letter.",
 							NULL,
 							&relay_max_attempts, 5, 1, 1000, PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	/*
+	 * Read by relay_claim_batch (SQL).  Superuser only: lowered in tests to
+	 * show the bound with a few events.  The maximum keeps one window's
+	 * array (8 bytes per seq) below the 1 GB limit of a value.
+	 */
+	DefineCustomIntVariable("goodgo_events.relay_window_max_events",
+							"Most events one claim window (slice) of a relay partition holds.",
+							"The rest of a larger backlog waits for the next slice of the window.",
+							&relay_window_max_events, 10000000, 1, 100000000, PGC_SUSET,
+							GUC_NOT_IN_SAMPLE,
 							NULL, NULL, NULL);
 }
 
@@ -662,6 +674,19 @@ goodgo_outbox_validate(PG_FUNCTION_ARGS)
 		return PointerGetDatum(tuple);
 	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, desc, ncols, cols,
 													 values, nulls));
+}
+
+/*
+ * relay_window_max_events(): the bound relay_claim_batch cuts windows at.
+ * Read through a C function rather than current_setting(), so that the
+ * library (which defines the GUC) is loaded: before that, any role could
+ * set a placeholder of the same name.
+ */
+PG_FUNCTION_INFO_V1(goodgo_relay_window_max_events);
+Datum
+goodgo_relay_window_max_events(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(relay_window_max_events);
 }
 
 PG_FUNCTION_INFO_V1(goodgo_outbox_append_only);

@@ -292,10 +292,16 @@ CREATE TABLE goodgo_events.relay_positions (
 	last_batch_id bigint NOT NULL DEFAULT 0,
 	last_acked_at timestamptz,
 	origin		text NOT NULL,
+	win_after	bigint NOT NULL DEFAULT 0,
+	win_capped	boolean NOT NULL DEFAULT false,
 	PRIMARY KEY (relay, part)
 );
 COMMENT ON TABLE goodgo_events.relay_positions IS
 	'one row per (relay, partition): the snapshot ending the last completed window, the open window and batch';
+COMMENT ON COLUMN goodgo_events.relay_positions.win_after IS
+	'the open window''s rows up to this seq were delivered in earlier slices (a window is cut in slices of at most goodgo_events.relay_window_max_events seqs)';
+COMMENT ON COLUMN goodgo_events.relay_positions.win_capped IS
+	'win_seqs is a slice of the open window that stopped at the cap: more rows of the same window follow it';
 SELECT pg_catalog.pg_extension_config_dump('goodgo_events.relay_positions', '');
 -- Stored uncompressed: every claim and every peek reads the open window's
 -- seqs, and decompressing a 200,000-event window (650 kB of pglz) took
@@ -457,7 +463,8 @@ BEGIN
 	INSERT INTO goodgo_events.relay_positions AS p (relay, part, snap, origin)
 		VALUES (relay, part, s, goodgo_events.database_identity())
 	ON CONFLICT ON CONSTRAINT relay_positions_pkey DO UPDATE
-		SET snap = s, win_snap = NULL, win_seqs = NULL, win_pos = 0, open_batch_id = NULL,
+		SET snap = s, win_snap = NULL, win_seqs = NULL, win_pos = 0, win_after = 0, win_capped = false,
+			open_batch_id = NULL,
 			batch_seq = greatest(p.batch_seq, p.last_batch_id),
 			origin = goodgo_events.database_identity();
 	DELETE FROM goodgo_events.relay_batches b WHERE b.relay = relay_reset.relay AND b.part = relay_reset.part;
@@ -550,13 +557,22 @@ END $$;
 COMMENT ON FUNCTION goodgo_events.relay_batch_rows(text, integer, bigint) IS
 	'the rows of a recorded batch of (relay, part), in delivery order (same rows every time)';
 
+-- The bound of a window slice (GUC goodgo_events.relay_window_max_events,
+-- superuser only), read in C so that the library defining it is loaded.
+CREATE FUNCTION goodgo_events.relay_window_max_events() RETURNS integer
+	AS 'MODULE_PATHNAME', 'goodgo_relay_window_max_events'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION goodgo_events.relay_window_max_events() IS
+	'the most seqs one claim window slice holds: goodgo_events.relay_window_max_events (internal)';
+
 -- The claim without its leadership check and without its rows: the open
 -- batch, else a new one recorded from the current or the next window.
 -- Returns the batch id (NULL when nothing new is committed) and its window
 -- seqs.  Shared by relay_claim and relay_ack_claim.
 CREATE FUNCTION goodgo_events.relay_claim_batch(relay text, part integer, max_events integer,
 												OUT batch bigint, OUT seqs bigint[])
-	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE AS $$
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	p goodgo_events.relay_positions;
 	ws bigint[];
@@ -565,6 +581,8 @@ DECLARE
 	n bigint;
 	nred integer;
 	bid bigint;
+	-- The most seqs one slice of a window holds (see below).
+	wmax integer := goodgo_events.relay_window_max_events();
 BEGIN
 	IF max_events < 1 THEN
 		RAISE EXCEPTION 'max_events must be at least 1'
@@ -595,7 +613,7 @@ BEGIN
 	-- decompress the whole array again.
 	ws := p.win_seqs;
 	FOR attempt IN 1..2 LOOP
-		fresh := p.win_snap IS NULL;
+		fresh := ws IS NULL;
 		IF fresh THEN
 			-- Open the next window: the rows whose transaction is visible in a
 			-- new snapshot and not in the previous one, in seq order.  The scan
@@ -604,8 +622,18 @@ BEGIN
 			-- elsewhere does not widen it.  The window's seqs are kept (one
 			-- array per window, not a write per event), so each batch of a
 			-- large window costs its own size, not the window's.
-			cur := pg_current_snapshot();
-			p.win_snap := cur;
+			IF p.win_snap IS NULL THEN
+				p.win_snap := pg_current_snapshot();
+				p.win_after := 0;
+			END IF;
+			-- A window is taken in slices of at most wmax seqs, the lowest
+			-- first: one array must stay far below the 1 GB limit of a value
+			-- (134 million seqs), or a huge backlog would jam the partition.
+			-- The rest of the window waits for the next slice, taken with the
+			-- same snapshot from the seq after this slice's last (win_after),
+			-- so every row of the window is delivered once, in seq order,
+			-- and rows committed later still fall into a later window.
+			cur := p.win_snap;
 			p.win_pos := 0;
 			ws := ARRAY(
 				SELECT o.seq
@@ -618,13 +646,24 @@ BEGIN
 						   AND x.txid = ANY (ARRAY(SELECT pg_snapshot_xip(p.snap)))) o
 				 WHERE pg_visible_in_snapshot(o.txid, cur)
 				   AND NOT pg_visible_in_snapshot(o.txid, p.snap)
-				 ORDER BY o.seq);
+				   AND o.seq > p.win_after
+				 ORDER BY o.seq
+				 LIMIT wmax + 1);
+			p.win_capped := cardinality(ws) > wmax;
+			IF p.win_capped THEN
+				ws := ws[1 : wmax];
+			END IF;
 		END IF;
 		n := coalesce(cardinality(ws), 0) - p.win_pos;
 		EXIT WHEN n > 0 OR fresh;
-		-- The open window is used up: close it and open the next one.
-		p.snap := p.win_snap;
-		p.win_snap := NULL;
+		IF p.win_capped THEN
+			-- The open slice is used up: the next slice of the same window.
+			p.win_after := ws[cardinality(ws)];
+		ELSE
+			-- The open window is used up: close it and open the next one.
+			p.snap := p.win_snap;
+			p.win_snap := NULL;
+		END IF;
 		ws := NULL;
 	END LOOP;
 
@@ -635,7 +674,8 @@ BEGIN
 	IF n = 0 AND nred = 0 THEN
 		-- Nothing committed in the window: move the position past it.
 		UPDATE goodgo_events.relay_positions rp
-		   SET snap = p.win_snap, win_snap = NULL, win_seqs = NULL, win_pos = 0
+		   SET snap = p.win_snap, win_snap = NULL, win_seqs = NULL, win_pos = 0, win_after = 0,
+			   win_capped = false
 		 WHERE rp.relay = p.relay AND rp.part = p.part;
 		RETURN;
 	END IF;
@@ -663,6 +703,7 @@ BEGIN
 	IF fresh THEN
 		UPDATE goodgo_events.relay_positions rp
 		   SET snap = p.snap, win_snap = p.win_snap, win_seqs = ws, win_pos = p.win_pos,
+			   win_after = p.win_after, win_capped = p.win_capped,
 			   batch_seq = bid, open_batch_id = bid
 		 WHERE rp.relay = p.relay AND rp.part = p.part;
 	ELSE
@@ -694,7 +735,8 @@ COMMENT ON FUNCTION goodgo_events.relay_claim(text, integer, integer) IS
 
 -- The ack without its leadership check (shared by relay_ack and relay_ack_claim).
 CREATE FUNCTION goodgo_events.relay_ack_batch(relay text, part integer, batch_id bigint) RETURNS bigint
-	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE AS $$
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	p record;
 	b record;
@@ -711,7 +753,8 @@ BEGIN
 	END IF;
 	UPDATE goodgo_events.relay_batches rb SET acked_at = clock_timestamp()
 	 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = p.open_batch_id
-	RETURNING rb.batch_id, rb.acked_at, rb.window_done, rb.n_window, rb.n_redrive INTO b;
+	RETURNING rb.batch_id, rb.acked_at, rb.window_done, rb.n_window, rb.n_redrive,
+			  rb.seqs[cardinality(rb.seqs)] AS last_seq INTO b;
 	IF b.n_redrive > 0 THEN
 		UPDATE goodgo_events.dead_letters d SET redriven_at = clock_timestamp()
 		 WHERE d.relay = p.relay AND d.part = p.part AND d.redrive_batch_id = b.batch_id
@@ -725,12 +768,17 @@ BEGIN
 		 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = b.batch_id
 		   AND f.relay = p.relay AND f.part = p.part AND f.seq = ANY (rb.seqs);
 	END IF;
+	-- A batch that ends a slice cut at the cap ends only that slice: the
+	-- window stays open, its next slice starts after the batch's last seq.
 	UPDATE goodgo_events.relay_positions rp
 	   SET open_batch_id = NULL, last_batch_id = b.batch_id, last_acked_at = b.acked_at,
-		   snap = CASE WHEN b.window_done THEN rp.win_snap ELSE rp.snap END,
-		   win_snap = CASE WHEN b.window_done THEN NULL ELSE rp.win_snap END,
+		   snap = CASE WHEN b.window_done AND NOT rp.win_capped THEN rp.win_snap ELSE rp.snap END,
+		   win_snap = CASE WHEN b.window_done AND NOT rp.win_capped THEN NULL ELSE rp.win_snap END,
 		   win_seqs = CASE WHEN b.window_done THEN NULL ELSE rp.win_seqs END,
-		   win_pos = CASE WHEN b.window_done THEN 0 ELSE rp.win_pos + b.n_window END
+		   win_pos = CASE WHEN b.window_done THEN 0 ELSE rp.win_pos + b.n_window END,
+		   win_after = CASE WHEN NOT b.window_done THEN rp.win_after
+							WHEN rp.win_capped THEN coalesce(b.last_seq, rp.win_after) ELSE 0 END,
+		   win_capped = CASE WHEN b.window_done THEN false ELSE rp.win_capped END
 	 WHERE rp.relay = p.relay AND rp.part = p.part;
 	RETURN b.n_window + b.n_redrive;
 END $$;

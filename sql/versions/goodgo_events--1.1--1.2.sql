@@ -149,6 +149,241 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION goodgo_events.outbox_after_restore() IS
 	'not needed since 1.2 (restored events keep their partition, outbox_config_sync fixes the trigger); puts the validating trigger in agreement with outbox_config; returns 0';
+ALTER TABLE goodgo_events.relay_positions
+	ADD COLUMN win_after bigint NOT NULL DEFAULT 0,
+	ADD COLUMN win_capped boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN goodgo_events.relay_positions.win_after IS
+	'the open window''s rows up to this seq were delivered in earlier slices (a window is cut in slices of at most goodgo_events.relay_window_max_events seqs)';
+COMMENT ON COLUMN goodgo_events.relay_positions.win_capped IS
+	'win_seqs is a slice of the open window that stopped at the cap: more rows of the same window follow it';
+CREATE FUNCTION goodgo_events.relay_window_max_events() RETURNS integer
+	AS 'MODULE_PATHNAME', 'goodgo_relay_window_max_events'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION goodgo_events.relay_window_max_events() IS
+	'the most seqs one claim window slice holds: goodgo_events.relay_window_max_events (internal)';
+CREATE OR REPLACE FUNCTION goodgo_events.relay_reset(relay text, part integer, start text DEFAULT 'beginning')
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE AS $$
+DECLARE
+	s pg_snapshot;
+BEGIN
+	PERFORM goodgo_events.relay_check_leader(relay, part);
+	IF start = 'beginning' THEN
+		s := '1:1:';
+	ELSIF start = 'now' THEN
+		s := pg_current_snapshot();
+	ELSE
+		RAISE EXCEPTION 'invalid relay start "%"', start
+			USING ERRCODE = '22023', DETAIL = 'The start must be "beginning" or "now".';
+	END IF;
+	INSERT INTO goodgo_events.relay_positions AS p (relay, part, snap, origin)
+		VALUES (relay, part, s, goodgo_events.database_identity())
+	ON CONFLICT ON CONSTRAINT relay_positions_pkey DO UPDATE
+		SET snap = s, win_snap = NULL, win_seqs = NULL, win_pos = 0, win_after = 0, win_capped = false,
+			open_batch_id = NULL,
+			batch_seq = greatest(p.batch_seq, p.last_batch_id),
+			origin = goodgo_events.database_identity();
+	DELETE FROM goodgo_events.relay_batches b WHERE b.relay = relay_reset.relay AND b.part = relay_reset.part;
+	DELETE FROM goodgo_events.relay_batch_redrives x WHERE x.relay = relay_reset.relay AND x.part = relay_reset.part;
+	-- Redriven dead letters of a batch never acked are queued again.
+	UPDATE goodgo_events.dead_letters d SET redrive_batch_id = NULL
+	 WHERE d.relay = relay_reset.relay AND d.part = relay_reset.part
+	   AND d.redrive_batch_id IS NOT NULL AND d.redriven_at IS NULL;
+END $$;
+ALTER FUNCTION goodgo_events.relay_reset(text, integer, text)
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE OR REPLACE FUNCTION goodgo_events.relay_claim_batch(relay text, part integer, max_events integer,
+												OUT batch bigint, OUT seqs bigint[])
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	p goodgo_events.relay_positions;
+	ws bigint[];
+	cur pg_snapshot;
+	fresh boolean;
+	n bigint;
+	nred integer;
+	bid bigint;
+	-- The most seqs one slice of a window holds (see below).
+	wmax integer := goodgo_events.relay_window_max_events();
+BEGIN
+	IF max_events < 1 THEN
+		RAISE EXCEPTION 'max_events must be at least 1'
+			USING ERRCODE = '22023', DETAIL = format('The value given was %s.', max_events);
+	END IF;
+	SELECT * INTO p FROM goodgo_events.relay_positions rp
+	 WHERE rp.relay = relay_claim_batch.relay AND rp.part = relay_claim_batch.part FOR UPDATE;
+	IF NOT FOUND OR p.origin <> goodgo_events.database_identity() THEN
+		IF FOUND THEN
+			RAISE WARNING 'relay position of "%" partition % comes from another database', relay, part
+				USING DETAIL = 'Transaction ids and seqs of a restored dump mean nothing here: every retained event will be delivered again, with higher batch ids.';
+		END IF;
+		PERFORM goodgo_events.relay_reset(relay, part, 'beginning');
+		SELECT * INTO p FROM goodgo_events.relay_positions rp
+		 WHERE rp.relay = relay_claim_batch.relay AND rp.part = relay_claim_batch.part FOR UPDATE;
+	END IF;
+
+	-- Deterministic retry: an open batch is returned again, unchanged.
+	IF p.open_batch_id IS NOT NULL THEN
+		batch := p.open_batch_id;
+		SELECT rb.seqs INTO seqs FROM goodgo_events.relay_batches rb
+		 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = p.open_batch_id;
+		RETURN;
+	END IF;
+
+	-- The window's seqs, read (and decompressed) once: an array variable
+	-- holds them expanded, where each use of p.win_seqs would fetch and
+	-- decompress the whole array again.
+	ws := p.win_seqs;
+	FOR attempt IN 1..2 LOOP
+		fresh := ws IS NULL;
+		IF fresh THEN
+			-- Open the next window: the rows whose transaction is visible in a
+			-- new snapshot and not in the previous one, in seq order.  The scan
+			-- touches only txids from the previous snapshot's xmax on, plus
+			-- those it listed as in progress, so an old open transaction
+			-- elsewhere does not widen it.  The window's seqs are kept (one
+			-- array per window, not a write per event), so each batch of a
+			-- large window costs its own size, not the window's.
+			IF p.win_snap IS NULL THEN
+				p.win_snap := pg_current_snapshot();
+				p.win_after := 0;
+			END IF;
+			-- A window is taken in slices of at most wmax seqs, the lowest
+			-- first: one array must stay far below the 1 GB limit of a value
+			-- (134 million seqs), or a huge backlog would jam the partition.
+			-- The rest of the window waits for the next slice, taken with the
+			-- same snapshot from the seq after this slice's last (win_after),
+			-- so every row of the window is delivered once, in seq order,
+			-- and rows committed later still fall into a later window.
+			cur := p.win_snap;
+			p.win_pos := 0;
+			ws := ARRAY(
+				SELECT o.seq
+				  FROM (SELECT x.seq, x.txid FROM goodgo_events.outbox x
+						 WHERE x.part = p.part AND x.txid >= pg_snapshot_xmax(p.snap)
+						   AND x.txid < pg_snapshot_xmax(cur)
+						UNION ALL
+						SELECT x.seq, x.txid FROM goodgo_events.outbox x
+						 WHERE x.part = p.part
+						   AND x.txid = ANY (ARRAY(SELECT pg_snapshot_xip(p.snap)))) o
+				 WHERE pg_visible_in_snapshot(o.txid, cur)
+				   AND NOT pg_visible_in_snapshot(o.txid, p.snap)
+				   AND o.seq > p.win_after
+				 ORDER BY o.seq
+				 LIMIT wmax + 1);
+			p.win_capped := cardinality(ws) > wmax;
+			IF p.win_capped THEN
+				ws := ws[1 : wmax];
+			END IF;
+		END IF;
+		n := coalesce(cardinality(ws), 0) - p.win_pos;
+		EXIT WHEN n > 0 OR fresh;
+		IF p.win_capped THEN
+			-- The open slice is used up: the next slice of the same window.
+			p.win_after := ws[cardinality(ws)];
+		ELSE
+			-- The open window is used up: close it and open the next one.
+			p.snap := p.win_snap;
+			p.win_snap := NULL;
+		END IF;
+		ws := NULL;
+	END LOOP;
+
+	SELECT count(*) INTO nred FROM goodgo_events.dead_letters d
+	 WHERE d.relay = p.relay AND d.part = p.part
+	   AND d.redrive_requested_at IS NOT NULL AND d.redriven_at IS NULL AND d.redrive_batch_id IS NULL;
+
+	IF n = 0 AND nred = 0 THEN
+		-- Nothing committed in the window: move the position past it.
+		UPDATE goodgo_events.relay_positions rp
+		   SET snap = p.win_snap, win_snap = NULL, win_seqs = NULL, win_pos = 0, win_after = 0,
+			   win_capped = false
+		 WHERE rp.relay = p.relay AND rp.part = p.part;
+		RETURN;
+	END IF;
+
+	bid := greatest(p.batch_seq, p.last_batch_id) + 1;
+	-- (least: win_pos + max_events may not fit in an integer)
+	seqs := coalesce(ws[p.win_pos + 1 : p.win_pos + least(n, max_events)::integer], '{}');
+	INSERT INTO goodgo_events.relay_batches
+		(relay, part, batch_id, prev_snap, cur_snap, seqs, n_window, n_redrive, window_done, claimed_at)
+	VALUES (p.relay, p.part, bid, p.snap, p.win_snap, seqs,
+			least(n, max_events), 0, n <= max_events, clock_timestamp());
+	IF nred > 0 AND n < max_events THEN
+		WITH r AS (SELECT d.id FROM goodgo_events.dead_letters d
+					WHERE d.relay = p.relay AND d.part = p.part AND d.redrive_requested_at IS NOT NULL
+					  AND d.redriven_at IS NULL AND d.redrive_batch_id IS NULL
+					ORDER BY d.id LIMIT max_events - n)
+		UPDATE goodgo_events.dead_letters d SET redrive_batch_id = bid FROM r WHERE d.id = r.id;
+		GET DIAGNOSTICS nred = ROW_COUNT;
+		INSERT INTO goodgo_events.relay_batch_redrives (relay, part, batch_id, dead_letter_id)
+		SELECT d.relay, d.part, bid, d.id FROM goodgo_events.dead_letters d
+		 WHERE d.relay = p.relay AND d.part = p.part AND d.redrive_batch_id = bid;
+		UPDATE goodgo_events.relay_batches rb SET n_redrive = nred
+		 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = bid;
+	END IF;
+	IF fresh THEN
+		UPDATE goodgo_events.relay_positions rp
+		   SET snap = p.snap, win_snap = p.win_snap, win_seqs = ws, win_pos = p.win_pos,
+			   win_after = p.win_after, win_capped = p.win_capped,
+			   batch_seq = bid, open_batch_id = bid
+		 WHERE rp.relay = p.relay AND rp.part = p.part;
+	ELSE
+		UPDATE goodgo_events.relay_positions rp
+		   SET batch_seq = bid, open_batch_id = bid
+		 WHERE rp.relay = p.relay AND rp.part = p.part;
+	END IF;
+	batch := bid;
+END $$;
+CREATE OR REPLACE FUNCTION goodgo_events.relay_ack_batch(relay text, part integer, batch_id bigint) RETURNS bigint
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	p record;
+	b record;
+BEGIN
+	SELECT rp.relay, rp.part, rp.open_batch_id, rp.last_batch_id INTO p
+	  FROM goodgo_events.relay_positions rp
+	 WHERE rp.relay = relay_ack_batch.relay AND rp.part = relay_ack_batch.part FOR UPDATE;
+	IF FOUND AND p.open_batch_id IS DISTINCT FROM batch_id AND batch_id <= p.last_batch_id THEN
+		RETURN 0;				-- acked already
+	END IF;
+	IF NOT FOUND OR p.open_batch_id IS DISTINCT FROM batch_id THEN
+		RAISE EXCEPTION 'batch % of relay "%" partition % is not open', batch_id, relay, part
+			USING ERRCODE = '22023', DETAIL = 'Only the batch returned by the last claim can be acknowledged.';
+	END IF;
+	UPDATE goodgo_events.relay_batches rb SET acked_at = clock_timestamp()
+	 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = p.open_batch_id
+	RETURNING rb.batch_id, rb.acked_at, rb.window_done, rb.n_window, rb.n_redrive,
+			  rb.seqs[cardinality(rb.seqs)] AS last_seq INTO b;
+	IF b.n_redrive > 0 THEN
+		UPDATE goodgo_events.dead_letters d SET redriven_at = clock_timestamp()
+		 WHERE d.relay = p.relay AND d.part = p.part AND d.redrive_batch_id = b.batch_id
+		   AND d.redriven_at IS NULL;
+	END IF;
+	-- Failed attempts of the batch's events are forgotten (checked first:
+	-- usually there are none, and then the batch's seqs are not read).
+	IF EXISTS (SELECT 1 FROM goodgo_events.relay_failures f WHERE f.relay = p.relay AND f.part = p.part) THEN
+		DELETE FROM goodgo_events.relay_failures f
+		 USING goodgo_events.relay_batches rb
+		 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = b.batch_id
+		   AND f.relay = p.relay AND f.part = p.part AND f.seq = ANY (rb.seqs);
+	END IF;
+	-- A batch that ends a slice cut at the cap ends only that slice: the
+	-- window stays open, its next slice starts after the batch's last seq.
+	UPDATE goodgo_events.relay_positions rp
+	   SET open_batch_id = NULL, last_batch_id = b.batch_id, last_acked_at = b.acked_at,
+		   snap = CASE WHEN b.window_done AND NOT rp.win_capped THEN rp.win_snap ELSE rp.snap END,
+		   win_snap = CASE WHEN b.window_done AND NOT rp.win_capped THEN NULL ELSE rp.win_snap END,
+		   win_seqs = CASE WHEN b.window_done THEN NULL ELSE rp.win_seqs END,
+		   win_pos = CASE WHEN b.window_done THEN 0 ELSE rp.win_pos + b.n_window END,
+		   win_after = CASE WHEN NOT b.window_done THEN rp.win_after
+							WHEN rp.win_capped THEN coalesce(b.last_seq, rp.win_after) ELSE 0 END,
+		   win_capped = CASE WHEN b.window_done THEN false ELSE rp.win_capped END
+	 WHERE rp.relay = p.relay AND rp.part = p.part;
+	RETURN b.n_window + b.n_redrive;
+END $$;
 CREATE OR REPLACE VIEW goodgo_events.outbox_stats AS
 SELECT p.relay, p.part, p.last_batch_id, p.last_acked_at, p.open_batch_id,
 	   pend.n AS pending_estimate,
