@@ -168,6 +168,15 @@ else
 fi
 echo "pending in the source before the dump: $pending_src (all 41 retained events delivered again after the restore)"
 
+# Every sequence of the extension is dumped with its value (the rows of the
+# outbox, dead_letters and the generation counter depend on them); a new
+# sequence that is not would show here.
+undumped=$(q -d "$src" -c "SELECT coalesce(string_agg(c.oid::regclass::text, ' '), '-')
+	FROM pg_class c, pg_extension e
+	WHERE e.extname = 'goodgo_events' AND c.relkind = 'S'
+	  AND c.relnamespace = 'goodgo_events'::regnamespace AND NOT c.oid = ANY (e.extconfig)" 2>>"$log")
+[ "$undumped" = - ] && result PASS sequences_dumped || { echo "not dumped: $undumped"; result FAIL sequences_dumped; }
+
 # A poison event after the restore becomes a dead letter: the identity
 # sequence of dead_letters is dumped with its rows, so the new dead letter's
 # id follows the restored ones instead of colliding with them (23505, and
