@@ -635,20 +635,32 @@ BEGIN
 			-- and rows committed later still fall into a later window.
 			cur := p.win_snap;
 			p.win_pos := 0;
-			ws := ARRAY(
-				SELECT o.seq
-				  FROM (SELECT x.seq, x.txid FROM goodgo_events.outbox x
-						 WHERE x.part = p.part AND x.txid >= pg_snapshot_xmax(p.snap)
-						   AND x.txid < pg_snapshot_xmax(cur)
-						UNION ALL
-						SELECT x.seq, x.txid FROM goodgo_events.outbox x
-						 WHERE x.part = p.part
-						   AND x.txid = ANY (ARRAY(SELECT pg_snapshot_xip(p.snap)))) o
-				 WHERE pg_visible_in_snapshot(o.txid, cur)
-				   AND NOT pg_visible_in_snapshot(o.txid, p.snap)
-				   AND o.seq > p.win_after
-				 ORDER BY o.seq
-				 LIMIT wmax + 1);
+			IF p.win_after = 0 THEN
+				ws := ARRAY(
+					SELECT o.seq
+					  FROM (SELECT x.seq, x.txid FROM goodgo_events.outbox x
+							 WHERE x.part = p.part AND x.txid >= pg_snapshot_xmax(p.snap)
+							   AND x.txid < pg_snapshot_xmax(cur)
+							UNION ALL
+							SELECT x.seq, x.txid FROM goodgo_events.outbox x
+							 WHERE x.part = p.part
+							   AND x.txid = ANY (ARRAY(SELECT pg_snapshot_xip(p.snap)))) o
+					 WHERE pg_visible_in_snapshot(o.txid, cur)
+					   AND NOT pg_visible_in_snapshot(o.txid, p.snap)
+					 ORDER BY o.seq
+					 LIMIT wmax + 1);
+			ELSE
+				-- A later slice: the same rows, read in seq order from the
+				-- primary keys after the last slice (the scan by txid would
+				-- read the whole rest of the window again for every slice).
+				ws := ARRAY(
+					SELECT x.seq FROM goodgo_events.outbox x
+					 WHERE x.seq > p.win_after AND x.part = p.part
+					   AND pg_visible_in_snapshot(x.txid, cur)
+					   AND NOT pg_visible_in_snapshot(x.txid, p.snap)
+					 ORDER BY x.seq
+					 LIMIT wmax + 1);
+			END IF;
 			p.win_capped := cardinality(ws) > wmax;
 			IF p.win_capped THEN
 				ws := ws[1 : wmax];
