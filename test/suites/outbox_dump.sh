@@ -13,6 +13,9 @@ cd "$GG_ROOT"
 src=outbox_dump_src
 dst=outbox_dump_dst
 dst2=outbox_dump_dst2
+dst3=outbox_dump_dst3
+src11=outbox_dump_src11
+dst11=outbox_dump_dst11
 dump=$GG_TMP/outbox_dump.pgdump
 log=$GG_TMP/outbox_dump.log
 : >"$log"
@@ -21,8 +24,10 @@ result() { echo "$1 outbox_dump:$2" >>"$GG_RESULTS"; echo "$1 $2"; }
 fail() { cat "$log"; result FAIL "$1"; exit 0; }
 
 q -d postgres -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" \
-	-c "DROP DATABASE IF EXISTS $dst2" \
-	-c "CREATE DATABASE $src" -c "CREATE DATABASE $dst" -c "CREATE DATABASE $dst2" >>"$log" 2>&1 || fail setup
+	-c "DROP DATABASE IF EXISTS $dst2" -c "DROP DATABASE IF EXISTS $dst3" \
+	-c "DROP DATABASE IF EXISTS $src11" -c "DROP DATABASE IF EXISTS $dst11" \
+	-c "CREATE DATABASE $src" -c "CREATE DATABASE $dst" -c "CREATE DATABASE $dst2" \
+	-c "CREATE DATABASE $dst3" -c "CREATE DATABASE $src11" -c "CREATE DATABASE $dst11" >>"$log" 2>&1 || fail setup
 
 # 41 events over 2 partitions and 2 generations; relay r acks the first 10
 # of partition 0 and everything of partition 1 up to a dead letter; the
@@ -167,6 +172,45 @@ else
 	result FAIL redelivered_after_restore
 fi
 echo "pending in the source before the dump: $pending_src (all 41 retained events delivered again after the restore)"
+
+# A plain dump with --inserts, restored by psql: the rows come back through
+# INSERT statements instead of COPY, with the same result.
+"$GG_PGBIN/pg_dump" --inserts -d "$src" -f "$GG_TMP/outbox_dump.sql" >>"$log" 2>&1 || fail dump_inserts
+q -d "$dst3" -f "$GG_TMP/outbox_dump.sql" >>"$log" 2>&1 || fail restore_inserts
+kept "$dst3" _inserts
+
+# A dump of 1.1 (no value of outbox_seq in it) restored into 1.2: rows kept
+# as dumped, and a new event still draws a seq above them.
+q -d "$src11" >>"$log" 2>&1 <<'SQL' || fail setup_11
+CREATE EXTENSION goodgo_events VERSION '1.1';
+SELECT goodgo_events.outbox_set_partitions(2);
+SELECT goodgo_events.register_event_type('lead.created',
+	'{"type": "object", "required": ["email"]}', 'warn');
+SELECT goodgo_events.emit('lead.created', jsonb_build_object('n', i), 'lead-' || i) FROM generate_series(1, 5) i;
+SELECT goodgo_events.set_event_type_mode('lead.created', 'enforce');
+SQL
+"$GG_PGBIN/pg_dump" -Fc -d "$src11" -f "$GG_TMP/outbox_dump11.pgdump" >>"$log" 2>&1 || fail dump_11
+"$GG_PGBIN/pg_restore" --exit-on-error -d "$dst11" "$GG_TMP/outbox_dump11.pgdump" >>"$log" 2>&1 || fail restore_11
+rows11() {
+	q -d "$1" -c "COPY (SELECT gen, seq, part, event_id, event_type, aggregate_id, stream, envelope,
+			schema_version, findings, created_at FROM goodgo_events.outbox ORDER BY gen, seq) TO STDOUT"
+}
+out=$(q -d "$dst11" 2>>"$log" <<'SQL'
+SELECT extversion FROM pg_extension WHERE extname = 'goodgo_events';
+SELECT count(*) FILTER (WHERE findings IS NOT NULL) FROM goodgo_events.outbox;
+SELECT goodgo_events.emit('lead.created', '{"email": "a@b.c"}', 'lead-new') IS NOT NULL;
+SELECT seq > (SELECT max(seq) FROM goodgo_events.outbox WHERE aggregate_id <> 'lead-new')
+  FROM goodgo_events.outbox WHERE aggregate_id = 'lead-new';
+SELECT goodgo_events.outbox_trigger_partitions();
+SQL
+)
+echo "restored 1.1 dump: $(echo "$out" | tr '\n' ' ')"
+if [ "$(rows11 "$src11")" = "$(rows11 "$dst11" | head -5)" ] && [ "$(rows11 "$src11" | wc -l)" = 5 ] &&
+	[ "$(echo "$out" | tr '\n' ' ')" = "1.2 5 t t 2 " ]; then
+	result PASS dump_of_1_1
+else
+	result FAIL dump_of_1_1
+fi
 
 # Every sequence of the extension is dumped with its value (the rows of the
 # outbox, dead_letters and the generation counter depend on them); a new
