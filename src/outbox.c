@@ -34,14 +34,17 @@
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
+#include "commands/extension.h"
 #include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
@@ -69,6 +72,7 @@ static char *outbox_notify_channel = NULL;
 static char *outbox_stream_prefix = NULL;
 static bool outbox_maintenance = false;
 static int	relay_max_attempts = 5;
+static int	relay_window_max_events = 10000000;
 
 /* What the trigger arguments say, resolved against one relation. */
 typedef struct OutboxTriggerConf
@@ -89,6 +93,7 @@ typedef struct OutboxTriggerConf
 	Oid			root_oid;		/* root of a partitioned outbox, else relid */
 	int			partitions;
 	char	   *name;			/* outbox name used in stream keys */
+	bool		restorable;		/* a table of the extension's own outbox */
 } OutboxTriggerConf;
 
 /* Backend cache of parsed trigger arguments (see the header comment). */
@@ -193,6 +198,17 @@ OutboxInit(void)
 							"Failed publish attempts after which an event becomes a dead letter.",
 							NULL,
 							&relay_max_attempts, 5, 1, 1000, PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	/*
+	 * Read by relay_claim_batch (SQL).  Superuser only: lowered in tests to
+	 * show the bound with a few events.  The maximum keeps one window's
+	 * array (8 bytes per seq) below the 1 GB limit of a value.
+	 */
+	DefineCustomIntVariable("goodgo_events.relay_window_max_events",
+							"Most events one claim window (slice) of a relay partition holds.",
+							"The rest of a larger backlog waits for the next slice of the window.",
+							&relay_window_max_events, 10000000, 1, 100000000, PGC_SUSET,
+							GUC_NOT_IN_SAMPLE,
 							NULL, NULL, NULL);
 }
 
@@ -390,6 +406,18 @@ outbox_trigger_conf(FunctionCallInfo fcinfo)
 	if (conf->name == NULL)
 		conf->name = get_rel_name(conf->root_oid);
 
+	/*
+	 * Rows of the extension's own outbox come back from dumps (see
+	 * outbox_restored_row).  Only the extension's owner can make a table a
+	 * member of the extension (ALTER EXTENSION ... ADD).
+	 */
+	{
+		Oid			ext = get_extension_oid("goodgo_events", true);
+
+		conf->restorable = OidIsValid(ext) &&
+			getExtensionOfObject(RelationRelationId, conf->root_oid) == ext;
+	}
+
 	conf->tgoid = tg->tgoid;
 	conf->relid = RelationGetRelid(rel);
 
@@ -431,6 +459,83 @@ outbox_stream_name(OutboxTriggerConf *conf, const char *event_type, int part)
 					conf->name, width, part);
 }
 
+/*
+ * Is this row one a restore brings back?  pg_dump keeps the generations of
+ * the extension's outbox, and pg_restore inserts their rows through this
+ * trigger: CREATE EXTENSION created it (ENABLE ALWAYS) before the data.
+ * Such a row is the record of an event accepted earlier, with the schema
+ * version and findings of that time.  Validating it again, against today's
+ * registry or one restored only in part (schema_documents may come after
+ * the outbox), could only lose it, and a failed row fails the COPY of its
+ * whole generation.  It is kept as dumped when all of these hold:
+ *
+ *	- the table is a generation of the extension's own outbox (a member of
+ *	  the extension): a producer's own table with this trigger never is;
+ *	- the row carries what this trigger derived when it was first inserted:
+ *	  a normal txid (a producer's row has the column default 0), a seq
+ *	  above 0, an event_id, event_type and stream;
+ *	- the inserting role has the privileges of the table's owner (the
+ *	  extension's owner, or a superuser).  A producer has at most column
+ *	  privileges on the outbox, never its ownership.
+ *
+ * No setting, column value or trigger argument a producer can supply makes
+ * a row pass: the last condition is about who inserts, and whoever meets it
+ * could as well disable the trigger or write the table with triggers off.
+ * COPY versus INSERT is not looked at: pg_dump --inserts restores rows with
+ * INSERT, and a producer can COPY too.  For a producer's row the first
+ * attribute read (txid 0) already decides; no catalog lookup per row.
+ */
+static bool
+outbox_restored_row(OutboxTriggerConf *conf, Relation rel, HeapTuple tuple)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	Datum		d;
+	bool		isnull;
+
+	if (!conf->restorable || conf->txid_att == InvalidAttrNumber ||
+		conf->seq_att == InvalidAttrNumber ||
+		conf->event_id_att == InvalidAttrNumber ||
+		conf->event_type_att == InvalidAttrNumber ||
+		conf->stream_att == InvalidAttrNumber)
+		return false;
+	d = heap_getattr(tuple, conf->txid_att, desc, &isnull);
+	if (isnull || !FullTransactionIdIsNormal(DatumGetFullTransactionId(d)))
+		return false;
+	d = heap_getattr(tuple, conf->seq_att, desc, &isnull);
+	if (isnull || DatumGetInt64(d) <= 0)
+		return false;
+	if (heap_attisnull(tuple, conf->event_id_att, desc) ||
+		heap_attisnull(tuple, conf->event_type_att, desc) ||
+		heap_attisnull(tuple, conf->stream_att, desc))
+		return false;
+	return has_privs_of_role(GetUserId(), rel->rd_rel->relowner);
+}
+
+/*
+ * Keep a restored row as dumped, but for its txid: a transaction id of the
+ * dumped cluster means nothing here (in a new cluster it may lie in the
+ * future, and no claim window would take the row until the xid counter got
+ * there), so the row belongs to the restoring transaction, like an event
+ * inserted now.  Its seq is kept, and the seq sequence moved past it, so
+ * events inserted after the restore come after the restored ones (the
+ * sequence's own value is dumped too, but a 1.1 dump lacks it).
+ */
+static HeapTuple
+outbox_keep_restored_row(OutboxTriggerConf *conf, Relation rel, HeapTuple tuple)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	bool		isnull;
+	int64		seq = DatumGetInt64(heap_getattr(tuple, conf->seq_att, desc, &isnull));
+	int			col = conf->txid_att;
+	Datum		value = FullTransactionIdGetDatum(GetTopFullTransactionId());
+	bool		null = false;
+
+	if (nextval_internal(conf->seq_oid, false) < seq)
+		DirectFunctionCall2(setval_oid, ObjectIdGetDatum(conf->seq_oid),
+							Int64GetDatum(seq));
+	return heap_modify_tuple_by_cols(tuple, desc, 1, &col, &value, &null);
+}
+
 PG_FUNCTION_INFO_V1(goodgo_outbox_validate);
 Datum
 goodgo_outbox_validate(PG_FUNCTION_ARGS)
@@ -468,6 +573,10 @@ goodgo_outbox_validate(PG_FUNCTION_ARGS)
 	rel = td->tg_relation;
 	desc = RelationGetDescr(rel);
 	tuple = td->tg_trigtuple;
+
+	/* A row pg_restore brings back is kept as dumped (see above). */
+	if (outbox_restored_row(conf, rel, tuple))
+		return PointerGetDatum(outbox_keep_restored_row(conf, rel, tuple));
 
 	d = heap_getattr(tuple, conf->envelope_att, desc, &isnull);
 	if (isnull)
@@ -565,6 +674,19 @@ goodgo_outbox_validate(PG_FUNCTION_ARGS)
 		return PointerGetDatum(tuple);
 	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, desc, ncols, cols,
 													 values, nulls));
+}
+
+/*
+ * relay_window_max_events(): the bound relay_claim_batch cuts windows at.
+ * Read through a C function rather than current_setting(), so that the
+ * library (which defines the GUC) is loaded: before that, any role could
+ * set a placeholder of the same name.
+ */
+PG_FUNCTION_INFO_V1(goodgo_relay_window_max_events);
+Datum
+goodgo_relay_window_max_events(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(relay_window_max_events);
 }
 
 PG_FUNCTION_INFO_V1(goodgo_outbox_append_only);

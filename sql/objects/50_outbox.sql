@@ -33,6 +33,9 @@ COMMENT ON FUNCTION goodgo_events.outbox_current_gen() IS
 CREATE SEQUENCE goodgo_events.outbox_seq;
 COMMENT ON SEQUENCE goodgo_events.outbox_seq IS
 	'insertion sequence of outbox rows; drawn by the validating trigger, never by the producer';
+-- Restored rows keep their seq: events inserted after a restore must draw
+-- higher ones (the trigger also moves it past every restored row).
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.outbox_seq', '');
 
 CREATE TABLE goodgo_events.outbox (
 	gen			smallint NOT NULL DEFAULT goodgo_events.outbox_current_gen(),
@@ -191,46 +194,77 @@ BEGIN
 		RAISE EXCEPTION 'invalid number of outbox partitions %', n
 			USING ERRCODE = '22023', DETAIL = 'The number of partitions is an integer from 1 to 1024.';
 	END IF;
+	-- The check below must see every event committed before the lock was
+	-- granted: a REPEATABLE READ or SERIALIZABLE transaction reads with the
+	-- snapshot of its first statement, taken before the lock, and would miss
+	-- a writer that committed in between.
+	IF current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+		RAISE EXCEPTION 'cannot change the number of outbox partitions in a % transaction',
+				upper(current_setting('transaction_isolation'))
+			USING ERRCODE = '0A000',
+				  DETAIL = 'Its check that the outbox is empty needs a snapshot taken after it locked the outbox; this transaction''s snapshot is older and misses events committed since.',
+				  HINT = 'Call goodgo_events.outbox_set_partitions() in a READ COMMITTED transaction.';
+	END IF;
 	LOCK TABLE goodgo_events.outbox IN SHARE ROW EXCLUSIVE MODE;
+	-- No relay may create its position meanwhile either.
+	LOCK TABLE goodgo_events.relay_positions IN SHARE ROW EXCLUSIVE MODE;
 	IF EXISTS (SELECT 1 FROM goodgo_events.outbox) OR EXISTS (SELECT 1 FROM goodgo_events.relay_positions) THEN
 		RAISE EXCEPTION 'cannot change the number of outbox partitions'
 			USING ERRCODE = '55000',
 				  DETAIL = 'The outbox holds events or relays have positions: aggregates would change partition.',
 				  HINT = 'Drain the outbox, rotate its generations away and reset the relays first.';
 	END IF;
+	-- (outbox_config_sync then gives the validating trigger n.)
 	INSERT INTO goodgo_events.outbox_config (partitions) VALUES (n)
 	ON CONFLICT (singleton) DO UPDATE SET partitions = excluded.partitions;
-	PERFORM goodgo_events.outbox_set_trigger(n);
 END $$;
 COMMENT ON FUNCTION goodgo_events.outbox_set_partitions(integer) IS
 	'set the number N of relay partitions; only while the outbox is empty and no relay has a position';
 
--- After pg_restore: the restore re-inserted every event through a trigger
--- recreated by CREATE EXTENSION with the default number of partitions.  Put
--- the trigger back to outbox_config's N and route the events again (they
--- keep their generation, envelope, aggregate key and order).
+-- A restore recreates the validating trigger (CREATE EXTENSION) with the
+-- default number of partitions, then restores outbox_config: this trigger
+-- on outbox_config gives the validating trigger the restored N, so nothing
+-- is left to do after pg_restore.  (Restored events keep their partition:
+-- the validating trigger keeps restored rows as dumped.)  It runs with the
+-- rights of whoever writes outbox_config: its owner, or a superuser.
+CREATE FUNCTION goodgo_events.outbox_config_sync() RETURNS trigger
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	n integer := goodgo_events.outbox_partitions();
+BEGIN
+	IF goodgo_events.outbox_trigger_partitions() IS DISTINCT FROM n THEN
+		PERFORM goodgo_events.outbox_set_trigger(n);
+	END IF;
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION goodgo_events.outbox_config_sync() IS
+	'statement trigger of outbox_config: gives the validating trigger of goodgo_events.outbox the number of partitions outbox_config now says (internal)';
+CREATE TRIGGER outbox_config_sync AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON goodgo_events.outbox_config
+	FOR EACH STATEMENT EXECUTE FUNCTION goodgo_events.outbox_config_sync();
+COMMENT ON TRIGGER outbox_config_sync ON goodgo_events.outbox_config IS
+	'keeps the validating trigger''s number of partitions equal to outbox_config''s, also when pg_restore writes it (ENABLE ALWAYS)';
+ALTER TABLE goodgo_events.outbox_config ENABLE ALWAYS TRIGGER outbox_config_sync;
+
+-- Since 1.2 there is nothing to do after pg_restore: restored events keep
+-- their partition, and outbox_config_sync gives the trigger the restored N.
+-- Kept for scripts written for 1.1, and for a restore with
+-- --disable-triggers (which skips outbox_config_sync): puts the validating
+-- trigger in agreement with outbox_config.  Moves no event; returns 0.
 CREATE FUNCTION goodgo_events.outbox_after_restore() RETURNS bigint
 	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	n integer := goodgo_events.outbox_partitions();
-	moved bigint := 0;
 BEGIN
 	LOCK TABLE goodgo_events.outbox IN SHARE ROW EXCLUSIVE MODE;
 	IF goodgo_events.outbox_trigger_partitions() IS DISTINCT FROM n THEN
 		PERFORM goodgo_events.outbox_set_trigger(n);
-		PERFORM set_config('goodgo_events.outbox_maintenance', 'on', true);
-		WITH d AS (
-			DELETE FROM goodgo_events.outbox RETURNING gen, seq, aggregate_id, envelope, created_at)
-		INSERT INTO goodgo_events.outbox (gen, aggregate_id, envelope, created_at)
-		SELECT d.gen, d.aggregate_id, d.envelope, d.created_at FROM d ORDER BY d.seq;
-		GET DIAGNOSTICS moved = ROW_COUNT;
-		PERFORM set_config('goodgo_events.outbox_maintenance', 'off', true);
 	END IF;
-	RETURN moved;
+	RETURN 0;
 END $$;
 COMMENT ON FUNCTION goodgo_events.outbox_after_restore() IS
-	'after pg_restore: give the validating trigger outbox_config''s number of partitions again and re-route the restored events; returns how many';
+	'not needed since 1.2 (restored events keep their partition, outbox_config_sync fixes the trigger); puts the validating trigger in agreement with outbox_config; returns 0';
 
 -- Producer: emit().
 CREATE FUNCTION goodgo_events.emit(event_type text, payload jsonb,
@@ -258,10 +292,16 @@ CREATE TABLE goodgo_events.relay_positions (
 	last_batch_id bigint NOT NULL DEFAULT 0,
 	last_acked_at timestamptz,
 	origin		text NOT NULL,
+	win_after	bigint NOT NULL DEFAULT 0,
+	win_capped	boolean NOT NULL DEFAULT false,
 	PRIMARY KEY (relay, part)
 );
 COMMENT ON TABLE goodgo_events.relay_positions IS
 	'one row per (relay, partition): the snapshot ending the last completed window, the open window and batch';
+COMMENT ON COLUMN goodgo_events.relay_positions.win_after IS
+	'the open window''s rows up to this seq were delivered in earlier slices (a window is cut in slices of at most goodgo_events.relay_window_max_events seqs)';
+COMMENT ON COLUMN goodgo_events.relay_positions.win_capped IS
+	'win_seqs is a slice of the open window that stopped at the cap: more rows of the same window follow it';
 SELECT pg_catalog.pg_extension_config_dump('goodgo_events.relay_positions', '');
 -- Stored uncompressed: every claim and every peek reads the open window's
 -- seqs, and decompressing a 200,000-event window (650 kB of pglz) took
@@ -326,6 +366,9 @@ COMMENT ON INDEX goodgo_events.dead_letters_redrive IS
 COMMENT ON TABLE goodgo_events.dead_letters IS
 	'events a relay could not publish after goodgo_events.relay_max_attempts attempts, with the error; redrive_dead_letter() re-queues them';
 SELECT pg_catalog.pg_extension_config_dump('goodgo_events.dead_letters', '');
+-- ... and its identity sequence: restored rows keep their ids, so without
+-- the counter the next dead letter after a restore would collide with one.
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.dead_letters_id_seq', '');
 
 CREATE TABLE goodgo_events.relay_batch_redrives (
 	relay		text NOT NULL,
@@ -420,7 +463,8 @@ BEGIN
 	INSERT INTO goodgo_events.relay_positions AS p (relay, part, snap, origin)
 		VALUES (relay, part, s, goodgo_events.database_identity())
 	ON CONFLICT ON CONSTRAINT relay_positions_pkey DO UPDATE
-		SET snap = s, win_snap = NULL, win_seqs = NULL, win_pos = 0, open_batch_id = NULL,
+		SET snap = s, win_snap = NULL, win_seqs = NULL, win_pos = 0, win_after = 0, win_capped = false,
+			open_batch_id = NULL,
 			batch_seq = greatest(p.batch_seq, p.last_batch_id),
 			origin = goodgo_events.database_identity();
 	DELETE FROM goodgo_events.relay_batches b WHERE b.relay = relay_reset.relay AND b.part = relay_reset.part;
@@ -513,13 +557,22 @@ END $$;
 COMMENT ON FUNCTION goodgo_events.relay_batch_rows(text, integer, bigint) IS
 	'the rows of a recorded batch of (relay, part), in delivery order (same rows every time)';
 
+-- The bound of a window slice (GUC goodgo_events.relay_window_max_events,
+-- superuser only), read in C so that the library defining it is loaded.
+CREATE FUNCTION goodgo_events.relay_window_max_events() RETURNS integer
+	AS 'MODULE_PATHNAME', 'goodgo_relay_window_max_events'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION goodgo_events.relay_window_max_events() IS
+	'the most seqs one claim window slice holds: goodgo_events.relay_window_max_events (internal)';
+
 -- The claim without its leadership check and without its rows: the open
 -- batch, else a new one recorded from the current or the next window.
 -- Returns the batch id (NULL when nothing new is committed) and its window
 -- seqs.  Shared by relay_claim and relay_ack_claim.
 CREATE FUNCTION goodgo_events.relay_claim_batch(relay text, part integer, max_events integer,
 												OUT batch bigint, OUT seqs bigint[])
-	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE AS $$
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	p goodgo_events.relay_positions;
 	ws bigint[];
@@ -528,6 +581,8 @@ DECLARE
 	n bigint;
 	nred integer;
 	bid bigint;
+	-- The most seqs one slice of a window holds (see below).
+	wmax integer := goodgo_events.relay_window_max_events();
 BEGIN
 	IF max_events < 1 THEN
 		RAISE EXCEPTION 'max_events must be at least 1'
@@ -558,7 +613,7 @@ BEGIN
 	-- decompress the whole array again.
 	ws := p.win_seqs;
 	FOR attempt IN 1..2 LOOP
-		fresh := p.win_snap IS NULL;
+		fresh := ws IS NULL;
 		IF fresh THEN
 			-- Open the next window: the rows whose transaction is visible in a
 			-- new snapshot and not in the previous one, in seq order.  The scan
@@ -567,27 +622,60 @@ BEGIN
 			-- elsewhere does not widen it.  The window's seqs are kept (one
 			-- array per window, not a write per event), so each batch of a
 			-- large window costs its own size, not the window's.
-			cur := pg_current_snapshot();
-			p.win_snap := cur;
+			IF p.win_snap IS NULL THEN
+				p.win_snap := pg_current_snapshot();
+				p.win_after := 0;
+			END IF;
+			-- A window is taken in slices of at most wmax seqs, the lowest
+			-- first: one array must stay far below the 1 GB limit of a value
+			-- (134 million seqs), or a huge backlog would jam the partition.
+			-- The rest of the window waits for the next slice, taken with the
+			-- same snapshot from the seq after this slice's last (win_after),
+			-- so every row of the window is delivered once, in seq order,
+			-- and rows committed later still fall into a later window.
+			cur := p.win_snap;
 			p.win_pos := 0;
-			ws := ARRAY(
-				SELECT o.seq
-				  FROM (SELECT x.seq, x.txid FROM goodgo_events.outbox x
-						 WHERE x.part = p.part AND x.txid >= pg_snapshot_xmax(p.snap)
-						   AND x.txid < pg_snapshot_xmax(cur)
-						UNION ALL
-						SELECT x.seq, x.txid FROM goodgo_events.outbox x
-						 WHERE x.part = p.part
-						   AND x.txid = ANY (ARRAY(SELECT pg_snapshot_xip(p.snap)))) o
-				 WHERE pg_visible_in_snapshot(o.txid, cur)
-				   AND NOT pg_visible_in_snapshot(o.txid, p.snap)
-				 ORDER BY o.seq);
+			IF p.win_after = 0 THEN
+				ws := ARRAY(
+					SELECT o.seq
+					  FROM (SELECT x.seq, x.txid FROM goodgo_events.outbox x
+							 WHERE x.part = p.part AND x.txid >= pg_snapshot_xmax(p.snap)
+							   AND x.txid < pg_snapshot_xmax(cur)
+							UNION ALL
+							SELECT x.seq, x.txid FROM goodgo_events.outbox x
+							 WHERE x.part = p.part
+							   AND x.txid = ANY (ARRAY(SELECT pg_snapshot_xip(p.snap)))) o
+					 WHERE pg_visible_in_snapshot(o.txid, cur)
+					   AND NOT pg_visible_in_snapshot(o.txid, p.snap)
+					 ORDER BY o.seq
+					 LIMIT wmax + 1);
+			ELSE
+				-- A later slice: the same rows, read in seq order from the
+				-- primary keys after the last slice (the scan by txid would
+				-- read the whole rest of the window again for every slice).
+				ws := ARRAY(
+					SELECT x.seq FROM goodgo_events.outbox x
+					 WHERE x.seq > p.win_after AND x.part = p.part
+					   AND pg_visible_in_snapshot(x.txid, cur)
+					   AND NOT pg_visible_in_snapshot(x.txid, p.snap)
+					 ORDER BY x.seq
+					 LIMIT wmax + 1);
+			END IF;
+			p.win_capped := cardinality(ws) > wmax;
+			IF p.win_capped THEN
+				ws := ws[1 : wmax];
+			END IF;
 		END IF;
 		n := coalesce(cardinality(ws), 0) - p.win_pos;
 		EXIT WHEN n > 0 OR fresh;
-		-- The open window is used up: close it and open the next one.
-		p.snap := p.win_snap;
-		p.win_snap := NULL;
+		IF p.win_capped THEN
+			-- The open slice is used up: the next slice of the same window.
+			p.win_after := ws[cardinality(ws)];
+		ELSE
+			-- The open window is used up: close it and open the next one.
+			p.snap := p.win_snap;
+			p.win_snap := NULL;
+		END IF;
 		ws := NULL;
 	END LOOP;
 
@@ -598,7 +686,8 @@ BEGIN
 	IF n = 0 AND nred = 0 THEN
 		-- Nothing committed in the window: move the position past it.
 		UPDATE goodgo_events.relay_positions rp
-		   SET snap = p.win_snap, win_snap = NULL, win_seqs = NULL, win_pos = 0
+		   SET snap = p.win_snap, win_snap = NULL, win_seqs = NULL, win_pos = 0, win_after = 0,
+			   win_capped = false
 		 WHERE rp.relay = p.relay AND rp.part = p.part;
 		RETURN;
 	END IF;
@@ -626,6 +715,7 @@ BEGIN
 	IF fresh THEN
 		UPDATE goodgo_events.relay_positions rp
 		   SET snap = p.snap, win_snap = p.win_snap, win_seqs = ws, win_pos = p.win_pos,
+			   win_after = p.win_after, win_capped = p.win_capped,
 			   batch_seq = bid, open_batch_id = bid
 		 WHERE rp.relay = p.relay AND rp.part = p.part;
 	ELSE
@@ -657,7 +747,8 @@ COMMENT ON FUNCTION goodgo_events.relay_claim(text, integer, integer) IS
 
 -- The ack without its leadership check (shared by relay_ack and relay_ack_claim).
 CREATE FUNCTION goodgo_events.relay_ack_batch(relay text, part integer, batch_id bigint) RETURNS bigint
-	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE AS $$
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	p record;
 	b record;
@@ -674,7 +765,8 @@ BEGIN
 	END IF;
 	UPDATE goodgo_events.relay_batches rb SET acked_at = clock_timestamp()
 	 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = p.open_batch_id
-	RETURNING rb.batch_id, rb.acked_at, rb.window_done, rb.n_window, rb.n_redrive INTO b;
+	RETURNING rb.batch_id, rb.acked_at, rb.window_done, rb.n_window, rb.n_redrive,
+			  rb.seqs[cardinality(rb.seqs)] AS last_seq INTO b;
 	IF b.n_redrive > 0 THEN
 		UPDATE goodgo_events.dead_letters d SET redriven_at = clock_timestamp()
 		 WHERE d.relay = p.relay AND d.part = p.part AND d.redrive_batch_id = b.batch_id
@@ -688,12 +780,17 @@ BEGIN
 		 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = b.batch_id
 		   AND f.relay = p.relay AND f.part = p.part AND f.seq = ANY (rb.seqs);
 	END IF;
+	-- A batch that ends a slice cut at the cap ends only that slice: the
+	-- window stays open, its next slice starts after the batch's last seq.
 	UPDATE goodgo_events.relay_positions rp
 	   SET open_batch_id = NULL, last_batch_id = b.batch_id, last_acked_at = b.acked_at,
-		   snap = CASE WHEN b.window_done THEN rp.win_snap ELSE rp.snap END,
-		   win_snap = CASE WHEN b.window_done THEN NULL ELSE rp.win_snap END,
+		   snap = CASE WHEN b.window_done AND NOT rp.win_capped THEN rp.win_snap ELSE rp.snap END,
+		   win_snap = CASE WHEN b.window_done AND NOT rp.win_capped THEN NULL ELSE rp.win_snap END,
 		   win_seqs = CASE WHEN b.window_done THEN NULL ELSE rp.win_seqs END,
-		   win_pos = CASE WHEN b.window_done THEN 0 ELSE rp.win_pos + b.n_window END
+		   win_pos = CASE WHEN b.window_done THEN 0 ELSE rp.win_pos + b.n_window END,
+		   win_after = CASE WHEN NOT b.window_done THEN rp.win_after
+							WHEN rp.win_capped THEN coalesce(b.last_seq, rp.win_after) ELSE 0 END,
+		   win_capped = CASE WHEN b.window_done THEN false ELSE rp.win_capped END
 	 WHERE rp.relay = p.relay AND rp.part = p.part;
 	RETURN b.n_window + b.n_redrive;
 END $$;
@@ -967,6 +1064,18 @@ DECLARE
 	behind boolean;
 	min_seq bigint;
 BEGIN
+	-- The checks below must see every row committed before the generation's
+	-- lock was granted (a writer holds it until it ends).  A REPEATABLE READ
+	-- or SERIALIZABLE transaction reads with the snapshot of its first
+	-- statement, taken before the lock: a writer that committed in between
+	-- would be invisible to them and its events truncated.
+	IF current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+		RAISE EXCEPTION 'cannot rotate the outbox in a % transaction',
+				upper(current_setting('transaction_isolation'))
+			USING ERRCODE = '0A000',
+				  DETAIL = 'Its checks need a snapshot taken after it locked the generation; this transaction''s snapshot is older and misses events committed since.',
+				  HINT = 'Call goodgo_events.outbox_rotate() in a READ COMMITTED transaction, e.g. on its own.';
+	END IF;
 	IF EXISTS (SELECT 1 FROM goodgo_events.outbox o WHERE o.gen = oldest) THEN
 		-- No writer may still hold the generation: wait for none, retry later.
 		BEGIN
@@ -1024,16 +1133,24 @@ END $$;
 COMMENT ON FUNCTION goodgo_events.outbox_rotate(interval) IS
 	'switch new inserts to the next generation, TRUNCATEing it first when every relay passed its events, no writer holds it and its newest event is older than keep; false when not possible yet';
 
--- Stats.
+-- Stats.  Ages are measured on the clock (clock_timestamp()), not from
+-- now(), the start of the reader's transaction: a transaction that began
+-- after it (an open one in pg_stat_activity, or a producer whose events
+-- are visible by now) would get a negative age.  greatest() keeps them at
+-- zero or more whatever the clocks say (NULL
+-- when there is nothing to measure).
 CREATE VIEW goodgo_events.outbox_stats AS
 SELECT p.relay, p.part, p.last_batch_id, p.last_acked_at, p.open_batch_id,
 	   pend.n AS pending_estimate,
-	   now() - pend.oldest AS oldest_pending_age,
+	   CASE WHEN pend.oldest IS NOT NULL
+			THEN greatest(clock_timestamp() - pend.oldest, interval '0') END AS oldest_pending_age,
 	   jsonb_build_object('0', pg_total_relation_size('goodgo_events.outbox_g0'),
 						  '1', pg_total_relation_size('goodgo_events.outbox_g1'),
 						  '2', pg_total_relation_size('goodgo_events.outbox_g2')) AS generation_bytes,
 	   goodgo_events.outbox_current_gen() AS current_gen,
-	   (SELECT now() - min(a.xact_start) FROM pg_catalog.pg_stat_activity a
+	   (SELECT CASE WHEN min(a.xact_start) IS NOT NULL
+					THEN greatest(clock_timestamp() - min(a.xact_start), interval '0') END
+		  FROM pg_catalog.pg_stat_activity a
 		 WHERE a.pid <> pg_backend_pid()
 		   AND (a.backend_xid IS NOT NULL OR a.backend_xmin IS NOT NULL)) AS oldest_xact_age
   FROM goodgo_events.relay_positions p,
