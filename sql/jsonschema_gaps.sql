@@ -1,0 +1,41 @@
+-- Gaps found by tests the official suite does not have yet (issue 15, part 2),
+-- and the refusal of an unknown $schema (part 1).
+SET search_path = goodgo_events, public;
+
+-- SQLSTATE, message and detail of an error, or "no error".
+CREATE FUNCTION pg_temp.err(schema jsonb, instance jsonb DEFAULT 'null') RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	d text;
+BEGIN
+	PERFORM goodgo_events.jsonschema_is_valid(schema, instance);
+	RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+	RETURN SQLSTATE || ': ' || SQLERRM || ' | ' || d;
+END
+$$;
+
+---------------------------------------------------------------- relative-json-pointer
+-- index manipulation (draft-bhutton-relative-json-pointer-00, cited by
+-- 2020-12): valid in 2020-12 only; 2019-09 cites draft-handrews-02, which
+-- has no index manipulation, and so do drafts 7 and earlier.
+SELECT v, jsonschema_is_valid('{"$schema": "https://json-schema.org/draft/2020-12/schema", "format": "relative-json-pointer"}', to_jsonb(v)) AS d2020,
+          jsonschema_is_valid('{"$schema": "https://json-schema.org/draft/2019-09/schema", "format": "relative-json-pointer"}', to_jsonb(v)) AS d2019,
+          jsonschema_is_valid('{"$schema": "http://json-schema.org/draft-07/schema#", "format": "relative-json-pointer"}', to_jsonb(v)) AS d7
+  FROM unnest(ARRAY['0+1', '0+1/foo', '0-0', '1-2/bar', '2+3#', '0', '1/a',
+                    '0+01', '0+', '0-', '+1', '0+1+2', '0--1', '01+1', '0+1##']) v;
+
+---------------------------------------------------------------- email address literals
+-- RFC 5321: the "IPv6:" tag is case-insensitive, and Snum = 1*3DIGIT (value
+-- at most 255) allows leading zeros, also in an IPv6 literal's IPv4 tail;
+-- idn-email the same.
+SELECT v, jsonschema_is_valid('{"format": "email"}', to_jsonb(v)) AS email,
+          jsonschema_is_valid('{"format": "idn-email"}', to_jsonb(v)) AS idn_email
+  FROM unnest(ARRAY['a@[ipv6:::1]', 'a@[IPV6:::1]', 'a@[IpV6:1::2:3]', 'user@[01.0.0.1]',
+                    'user@[001.002.003.004]', 'a@[IPv6:::ffff:01.2.3.4]',
+                    'user@[256.0.0.1]', 'user@[0001.0.0.1]', 'user@[1.2.3]', 'a@[IPv7:::1]',
+                    'a@[ipv6:1::2::3]', 'é@[ipv6:::1]', 'é@[01.0.0.1]']) v;
+-- the ipv4 format itself still refuses leading zeros (RFC 2673 dotted-quad)
+SELECT jsonschema_is_valid('{"format": "ipv4"}', '"01.0.0.1"') AS ipv4_leading_zero;
+
