@@ -39,3 +39,33 @@ SELECT v, jsonschema_is_valid('{"format": "email"}', to_jsonb(v)) AS email,
 -- the ipv4 format itself still refuses leading zeros (RFC 2673 dotted-quad)
 SELECT jsonschema_is_valid('{"format": "ipv4"}', '"01.0.0.1"') AS ipv4_leading_zero;
 
+---------------------------------------------------------------- patterns without the u flag
+-- krakend's pattern (SchemaStore): "\&" and "\%" are identity escapes only
+-- without the "u" flag (ECMA-262 Annex B).  Drafts before 2020-12 fall back
+-- to that grammar where the Unicode one fails; 2020-12 refuses it.
+SELECT v, jsonschema_is_valid('{"$schema": "http://json-schema.org/draft-07/schema#",
+                                "pattern": "^\\/[^\\*\\?\\&\\%]*(\\/\\*)?$"}', to_jsonb(v)) AS krakend_d7
+  FROM unnest(ARRAY['/', '/foo/bar', '/foo/*', '/a&b', '/a%b', '/a?b', '/a*b', 'foo', '/foo/*x']) v;
+SELECT pg_temp.err('{"$schema": "https://json-schema.org/draft/2020-12/schema",
+                     "pattern": "^\\/[^\\*\\?\\&\\%]*(\\/\\*)?$"}', '"/"') AS krakend_2020;
+-- the same in draft 6, draft 4 and 2019-09, and in patternProperties
+SELECT jsonschema_is_valid('{"$schema": "http://json-schema.org/draft-06/schema#", "pattern": "^a\\&b$"}', '"a&b"') AS d6,
+       jsonschema_is_valid('{"$schema": "http://json-schema.org/draft-04/schema#", "pattern": "^a\\%b$"}', '"a%b"') AS d4,
+       jsonschema_is_valid('{"$schema": "https://json-schema.org/draft/2019-09/schema", "pattern": "^a\\&b$"}', '"a&b"') AS d2019,
+       jsonschema_is_valid('{"$schema": "http://json-schema.org/draft-07/schema#", "patternProperties": {"^x\\&": {"type": "integer"}},
+                             "additionalProperties": false}', '{"x&1": 1}') AS pp_d7,
+       jsonschema_is_valid('{"$schema": "http://json-schema.org/draft-07/schema#", "patternProperties": {"^x\\&": {"type": "integer"}}}',
+                           '{"x&1": "no"}') AS pp_d7_applies;
+-- Annex B lone braces and "\c" before a non-letter; \p{..} keeps its Unicode
+-- meaning in the fallback (here beside an identity escape)
+SELECT jsonschema_is_valid('{"$schema": "http://json-schema.org/draft-07/schema#", "pattern": "^a{b}$"}', '"a{b}"') AS lone_braces,
+       jsonschema_is_valid('{"$schema": "http://json-schema.org/draft-07/schema#", "pattern": "^\\c1$"}', '"\\c1"') AS backslash_c,
+       jsonschema_is_valid('{"$schema": "http://json-schema.org/draft-07/schema#", "pattern": "^\\p{Lu}\\&$"}', '"É&"') AS prop_upper,
+       jsonschema_is_valid('{"$schema": "http://json-schema.org/draft-07/schema#", "pattern": "^\\p{Lu}\\&$"}', '"é&"') AS prop_lower;
+-- a pattern valid with "u" keeps its Unicode meaning in draft 7 ("." is a code point)
+SELECT jsonschema_is_valid('{"$schema": "http://json-schema.org/draft-07/schema#", "pattern": "^.$"}', '"💩"') AS astral_one_char;
+-- what neither grammar accepts is still invalid, with the Unicode grammar's message
+SELECT pg_temp.err('{"$schema": "http://json-schema.org/draft-07/schema#", "pattern": "a(b"}') AS unbalanced_d7;
+-- the "regex" format stays the Unicode grammar in every draft (the suite's \a test)
+SELECT jsonschema_is_valid('{"$schema": "http://json-schema.org/draft-07/schema#", "format": "regex"}', '"\\a"') AS regex_format_d7;
+

@@ -1081,10 +1081,11 @@ collect:
 		if (kv[K_PATTERN].type != jbvString)
 			schema_error(scope, "pattern", "the value must be a string");
 		node->pattern_source = str_of(&kv[K_PATTERN]);
-		node->pattern = JsonSchemaRegexCompileChecked(kv[K_PATTERN].val.string.val,
-													  kv[K_PATTERN].val.string.len,
-													  CurrentMemoryContext, &err,
-													  &unsupported);
+		node->pattern = JsonSchemaRegexCompileMode(kv[K_PATTERN].val.string.val,
+												   kv[K_PATTERN].val.string.len,
+												   CurrentMemoryContext, &err,
+												   &unsupported,
+												   scope->draft < JSON_SCHEMA_DRAFT2020_12);
 		if (node->pattern == NULL && unsupported)
 			note_unsupported(cc, scope, "pattern", err);
 		else if (node->pattern == NULL)
@@ -1185,8 +1186,9 @@ collect:
 			node->pattern_properties[i].source = pp[i].key.cstr;
 			node->pattern_properties[i].node = pp[i].node;
 			node->pattern_properties[i].re =
-				JsonSchemaRegexCompileChecked(pp[i].key.str, pp[i].key.len,
-											  CurrentMemoryContext, &err, &unsupported);
+				JsonSchemaRegexCompileMode(pp[i].key.str, pp[i].key.len,
+										   CurrentMemoryContext, &err, &unsupported,
+										   scope->draft < JSON_SCHEMA_DRAFT2020_12);
 			if (node->pattern_properties[i].re == NULL)
 			{
 				scope_child(scope, &ks, "patternProperties", strlen("patternProperties"));
