@@ -69,3 +69,47 @@ SELECT pg_temp.err('{"$schema": "http://json-schema.org/draft-07/schema#", "patt
 -- the "regex" format stays the Unicode grammar in every draft (the suite's \a test)
 SELECT jsonschema_is_valid('{"$schema": "http://json-schema.org/draft-07/schema#", "format": "regex"}', '"\\a"') AS regex_format_d7;
 
+---------------------------------------------------------------- unknown $schema
+-- An implementation must refuse a schema whose metaschema it does not know:
+-- 22023 in the two-argument forms, false in the one-argument form.
+SELECT pg_temp.err('{"$schema": "invalid-uri", "type": "string"}', '"x"') AS invalid_uri;
+SELECT pg_temp.err('{"$schema": "https://example.com/unknown-meta", "type": "string"}', '"x"') AS unknown_meta;
+SELECT jsonschema_is_valid('{"$schema": "invalid-uri", "type": "string"}'::jsonb) AS one_arg_invalid_uri,
+       jsonschema_is_valid('{"$schema": "https://example.com/unknown-meta"}'::jsonb) AS one_arg_unknown_meta,
+       jsonschema_is_valid('{"$schema": "http://json-schema.org/draft-07/schema"}'::jsonb) AS one_arg_known;
+-- a registered metaschema is known: followed to its own $schema
+SELECT register_schema('https://example.com/gaps-meta', '{"$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$vocabulary": {"https://json-schema.org/draft/2020-12/vocab/core": true,
+                  "https://json-schema.org/draft/2020-12/vocab/applicator": true,
+                  "https://json-schema.org/draft/2020-12/vocab/validation": true},
+  "$dynamicAnchor": "meta",
+  "allOf": [{"$ref": "https://json-schema.org/draft/2020-12/meta/core"},
+            {"$ref": "https://json-schema.org/draft/2020-12/meta/applicator"},
+            {"$ref": "https://json-schema.org/draft/2020-12/meta/validation"}]}');
+SELECT jsonschema_is_valid('{"$schema": "https://example.com/gaps-meta", "type": "string"}', '"x"') AS registered_meta_string,
+       jsonschema_is_valid('{"$schema": "https://example.com/gaps-meta", "type": "string"}', '1') AS registered_meta_number,
+       jsonschema_is_valid('{"$schema": "https://example.com/gaps-meta#", "type": "string"}'::jsonb) AS registered_meta_one_arg;
+-- a registered document whose own $schema leads nowhere is refused the same
+SELECT register_schema('https://example.com/gaps-meta-bad', '{"$schema": "https://json-schema.org/draft/2020-12/schema"}');
+UPDATE schema_documents SET schema = '{"$schema": "https://example.com/nowhere"}'
+ WHERE uri = 'https://example.com/gaps-meta-bad';
+SELECT pg_temp.err('{"$schema": "https://example.com/gaps-meta-bad"}') AS chain_to_unknown;
+-- register_schema and register_event_type refuse it too
+DO $$
+BEGIN
+	PERFORM goodgo_events.register_schema('https://example.com/gaps-doc', '{"$schema": "invalid-uri"}');
+EXCEPTION WHEN invalid_parameter_value THEN
+	RAISE NOTICE 'register_schema: % (%)', SQLERRM, SQLSTATE;
+END
+$$;
+DO $$
+BEGIN
+	PERFORM goodgo_events.register_event_type('gaps.unknown_meta', '{"$schema": "https://example.com/unknown-meta"}');
+EXCEPTION WHEN invalid_parameter_value THEN
+	RAISE NOTICE 'register_event_type: % (%)', SQLERRM, SQLSTATE;
+END
+$$;
+-- the official metaschemas' URIs: with and without the empty fragment
+SELECT jsonschema_is_valid('{"$schema": "http://json-schema.org/draft-04/schema#", "type": "string"}', '"x"') AS d4,
+       jsonschema_is_valid('{"$schema": "https://json-schema.org/draft/2020-12/schema#", "type": "string"}', '"x"') AS d2020_hash;
+DELETE FROM schema_documents WHERE uri LIKE 'https://example.com/gaps-%';
