@@ -1504,6 +1504,9 @@ resolve_pending(CompileCtx *cc, PendingRef *p)
 			p->node->dynref = target;
 		return;
 	}
+	if (res == NULL && cc->options->resolver == NULL)
+		schema_error(&p->scope, p->keyword, "cannot resolve reference \"%s\": the IMMUTABLE functions resolve no registered document",
+					 p->uri);
 	if (res == NULL)
 		schema_error(&p->scope, p->keyword, "cannot resolve reference \"%s\": no such document is registered",
 					 p->uri);

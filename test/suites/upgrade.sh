@@ -71,7 +71,7 @@ SQL
 	echo "$out"
 	if echo "$out" | grep -q "WARNING:  goodgo_events 1.2 refuses the JSON Schema of event type 'meta.unknown' version 1 (22023): unknown metaschema \"invalid-uri\"" &&
 		echo "$out" | grep -q "WARNING:  goodgo_events 1.2 refuses the JSON Schema of schema document 'https://example.com/meta-doc' (22023): unknown metaschema \"https://example.com/unknown-meta\"" &&
-		echo "$out" | grep -q "NOTICE:  goodgo_events 1.2: 2 registered schema(s) name an unknown" &&
+		echo "$out" | grep -q "WARNING:  goodgo_events 1.2: 2 registered schema(s) name an unknown" &&
 		! echo "$out" | grep -q "meta.known\|meta.custom\|custom-meta'"; then
 		echo "PASS upgrade:unknown_schema_warnings" >>"$GG_RESULTS"
 	else
