@@ -128,7 +128,8 @@ RESET enable_mergejoin;
 SELECT pg_temp.try($$SELECT 'not valid json'::jsonschema$$) AS invalid_json;
 SELECT pg_temp.try($$SELECT '{"type": 12}'::jsonschema$$) AS invalid_schema;
 SELECT pg_temp.try($$SELECT '{"$schema": "invalid-uri"}'::jsonb::jsonschema$$) AS unknown_schema;
-SELECT pg_temp.try($$SELECT '{"pattern": "\\p{Script=Nope}"}'::jsonschema$$) AS unknown_script;
+SELECT pg_temp.try($$SELECT '{"pattern": "\\p{Script=Nope}"}'::jsonschema$$) AS unknown_script,
+       pg_temp.try($$SELECT '{"pattern": "(?i:a)"}'::jsonschema$$) AS unsupported_pattern;
 
 -- the compiled-schema functions (pg_jsonschema's tests)
 SELECT json_matches_compiled_schema('{"type":"string"}'::jsonschema, '"hello"'::json) AS json_hello,

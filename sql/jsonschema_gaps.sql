@@ -69,6 +69,42 @@ SELECT pg_temp.err('{"$schema": "http://json-schema.org/draft-07/schema#", "patt
 -- the "regex" format stays the Unicode grammar in every draft (the suite's \a test)
 SELECT jsonschema_is_valid('{"$schema": "http://json-schema.org/draft-07/schema#", "format": "regex"}', '"\\a"') AS regex_format_d7;
 
+---------------------------------------------------------------- Unicode scripts in patterns
+-- \p{Script=..}, \p{sc=..}, \p{Script_Extensions=..}, \p{scx=..} run exactly,
+-- from tables generated from the Unicode Character Database with the
+-- General_Category ones (src/jsonschema/ecma_unicode.h).  Expected answers
+-- are node's RegExp with the u flag on the same pairs.
+CREATE TEMP TABLE scripts (n int, p text, s text);
+INSERT INTO scripts VALUES
+  (1, '^\p{Script=Greek}+$', 'αβγ'),
+  (2, '^\p{Script=Greek}+$', 'abc'),
+  (3, '^\p{sc=Latn}+$', 'Nguyễn'),
+  (4, '^\p{sc=Latn}+$', 'Ελλάδα'),
+  (5, '^\p{Script=Latin}+$', 'Trần'),
+  (6, '^[\p{sc=Latn}\s]+$', 'Phạm Văn Đồng'),
+  (7, '^\P{sc=Latn}+$', '日本'),
+  (8, '^\p{scx=Hira}$', 'ー'),                 -- U+30FC: Script Common, extensions Hira Kana
+  (9, '^\p{sc=Hira}$', 'ー'),
+  (10, '^\p{Script_Extensions=Deva}$', U&'\0951'),
+  (11, '^\p{Script=Deva}$', U&'\0951'),
+  (12, '^\p{sc=Zinh}$', U&'\0951'),             -- Inherited, by its short name
+  (13, '^\p{sc=Qaai}$', U&'\0301'),             -- and by its other alias
+  (14, '^\p{sc=Zyyy}$', '1'),
+  (15, '^\p{Script=Unknown}$', U&'\0378'),
+  (16, '^\p{sc=Cyrl}+$', 'Привет'),
+  (17, '^[^\p{scx=Arab}]$', U&'\060C'),
+  (18, '^\p{sc=Han}$', U&'\+020000'),
+  (19, '^\p{sc=Kawi}$', U&'\+011F00');        -- new in Unicode 15.0
+SELECT n, p, jsonschema_is_valid(jsonb_build_object('pattern', p), to_jsonb(s)) AS matches
+  FROM scripts ORDER BY n;
+-- in patternProperties, and as a value check of a Vietnamese name
+SELECT jsonschema_is_valid('{"patternProperties": {"^\\p{sc=Grek}": {"type": "integer"}}}', '{"αλφα": "x"}') AS greek_key_checked,
+       jsonschema_is_valid('{"properties": {"name": {"pattern": "^[\\p{sc=Latn} ]+$"}}}', '{"name": "Nguyễn Thị Minh Khai"}') AS vietnamese;
+-- names are exact (case, no loose matching), as in ECMA-262: otherwise 22023
+SELECT p, jsonschema_is_valid('{"format": "regex"}', to_jsonb(p)) AS format_regex,
+       pg_temp.err(jsonb_build_object('pattern', p)) AS compiled
+  FROM unnest(ARRAY['\p{Script=Klingon}', '\p{sc=greek}', '\p{scx=}', '\p{Script_Extensions}', '\p{Script}']) p;
+
 ---------------------------------------------------------------- unknown $schema
 -- An implementation must refuse a schema whose metaschema it does not know:
 -- 22023 in the two-argument forms, false in the one-argument form.

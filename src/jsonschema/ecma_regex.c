@@ -24,8 +24,8 @@
  * ARE cannot express faithfully is refused with a message, never translated
  * into something that answers differently: bounds above 255 * 255,
  * backreferences to a group that may not have matched, inline modifier
- * groups, and Unicode properties other than General_Category, Any, ASCII
- * and Assigned.
+ * groups, and Unicode properties other than General_Category, Script,
+ * Script_Extensions, Any, ASCII and Assigned.
  *
  * Everything here is plain C with malloc, bounded recursion (nesting depth
  * is limited while parsing) and no reads past the given length, so the unit
@@ -454,6 +454,36 @@ in_gc(uint32_t cp, const char *cat)
 	return false;
 }
 
+/* A Script value by any of its names or aliases (exact, as ECMA-262 asks). */
+static int
+find_script(const char *name, size_t len)
+{
+	int			i;
+
+	for (i = 0; i < (int) (sizeof(ecma_script_aliases) / sizeof(ecma_script_aliases[0])); i++)
+		if (name_eq(name, len, ecma_script_aliases[i].alias))
+			return ecma_script_aliases[i].script;
+	return -1;
+}
+
+/* \p{Script=..} (ext: \p{Script_Extensions=..}), or its complement. */
+static bool
+add_script(Parser *p, CharSet *cs, int script, bool ext, bool negate)
+{
+	int			first = ext ? ecma_script_index[script].scx_first : ecma_script_index[script].sc_first;
+	int			count = ext ? ecma_script_index[script].scx_count : ecma_script_index[script].sc_count;
+	const uint32_t (*r)[2] = ext ? ecma_scx_ranges : ecma_sc_ranges;
+	CharSet    *dst = negate ? set_new(p) : cs;
+	int			i;
+
+	if (dst == NULL)
+		return false;
+	for (i = first; i < first + count; i++)
+		if (!set_add(p, dst, r[i][0], r[i][1]))
+			return false;
+	return negate ? set_add_complement(p, cs, dst) : true;
+}
+
 bool
 EcmaUnicodeIsMark(uint32_t cp)
 {
@@ -867,10 +897,15 @@ property_escape(Parser *p, CharSet *cs, bool negate)
 				 name_eq(name, klen, "Script_Extensions") ||
 				 name_eq(name, klen, "scx"))
 		{
-			/* syntax only: we carry no script tables */
-			if (cs != NULL)
-				return fail(p, "unicode script properties are not supported");
-			return true;
+			bool		ext = name_eq(name, klen, "Script_Extensions") ||
+				name_eq(name, klen, "scx");
+			int			sc = find_script(val, vlen);
+
+			if (sc < 0)
+				return fail(p, "unknown unicode property value");
+			if (cs == NULL)
+				return true;
+			return add_script(p, cs, sc, ext, negate);
 		}
 		else
 			return fail(p, "unknown unicode property name");
