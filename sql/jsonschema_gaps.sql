@@ -130,6 +130,10 @@ SELECT register_schema('https://example.com/gaps-meta-bad', '{"$schema": "https:
 UPDATE schema_documents SET schema = '{"$schema": "https://example.com/nowhere"}'
  WHERE uri = 'https://example.com/gaps-meta-bad';
 SELECT pg_temp.err('{"$schema": "https://example.com/gaps-meta-bad"}') AS chain_to_unknown;
+-- in a registered document reached by $ref, the detail names the document
+SELECT register_schema('https://example.com/gaps-doc2', '{"type": "string"}');
+UPDATE schema_documents SET schema = '{"$schema": "invalid-uri"}' WHERE uri = 'https://example.com/gaps-doc2';
+SELECT pg_temp.err('{"$ref": "https://example.com/gaps-doc2"}') AS in_registered_document;
 -- register_schema and register_event_type refuse it too
 DO $$
 BEGIN
