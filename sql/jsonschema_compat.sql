@@ -131,6 +131,24 @@ SELECT pg_temp.try($$SELECT '{"$schema": "invalid-uri"}'::jsonb::jsonschema$$) A
 SELECT pg_temp.try($$SELECT '{"pattern": "\\p{Script=Nope}"}'::jsonschema$$) AS unknown_script,
        pg_temp.try($$SELECT '{"pattern": "(?i:a)"}'::jsonschema$$) AS unsupported_pattern;
 
+-- binary form: the canonical text (send), read back through COPY BINARY
+-- (receive, which checks the schema again); the file is in the data directory
+SELECT jsonschema_send('{"b":1,"a":[1.50]}'::jsonschema) AS sent;
+CREATE TEMP TABLE bin_src (s jsonschema);
+CREATE TEMP TABLE bin_dst (s jsonschema);
+INSERT INTO bin_src VALUES ('{"b":1,"a":[1.50]}'), ('true');
+DO $$
+DECLARE
+	f text := current_setting('data_directory') || '/gg_jsonschema_compat.bin';
+BEGIN
+	EXECUTE format('COPY bin_src TO %L (FORMAT binary)', f);
+	EXECUTE format('COPY bin_dst FROM %L (FORMAT binary)', f);
+END
+$$;
+SELECT s, s = ANY (SELECT s FROM bin_src) AS same FROM bin_dst;
+-- a valid pattern we cannot run: the schema is valid (as in goodgo_events)
+SELECT jsonschema_is_valid('{"pattern": "(?i:a)"}') AS unsupported_is_valid;
+
 -- the compiled-schema functions (pg_jsonschema's tests)
 SELECT json_matches_compiled_schema('{"type":"string"}'::jsonschema, '"hello"'::json) AS json_hello,
        json_matches_compiled_schema('{"type":"string"}'::jsonschema, '42'::json) AS json_42,
