@@ -154,7 +154,7 @@ GRANT SELECT ON goodgo_events.outbox_stats, goodgo_events.outbox_config, goodgo_
 	goodgo_events.relay_positions, goodgo_events.relay_batches, goodgo_events.relay_failures
 	TO goodgo_events_admin;
 
--- goodgo_events_compat (25_jsonschema_compat.sql): pg_jsonschema's API, whose
+-- goodgo_events_compat (25_pgjsonschema.sql): pg_jsonschema's API, whose
 -- functions everyone may call.  They are pure functions of their arguments
 -- (no table, no registered document, no GUC), so USAGE goes to PUBLIC and
 -- EXECUTE stays PUBLIC's; nobody but the owner may create objects there.

@@ -6,7 +6,7 @@
 -- [i15compat] pg_jsonschema compatibility (goodgo_events_compat), IMMUTABLE
 -- forms, and the refusal of an unknown $schema (issue 15).
 
--- IMMUTABLE JSON Schema validation (src/jsonschema/compat.c): forms that
+-- IMMUTABLE JSON Schema validation (src/jsonschema/pgjsonschema.c): forms that
 -- resolve no registered document and read no GUC, for index expressions,
 -- generated columns and CHECK constraints, and the pg_jsonschema-compatible
 -- API in the schema goodgo_events_compat.

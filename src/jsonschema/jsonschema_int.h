@@ -189,7 +189,7 @@ struct JsonSchemaCompiled
 	bool		format_assertion;
 };
 
-/* jsonschema.c: the caches, for the SQL functions of compat.c */
+/* jsonschema.c: the caches, for the SQL functions of pgjsonschema.c */
 extern JsonSchemaCompiled *JsonSchemaCallSiteCompiled(FunctionCallInfo fcinfo,
 													  Jsonb *(*get_schema) (FunctionCallInfo),
 													  int draft, bool format, bool registry,

@@ -139,7 +139,7 @@ CREATE TEMP TABLE bin_dst (s jsonschema);
 INSERT INTO bin_src VALUES ('{"b":1,"a":[1.50]}'), ('true');
 DO $$
 DECLARE
-	f text := current_setting('data_directory') || '/gg_jsonschema_compat.bin';
+	f text := current_setting('data_directory') || '/gg_jsonschema_pgjsonschema.bin';
 BEGIN
 	EXECUTE format('COPY bin_src TO %L (FORMAT binary)', f);
 	EXECUTE format('COPY bin_dst FROM %L (FORMAT binary)', f);

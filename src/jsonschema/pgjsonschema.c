@@ -1,5 +1,5 @@
 /*
- * compat.c
+ * pgjsonschema.c
  *		IMMUTABLE JSON Schema functions: the four-argument forms of
  *		goodgo_events (draft and format assertion as arguments), and the
  *		pg_jsonschema-compatible API of the schema goodgo_events_compat (its
