@@ -158,6 +158,8 @@ SELECT json_validation_errors_compiled('{"maxLength":4}'::jsonschema, '"toolong"
        json_validation_errors_compiled('{"maxLength":4}'::jsonschema, '"foo"'::json) AS json_none,
        jsonb_validation_errors_compiled('{"type":"object","required":["name"],"properties":{"name":{"type":"string"}}}'::jsonschema,
                                         '{"name":42}'::jsonb) AS jsonb_errors;
+-- the name pg_jsonschema's README gives the json form
+SELECT jsonschema_validation_errors_compiled('{"maxLength":4}'::jsonschema, '"toolong"'::json) AS readme_name;
 SELECT count(*) AS reused
   FROM generate_series(1, 100) i
  WHERE jsonb_matches_compiled_schema('{"type":"integer","minimum":0}'::jsonschema, to_jsonb(i));

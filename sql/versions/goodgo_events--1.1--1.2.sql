@@ -146,6 +146,11 @@ CREATE FUNCTION goodgo_events_compat.json_validation_errors_compiled(schema good
 CREATE FUNCTION goodgo_events_compat.jsonb_validation_errors_compiled(schema goodgo_events_compat.jsonschema, instance jsonb)
 	RETURNS text[] LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
 	AS 'MODULE_PATHNAME', 'goodgo_compat_jsonb_validation_errors_compiled';
+-- pg_jsonschema's README names the json form jsonschema_validation_errors_compiled
+-- (its code, json_validation_errors_compiled): both, so either works.
+CREATE FUNCTION goodgo_events_compat.jsonschema_validation_errors_compiled(schema goodgo_events_compat.jsonschema, instance json)
+	RETURNS text[] LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+	AS 'MODULE_PATHNAME', 'goodgo_compat_json_validation_errors_compiled';
 
 GRANT USAGE ON SCHEMA goodgo_events_compat TO PUBLIC;
 
