@@ -20,6 +20,7 @@ OBJS = \
 	src/outbox.o \
 	src/jsonb_text.o \
 	src/jsonschema/jsonschema.o \
+	src/jsonschema/pgjsonschema.o \
 	src/jsonschema/compile.o \
 	src/jsonschema/validate.o \
 	src/jsonschema/output.o \

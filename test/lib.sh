@@ -14,7 +14,7 @@ GG_ROOT=${GG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 GG_PGVER=${GG_PGVER:-15}
 GG_SYS_BIN=/usr/lib/postgresql/$GG_PGVER/bin
 GG_PACKAGES="build-essential postgresql-$GG_PGVER postgresql-server-dev-$GG_PGVER
-	redis-server libhiredis-dev python3 python3-psycopg2 python3-redis"
+	redis-server libhiredis-dev python3 python3-psycopg2 python3-redis unicode-data"
 
 gg_log() { printf '==> %s\n' "$*" >&2; }
 gg_die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -153,3 +153,9 @@ GRANT EXECUTE ON FUNCTION
 GRANT SELECT ON goodgo_events.outbox_stats, goodgo_events.outbox_config, goodgo_events.dead_letters,
 	goodgo_events.relay_positions, goodgo_events.relay_batches, goodgo_events.relay_failures
 	TO goodgo_events_admin;
+
+-- goodgo_events_compat (25_pgjsonschema.sql): pg_jsonschema's API, whose
+-- functions everyone may call.  They are pure functions of their arguments
+-- (no table, no registered document, no GUC), so USAGE goes to PUBLIC and
+-- EXECUTE stays PUBLIC's; nobody but the owner may create objects there.
+GRANT USAGE ON SCHEMA goodgo_events_compat TO PUBLIC;

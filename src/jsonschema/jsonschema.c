@@ -223,6 +223,7 @@ typedef struct CacheEntry
 	uint32		hash;
 	int			draft;
 	bool		format;
+	bool		registry;		/* compiled with the schema_documents resolver */
 	uint64		epoch;
 	Size		bytes;			/* memory of the compiled schema and its key */
 	Jsonb	   *schema;			/* the bytes it was compiled from */
@@ -260,15 +261,24 @@ current_options(void)
 	return o;
 }
 
-/* The compiled schema for these bytes under the current settings. */
+/*
+ * The compiled schema for these bytes under these settings: the GUCs' and
+ * the registry's (registry), or a fixed draft and format assertion with no
+ * registered document (the IMMUTABLE functions).
+ */
 static JsonSchemaCompiled *
-cache_lookup(Jsonb *schema)
+cache_lookup(Jsonb *schema, int draft, bool format, bool registry)
 {
 	uint32		size = VARSIZE(schema);
 	uint32		hash = hash_bytes((const unsigned char *) schema, size);
 	dlist_mutable_iter it;
 	CacheEntry *e;
-	JsonSchemaOptions opts = current_options();
+	JsonSchemaOptions opts;
+
+	opts.default_draft = (JsonSchemaDraft) draft;
+	opts.format_assertion = format;
+	opts.resolver = registry ? JsonSchemaRegistryResolver : NULL;
+	opts.resolver_arg = NULL;
 
 	if (cache_cxt == NULL)
 		cache_cxt = AllocSetContextCreate(CacheMemoryContext, "goodgo_events JSON Schema cache",
@@ -282,8 +292,8 @@ cache_lookup(Jsonb *schema)
 			cache_drop(e);
 			continue;
 		}
-		if (e->hash == hash && e->draft == json_schema_default_draft &&
-			e->format == json_schema_format_assertion && VARSIZE(e->schema) == size &&
+		if (e->hash == hash && e->draft == draft && e->format == format &&
+			e->registry == registry && VARSIZE(e->schema) == size &&
 			memcmp(e->schema, schema, size) == 0)
 		{
 			dlist_move_head(&cache_lru, &e->lru);
@@ -296,8 +306,9 @@ cache_lookup(Jsonb *schema)
 	learn_documents_relid();
 	e = MemoryContextAllocZero(cache_cxt, sizeof(CacheEntry));
 	e->hash = hash;
-	e->draft = json_schema_default_draft;
-	e->format = json_schema_format_assertion;
+	e->draft = draft;
+	e->format = format;
+	e->registry = registry;
 	e->epoch = cache_epoch;
 	PG_TRY();
 	{
@@ -338,6 +349,7 @@ typedef struct FnCache
 	uint64		evictions;
 	int			draft;
 	bool		format;
+	bool		registry;
 	Jsonb	   *schema;			/* copy of the bytes, when not stable */
 	JsonSchemaCompiled *compiled;
 } FnCache;
@@ -358,8 +370,14 @@ schema_arg_is_const(FmgrInfo *flinfo)
 	return list_length(args) > 0 && IsA(linitial(args), Const);
 }
 
-static JsonSchemaCompiled *
-compiled_for_arg(FunctionCallInfo fcinfo, Jsonb *(*get_schema) (FunctionCallInfo))
+/*
+ * The compiled schema of this call site's schema argument, under the given
+ * settings.  With lookup_only, NULL instead of compiling on a miss (callers
+ * that catch a compile error do that in a subtransaction, only then).
+ */
+JsonSchemaCompiled *
+JsonSchemaCallSiteCompiled(FunctionCallInfo fcinfo, Jsonb *(*get_schema) (FunctionCallInfo),
+						   int draft, bool format, bool registry, bool lookup_only)
 {
 	FnCache    *fc = (FnCache *) fcinfo->flinfo->fn_extra;
 	Jsonb	   *schema;
@@ -371,20 +389,20 @@ compiled_for_arg(FunctionCallInfo fcinfo, Jsonb *(*get_schema) (FunctionCallInfo
 		fcinfo->flinfo->fn_extra = fc;
 	}
 	if (fc->valid && fc->epoch == cache_epoch && fc->evictions == cache_evictions &&
-		fc->draft == json_schema_default_draft &&
-		fc->format == json_schema_format_assertion && fc->stable)
+		fc->draft == draft && fc->format == format && fc->registry == registry && fc->stable)
 		return fc->compiled;
 
 	schema = get_schema(fcinfo);
 	if (fc->valid && fc->epoch == cache_epoch && fc->evictions == cache_evictions &&
-		fc->draft == json_schema_default_draft &&
-		fc->format == json_schema_format_assertion &&
+		fc->draft == draft && fc->format == format && fc->registry == registry &&
 		VARSIZE(fc->schema) == VARSIZE(schema) &&
 		memcmp(fc->schema, schema, VARSIZE(schema)) == 0)
 		return fc->compiled;
+	if (lookup_only)
+		return NULL;
 
 	fc->valid = false;
-	fc->compiled = cache_lookup(schema);
+	fc->compiled = cache_lookup(schema, draft, format, registry);
 	if (!fc->stable)
 	{
 		if (fc->schema)
@@ -396,10 +414,19 @@ compiled_for_arg(FunctionCallInfo fcinfo, Jsonb *(*get_schema) (FunctionCallInfo
 		fc->schema = NULL;
 	fc->epoch = cache_epoch;
 	fc->evictions = cache_evictions;
-	fc->draft = json_schema_default_draft;
-	fc->format = json_schema_format_assertion;
+	fc->draft = draft;
+	fc->format = format;
+	fc->registry = registry;
 	fc->valid = true;
 	return fc->compiled;
+}
+
+/* A call site's schema under the GUCs, with registered documents. */
+static JsonSchemaCompiled *
+compiled_for_arg(FunctionCallInfo fcinfo, Jsonb *(*get_schema) (FunctionCallInfo))
+{
+	return JsonSchemaCallSiteCompiled(fcinfo, get_schema, json_schema_default_draft,
+									  json_schema_format_assertion, true, false);
 }
 
 static Jsonb *
@@ -410,6 +437,13 @@ schema_arg_jsonb(FunctionCallInfo fcinfo)
 
 static Jsonb *
 json_text_to_jsonb(text *t)
+{
+	return JsonSchemaTextToJsonb(t);
+}
+
+/* json (or any JSON text) as jsonb */
+Jsonb *
+JsonSchemaTextToJsonb(text *t)
 {
 	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text_to_cstring(t))));
 }
@@ -478,15 +512,30 @@ goodgo_json_matches_schema(PG_FUNCTION_ARGS)
 static bool
 compiles_cleanly(Jsonb *schema, bool lenient)
 {
+	JsonSchemaOptions opts = current_options();
+
+	return JsonSchemaCompilesCleanly(schema, &opts, lenient, NULL);
+}
+
+/*
+ * compiles_cleanly() under given options.  With error_out, an invalid
+ * schema's message and detail go there ("invalid JSON Schema: At ...").
+ */
+bool
+JsonSchemaCompilesCleanly(Jsonb *schema, const JsonSchemaOptions *options, bool lenient,
+						  char **error_out)
+{
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
 	volatile bool ok = true;
 
+	if (error_out)
+		*error_out = NULL;
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(oldcxt);
 	PG_TRY();
 	{
-		JsonSchemaOptions opts = current_options();
+		JsonSchemaOptions opts = *options;
 		MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "goodgo_events schema check",
 												  ALLOCSET_SMALL_SIZES);
 		MemoryContext old = MemoryContextSwitchTo(cxt);
@@ -513,6 +562,9 @@ compiles_cleanly(Jsonb *schema, bool lenient)
 			edata->sqlerrcode != ERRCODE_FEATURE_NOT_SUPPORTED)
 			ReThrowError(edata);
 		ok = edata->sqlerrcode == ERRCODE_FEATURE_NOT_SUPPORTED;
+		if (!ok && error_out)
+			*error_out = edata->detail ? psprintf("%s: %s", edata->message, edata->detail) :
+				pstrdup(edata->message);
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();
