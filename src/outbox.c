@@ -20,9 +20,10 @@
  * The trigger is generic: its arguments are key=value pairs naming the
  * columns of a user's own outbox table (see doc/outbox.md).  Their parsed
  * form (column numbers, sequence, outbox name) is cached per backend in
- * CacheMemoryContext, keyed by trigger and relation, and dropped on any
+ * CacheMemoryContext, keyed by trigger and relation, and marked stale on any
  * relcache invalidation of the table, its sequence or its root (DDL on them,
- * CREATE/DROP TRIGGER), so single-row INSERTs do not pay catalog lookups.
+ * CREATE/DROP TRIGGER, GRANT, ANALYZE), to be dropped at the start of the
+ * next trigger call, so single-row INSERTs do not pay catalog lookups.
  *
  * The relay side (claim/ack by snapshot windows, rotation, stats) is SQL in
  * sql/objects/50_outbox.sql: it runs once per batch, not per row.
@@ -95,6 +96,15 @@ typedef struct OutboxTriggerConf
 static MemoryContext outbox_conf_cxt = NULL;
 static List *outbox_confs = NIL;
 
+/*
+ * Set by the relcache callback; the cache is emptied at the start of the next
+ * trigger call, never by the callback itself.  Invalidations are processed in
+ * the middle of a trigger call (RegistryValidatePayload accepts them, and any
+ * catalog access may), while that call still reads its conf: freeing the
+ * cache there was a use after free.
+ */
+static bool outbox_confs_stale = false;
+
 static void
 outbox_relcache_callback(Datum arg, Oid relid)
 {
@@ -108,11 +118,8 @@ outbox_relcache_callback(Datum arg, Oid relid)
 		if (c->relid == relid || c->seq_oid == relid || c->root_oid == relid)
 			hit = true;
 	}
-	if (hit && outbox_conf_cxt != NULL)
-	{
-		outbox_confs = NIL;
-		MemoryContextReset(outbox_conf_cxt);
-	}
+	if (hit)
+		outbox_confs_stale = true;
 }
 
 /* The columns a trigger argument can name, with their default names. */
@@ -264,6 +271,21 @@ outbox_trigger_conf(FunctionCallInfo fcinfo)
 	const char *seqname = NULL;
 	int			i,
 				k;
+
+	/*
+	 * Drop a cache marked stale.  No conf of it is in use: this is the start
+	 * of a trigger call, and no trigger call runs inside another's (nothing
+	 * between here and the end of goodgo_outbox_validate runs user code).
+	 */
+	if (outbox_confs_stale)
+	{
+		outbox_confs = NIL;
+		if (outbox_conf_cxt != NULL)
+			MemoryContextReset(outbox_conf_cxt);
+		outbox_confs_stale = false;
+		conf = NULL;
+		fcinfo->flinfo->fn_extra = NULL;
+	}
 
 	/* fn_extra points into the backend cache: check it is still there. */
 	if (conf != NULL && list_member_ptr(outbox_confs, conf) &&

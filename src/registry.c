@@ -49,6 +49,7 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "storage/sinval.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
@@ -88,6 +89,15 @@ static const struct config_enum_entry unknown_event_types_options[] = {
 };
 
 static int	registry_unknown_event_types = REGISTRY_UNKNOWN_REJECT;
+
+/*
+ * Internal, for tests: process a relcache invalidation of the relation being
+ * inserted into in the middle of RegistryValidatePayload, as if another
+ * session's GRANT or ANALYZE of it had arrived with the invalidations
+ * registry_lookup() accepts.  The outbox trigger must survive that (its
+ * cached configuration is only marked stale).  Superuser-only, hidden.
+ */
+static bool registry_test_invalidate = false;
 
 typedef struct RegistryEntry
 {
@@ -137,6 +147,16 @@ RegistryInit(void)
 							 unknown_event_types_options,
 							 PGC_SUSET,
 							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("goodgo_events.test_invalidate_in_validation",
+							 "Internal, for tests: invalidate the target table's relcache entry while validating a payload.",
+							 "Processes a relcache invalidation of the table an outbox trigger fires for "
+							 "in the middle of the payload validation, as one arriving from another session would be.",
+							 &registry_test_invalidate,
+							 false,
+							 PGC_SUSET,
+							 GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
 							 NULL, NULL, NULL);
 
 	CacheRegisterRelcacheCallback(registry_relcache_callback, (Datum) 0);
@@ -549,6 +569,19 @@ RegistryValidatePayload(const char *event_type, Jsonb *payload,
 	verdict->findings = NULL;
 
 	entry = registry_lookup(event_type);
+
+	if (unlikely(registry_test_invalidate) && rel != NULL)
+	{
+		SharedInvalidationMessage msg;
+
+		/* what AcceptInvalidationMessages() runs for another session's GRANT */
+		memset(&msg, 0, sizeof(msg));
+		msg.rc.id = SHAREDINVALRELCACHE_ID;
+		msg.rc.dbId = MyDatabaseId;
+		msg.rc.relId = RelationGetRelid(rel);
+		LocalExecuteInvalidationMessage(&msg);
+	}
+
 	if (entry == NULL || !entry->known)
 	{
 		if (registry_unknown_event_types == REGISTRY_UNKNOWN_ALLOW)
