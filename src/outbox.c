@@ -43,6 +43,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
@@ -87,6 +88,7 @@ typedef struct OutboxTriggerConf
 	AttrNumber	schema_version_att; /* 0 when the table has none */
 	AttrNumber	findings_att;	/* 0 when the table has none */
 	Oid			seq_oid;
+	bool		seq_named;		/* seq_oid from seq_sequence=, not identity */
 	Oid			root_oid;		/* root of a partitioned outbox, else relid */
 	int			partitions;
 	char	   *name;			/* outbox name used in stream keys */
@@ -386,6 +388,7 @@ outbox_trigger_conf(FunctionCallInfo fcinfo)
 
 			conf->seq_oid = RangeVarGetRelid(makeRangeVarFromNameList(names),
 											 NoLock, false);
+			conf->seq_named = true;
 			if (get_rel_relkind(conf->seq_oid) != RELKIND_SEQUENCE)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -451,6 +454,37 @@ outbox_stream_name(OutboxTriggerConf *conf, const char *event_type, int part)
 
 	return psprintf("%s:%.*s:{%s:%0*d}", outbox_stream_prefix, famlen, event_type,
 					conf->name, width, part);
+}
+
+/*
+ * May the table draw from the sequence its trigger argument seq_sequence
+ * names?  nextval_internal(seq, false) checks no privilege, so without this a
+ * role that can create a table (a TEMP one will do) could advance any
+ * sequence of the database by attaching the trigger and inserting.  The rule
+ * is the table owner's: the arguments are part of the table's definition,
+ * which its owner controls, while the inserting role (a producer) usually
+ * has no right on the sequence at all (goodgo_events.outbox_seq), exactly as
+ * an identity column draws from its sequence with the table's authority.
+ * The owner needs USAGE or UPDATE, what nextval() asks of its caller.  An
+ * identity column's own sequence (no seq_sequence) is not checked, as core
+ * does not check it.  Checked per row, not cached: a REVOKE or a change of
+ * role membership takes effect at once (superuser owners take the fast path).
+ */
+static void
+outbox_check_sequence(Relation rel, OutboxTriggerConf *conf)
+{
+	Oid			owner = rel->rd_rel->relowner;
+
+	if (pg_class_aclcheck(conf->seq_oid, owner, ACL_USAGE | ACL_UPDATE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for sequence %s",
+						get_rel_name(conf->seq_oid)),
+				 errdetail("The outbox trigger of table \"%s\" draws seq values from this sequence (trigger argument seq_sequence), and the table's owner \"%s\" has neither USAGE nor UPDATE on it.",
+						   RelationGetRelationName(rel),
+						   GetUserNameFromId(owner, false)),
+				 errhint("Grant USAGE on the sequence to the table's owner, or use an identity column for seq."),
+				 errtable(rel)));
 }
 
 PG_FUNCTION_INFO_V1(goodgo_outbox_validate);
@@ -557,6 +591,8 @@ goodgo_outbox_validate(PG_FUNCTION_ARGS)
 	}
 	if (conf->seq_att != InvalidAttrNumber)
 	{
+		if (conf->seq_named)
+			outbox_check_sequence(rel, conf);
 		cols[ncols] = conf->seq_att;
 		values[ncols++] = Int64GetDatum(nextval_internal(conf->seq_oid, false));
 	}
