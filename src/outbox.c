@@ -385,9 +385,16 @@ outbox_trigger_conf(FunctionCallInfo fcinfo)
 		if (seqname != NULL)
 		{
 			List	   *names = stringToQualifiedNameList(seqname);
+			RangeVar   *seqrv = makeRangeVarFromNameList(names);
 
-			conf->seq_oid = RangeVarGetRelid(makeRangeVarFromNameList(names),
-											 NoLock, false);
+			/*
+			 * An unqualified name is the table's schema's, never looked up
+			 * in the search_path of whoever inserts (who could otherwise
+			 * put a sequence of its own first).
+			 */
+			if (seqrv->schemaname == NULL)
+				seqrv->schemaname = get_namespace_name(RelationGetNamespace(rel));
+			conf->seq_oid = RangeVarGetRelid(seqrv, NoLock, false);
 			conf->seq_named = true;
 			if (get_rel_relkind(conf->seq_oid) != RELKIND_SEQUENCE)
 				ereport(ERROR,

@@ -143,9 +143,14 @@ JsonSchemaRegistryResolver(const char *uri, void *arg)
 		Oid			argtypes[1] = {TEXTOID};
 		SPIPlanPtr	plan;
 
+		/*
+		 * Runs with the caller's search_path: nothing in it may resolve
+		 * through it (a producer's own "=" would choose the document).
+		 */
 		plan = SPI_prepare("SELECT schema FROM goodgo_events.schema_documents"
-						   " WHERE uri = $1 OR schema_id = $1"
-						   " ORDER BY uri = $1 DESC LIMIT 1", 1, argtypes);
+						   " WHERE uri OPERATOR(pg_catalog.=) $1"
+						   "    OR schema_id OPERATOR(pg_catalog.=) $1"
+						   " ORDER BY uri OPERATOR(pg_catalog.=) $1 DESC LIMIT 1", 1, argtypes);
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 		SPI_keepplan(plan);
