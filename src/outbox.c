@@ -20,9 +20,10 @@
  * The trigger is generic: its arguments are key=value pairs naming the
  * columns of a user's own outbox table (see doc/outbox.md).  Their parsed
  * form (column numbers, sequence, outbox name) is cached per backend in
- * CacheMemoryContext, keyed by trigger and relation, and dropped on any
+ * CacheMemoryContext, keyed by trigger and relation, and marked stale on any
  * relcache invalidation of the table, its sequence or its root (DDL on them,
- * CREATE/DROP TRIGGER), so single-row INSERTs do not pay catalog lookups.
+ * CREATE/DROP TRIGGER, GRANT, ANALYZE), to be dropped at the start of the
+ * next trigger call, so single-row INSERTs do not pay catalog lookups.
  *
  * The relay side (claim/ack by snapshot windows, rotation, stats) is SQL in
  * sql/objects/50_outbox.sql: it runs once per batch, not per row.
@@ -90,6 +91,7 @@ typedef struct OutboxTriggerConf
 	AttrNumber	schema_version_att; /* 0 when the table has none */
 	AttrNumber	findings_att;	/* 0 when the table has none */
 	Oid			seq_oid;
+	bool		seq_named;		/* seq_oid from seq_sequence=, not identity */
 	Oid			root_oid;		/* root of a partitioned outbox, else relid */
 	int			partitions;
 	char	   *name;			/* outbox name used in stream keys */
@@ -99,6 +101,15 @@ typedef struct OutboxTriggerConf
 /* Backend cache of parsed trigger arguments (see the header comment). */
 static MemoryContext outbox_conf_cxt = NULL;
 static List *outbox_confs = NIL;
+
+/*
+ * Set by the relcache callback; the cache is emptied at the start of the next
+ * trigger call, never by the callback itself.  Invalidations are processed in
+ * the middle of a trigger call (RegistryValidatePayload accepts them, and any
+ * catalog access may), while that call still reads its conf: freeing the
+ * cache there was a use after free.
+ */
+static bool outbox_confs_stale = false;
 
 static void
 outbox_relcache_callback(Datum arg, Oid relid)
@@ -113,11 +124,8 @@ outbox_relcache_callback(Datum arg, Oid relid)
 		if (c->relid == relid || c->seq_oid == relid || c->root_oid == relid)
 			hit = true;
 	}
-	if (hit && outbox_conf_cxt != NULL)
-	{
-		outbox_confs = NIL;
-		MemoryContextReset(outbox_conf_cxt);
-	}
+	if (hit)
+		outbox_confs_stale = true;
 }
 
 /* The columns a trigger argument can name, with their default names. */
@@ -281,6 +289,21 @@ outbox_trigger_conf(FunctionCallInfo fcinfo)
 	int			i,
 				k;
 
+	/*
+	 * Drop a cache marked stale.  No conf of it is in use: this is the start
+	 * of a trigger call, and no trigger call runs inside another's (nothing
+	 * between here and the end of goodgo_outbox_validate runs user code).
+	 */
+	if (outbox_confs_stale)
+	{
+		outbox_confs = NIL;
+		if (outbox_conf_cxt != NULL)
+			MemoryContextReset(outbox_conf_cxt);
+		outbox_confs_stale = false;
+		conf = NULL;
+		fcinfo->flinfo->fn_extra = NULL;
+	}
+
 	/* fn_extra points into the backend cache: check it is still there. */
 	if (conf != NULL && list_member_ptr(outbox_confs, conf) &&
 		conf->tgoid == tg->tgoid && conf->relid == RelationGetRelid(rel))
@@ -377,9 +400,17 @@ outbox_trigger_conf(FunctionCallInfo fcinfo)
 		if (seqname != NULL)
 		{
 			List	   *names = stringToQualifiedNameList(seqname);
+			RangeVar   *seqrv = makeRangeVarFromNameList(names);
 
-			conf->seq_oid = RangeVarGetRelid(makeRangeVarFromNameList(names),
-											 NoLock, false);
+			/*
+			 * An unqualified name is the table's schema's, never looked up
+			 * in the search_path of whoever inserts (who could otherwise
+			 * put a sequence of its own first).
+			 */
+			if (seqrv->schemaname == NULL)
+				seqrv->schemaname = get_namespace_name(RelationGetNamespace(rel));
+			conf->seq_oid = RangeVarGetRelid(seqrv, NoLock, false);
+			conf->seq_named = true;
 			if (get_rel_relkind(conf->seq_oid) != RELKIND_SEQUENCE)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -536,6 +567,37 @@ outbox_keep_restored_row(OutboxTriggerConf *conf, Relation rel, HeapTuple tuple)
 	return heap_modify_tuple_by_cols(tuple, desc, 1, &col, &value, &null);
 }
 
+/*
+ * May the table draw from the sequence its trigger argument seq_sequence
+ * names?  nextval_internal(seq, false) checks no privilege, so without this a
+ * role that can create a table (a TEMP one will do) could advance any
+ * sequence of the database by attaching the trigger and inserting.  The rule
+ * is the table owner's: the arguments are part of the table's definition,
+ * which its owner controls, while the inserting role (a producer) usually
+ * has no right on the sequence at all (goodgo_events.outbox_seq), exactly as
+ * an identity column draws from its sequence with the table's authority.
+ * The owner needs USAGE or UPDATE, what nextval() asks of its caller.  An
+ * identity column's own sequence (no seq_sequence) is not checked, as core
+ * does not check it.  Checked per row, not cached: a REVOKE or a change of
+ * role membership takes effect at once (superuser owners take the fast path).
+ */
+static void
+outbox_check_sequence(Relation rel, OutboxTriggerConf *conf)
+{
+	Oid			owner = rel->rd_rel->relowner;
+
+	if (pg_class_aclcheck(conf->seq_oid, owner, ACL_USAGE | ACL_UPDATE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for sequence %s",
+						get_rel_name(conf->seq_oid)),
+				 errdetail("The outbox trigger of table \"%s\" draws seq values from this sequence (trigger argument seq_sequence), and the table's owner \"%s\" has neither USAGE nor UPDATE on it.",
+						   RelationGetRelationName(rel),
+						   GetUserNameFromId(owner, false)),
+				 errhint("Grant USAGE on the sequence to the table's owner, or use an identity column for seq."),
+				 errtable(rel)));
+}
+
 PG_FUNCTION_INFO_V1(goodgo_outbox_validate);
 Datum
 goodgo_outbox_validate(PG_FUNCTION_ARGS)
@@ -644,6 +706,8 @@ goodgo_outbox_validate(PG_FUNCTION_ARGS)
 	}
 	if (conf->seq_att != InvalidAttrNumber)
 	{
+		if (conf->seq_named)
+			outbox_check_sequence(rel, conf);
 		cols[ncols] = conf->seq_att;
 		values[ncols++] = Int64GetDatum(nextval_internal(conf->seq_oid, false));
 	}

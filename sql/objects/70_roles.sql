@@ -84,6 +84,15 @@ ALTER FUNCTION goodgo_events.redrive_dead_letter(bigint)
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION goodgo_events.redrive_dead_letters(text)
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+-- The internal steps of claim and ack run only inside the functions above,
+-- whose pinned path they inherit; they pin it themselves too, so that no
+-- PL/pgSQL of the extension depends on who calls it (doc/hardening-b.md,
+-- "Search path").  relay_rows stays without it: a SET clause would stop the
+-- planner from inlining it.
+ALTER FUNCTION goodgo_events.relay_claim_batch(text, integer, integer)
+	SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION goodgo_events.relay_ack_batch(text, integer, bigint)
+	SET search_path = pg_catalog, pg_temp;
 
 -- A function is executable by PUBLIC until revoked: every owner-rights
 -- function of the relay and of retention is taken back, then given to the

@@ -617,3 +617,9 @@ BEGIN
 	END IF;
 END
 $$;
+-- [i12ext] issue 12, item 1: no PL/pgSQL of the extension resolves names
+-- through its caller's search_path (the C side needs no SQL change).
+ALTER FUNCTION goodgo_events.relay_claim_batch(text, integer, integer)
+	SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION goodgo_events.relay_ack_batch(text, integer, bigint)
+	SET search_path = pg_catalog, pg_temp;

@@ -22,6 +22,9 @@
  * an LRU entry bumps the epoch too, so no call site keeps a pointer to a
  * freed schema.  The callback never frees anything itself (it can run in
  * the middle of a compile); stale entries are freed on the next lookup.
+ * An entry is stamped with the epoch read before its compile, and the
+ * resolver reads documents with a snapshot taken after that (not the
+ * caller's, which may be older): any change it did not see bumps the epoch.
  */
 #include "postgres.h"
 
@@ -43,6 +46,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
 
 #include "compat.h"
 #include "goodgo_events.h"
@@ -139,9 +143,14 @@ JsonSchemaRegistryResolver(const char *uri, void *arg)
 		Oid			argtypes[1] = {TEXTOID};
 		SPIPlanPtr	plan;
 
+		/*
+		 * Runs with the caller's search_path: nothing in it may resolve
+		 * through it (a producer's own "=" would choose the document).
+		 */
 		plan = SPI_prepare("SELECT schema FROM goodgo_events.schema_documents"
-						   " WHERE uri = $1 OR schema_id = $1"
-						   " ORDER BY uri = $1 DESC LIMIT 1", 1, argtypes);
+						   " WHERE uri OPERATOR(pg_catalog.=) $1"
+						   "    OR schema_id OPERATOR(pg_catalog.=) $1"
+						   " ORDER BY uri OPERATOR(pg_catalog.=) $1 DESC LIMIT 1", 1, argtypes);
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 		SPI_keepplan(plan);
@@ -149,7 +158,27 @@ JsonSchemaRegistryResolver(const char *uri, void *arg)
 	}
 	learn_documents_relid();
 	values[0] = CStringGetTextDatum(uri);
-	rc = SPI_execute_plan(resolver_plan, values, NULL, true, 1);
+
+	/*
+	 * Read with a fresh snapshot, not the caller's: documents are read the
+	 * way the system catalogs are (the newest committed state governs), so
+	 * that what is compiled agrees with the invalidation epoch it is stamped
+	 * with.  The caller's snapshot may be older than invalidations this
+	 * backend already processed (a REPEATABLE READ transaction begun before
+	 * another session's register_schema, or a statement whose snapshot was
+	 * taken before its locks accepted an invalidation): a schema compiled
+	 * from it would be stamped current and kept, stale, for the life of the
+	 * backend.  The callers read the epoch before compiling (cache_lookup),
+	 * so any change not in this snapshot invalidates the result.  A catalog
+	 * snapshot, not GetLatestSnapshot(): the functions are PARALLEL SAFE,
+	 * and a parallel worker may take a catalog snapshot but not a latest
+	 * one; for a table that is not a catalog GetCatalogSnapshot() takes a
+	 * new one every time.
+	 */
+	rc = SPI_execute_snapshot(resolver_plan, values, NULL,
+							  GetCatalogSnapshot(OidIsValid(documents_relid) ?
+												 documents_relid : InvalidOid),
+							  InvalidSnapshot, true, false, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 	if (SPI_processed == 1)
@@ -264,10 +293,12 @@ current_options(void)
 /*
  * The compiled schema for these bytes under these settings: the GUCs' and
  * the registry's (registry), or a fixed draft and format assertion with no
- * registered document (the IMMUTABLE functions).
+ * registered document (the IMMUTABLE functions).  *epoch is set to the epoch
+ * it is valid for (which may already be past, if an invalidation arrived
+ * while it was compiled: the caller then looks it up again at its next call).
  */
 static JsonSchemaCompiled *
-cache_lookup(Jsonb *schema, int draft, bool format, bool registry)
+cache_lookup(Jsonb *schema, int draft, bool format, bool registry, uint64 *epoch)
 {
 	uint32		size = VARSIZE(schema);
 	uint32		hash = hash_bytes((const unsigned char *) schema, size);
@@ -298,6 +329,7 @@ cache_lookup(Jsonb *schema, int draft, bool format, bool registry)
 		{
 			dlist_move_head(&cache_lru, &e->lru);
 			cache_hits++;
+			*epoch = e->epoch;
 			return e->compiled;
 		}
 	}
@@ -309,6 +341,14 @@ cache_lookup(Jsonb *schema, int draft, bool format, bool registry)
 	e->draft = draft;
 	e->format = format;
 	e->registry = registry;
+
+	/*
+	 * Stamped with the epoch before anything is read: the resolver reads
+	 * documents with snapshots taken after this point, so a change they miss
+	 * sends its invalidation after it and makes the entry stale.  (It used to
+	 * be stamped after compiling, which kept a schema built from a document
+	 * that an invalidation processed during the compile had replaced.)
+	 */
 	e->epoch = cache_epoch;
 	PG_TRY();
 	{
@@ -320,8 +360,6 @@ cache_lookup(Jsonb *schema, int draft, bool format, bool registry)
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	/* compiling may have read schema_documents and seen an invalidation */
-	e->epoch = cache_epoch;
 	e->schema = MemoryContextAlloc(cache_cxt, size);
 	memcpy(e->schema, schema, size);
 	e->bytes = MemoryContextMemAllocated(e->compiled->cxt, true) + size;
@@ -336,6 +374,7 @@ cache_lookup(Jsonb *schema, int draft, bool format, bool registry)
 		/* a call site may still point at what was just freed */
 		cache_evictions++;
 	}
+	*epoch = e->epoch;
 	return e->compiled;
 }
 
@@ -381,6 +420,7 @@ JsonSchemaCallSiteCompiled(FunctionCallInfo fcinfo, Jsonb *(*get_schema) (Functi
 {
 	FnCache    *fc = (FnCache *) fcinfo->flinfo->fn_extra;
 	Jsonb	   *schema;
+	uint64		epoch;
 
 	if (fc == NULL)
 	{
@@ -402,7 +442,7 @@ JsonSchemaCallSiteCompiled(FunctionCallInfo fcinfo, Jsonb *(*get_schema) (Functi
 		return NULL;
 
 	fc->valid = false;
-	fc->compiled = cache_lookup(schema, draft, format, registry);
+	fc->compiled = cache_lookup(schema, draft, format, registry, &epoch);
 	if (!fc->stable)
 	{
 		if (fc->schema)
@@ -412,7 +452,7 @@ JsonSchemaCallSiteCompiled(FunctionCallInfo fcinfo, Jsonb *(*get_schema) (Functi
 	}
 	else
 		fc->schema = NULL;
-	fc->epoch = cache_epoch;
+	fc->epoch = epoch;
 	fc->evictions = cache_evictions;
 	fc->draft = draft;
 	fc->format = format;
