@@ -42,12 +42,14 @@
  * with relay_nack; when it has become a dead letter the batch is acked
  * without it.
  *
- * Redis losing data (restart without persistence, failover): on every
- * Redis (re)connect and every partition takeover, the highest batch id at
- * the top of the partition's streams is compared with the acknowledged
- * position; if Redis is behind, the retained events after its top are read
- * with relay_replay and published again under their original ids, before
- * any new batch, so the stream ends up as if nothing had been lost.
+ * Redis losing data (restart without persistence or from an older
+ * snapshot, failover): on every Redis (re)connect and every partition
+ * takeover, the highest entry id (batch, ord) at the top of the
+ * partition's streams is compared with the last acknowledged entry; if
+ * Redis is behind, even inside a batch, the retained events from the top
+ * batch on are read with relay_replay and published again under their
+ * original ids, before any new batch, so the stream ends up as if nothing
+ * had been lost (recover.c).
  */
 #include <poll.h>
 #include <signal.h>
@@ -232,84 +234,25 @@ ensure_redis(Relay *r)
 }
 
 /*
- * Compare the partition's stream tops with its acknowledged position and
- * re-publish what Redis lost.  The retained events come back from
- * relay_replay with their original batch ids and ords, so they take their
- * original entry ids: whatever survived is refused as "equal or smaller"
- * and found in place, what was lost is added again at the same position.
- * false on an I/O or SQL error (the check is then redone from the start).
+ * Verify the partition's streams against its acknowledged position and
+ * re-publish what Redis lost (recover.c), before anything newer goes to
+ * them.  false on an I/O or SQL error (the check is then redone).
  */
 static bool
 recover_loss(Relay *r, int part)
 {
-	int64_t		top,
-				last;
-	RelayBatch	all;
-	int			n,
-				i;
-	bool		ok = true;
-
-	if (r->cfg.id_mode != ID_DETERMINISTIC)
+	switch (RecoverPartition(r->redis, r->pg, &r->cfg, part, &r->k))
 	{
-		r->check_loss[part] = false;
-		return true;
-	}
-	if (RedisPartitionTop(r->redis, &r->cfg, part, &top) != 0)
-	{
-		drop_redis(r);
-		return false;
-	}
-	if (PgLastBatch(r->pg, r->cfg.relay_name, part, &last) != 0)
-		return false;
-	if (last <= top)
-	{
-		r->check_loss[part] = false;
-		return true;
-	}
-	relay_log(LOG_WARNING,
-			  "msg=\"Redis lost published events: publishing them again\" partition=%d stream_top_batch=%" PRId64 " acked_batch=%" PRId64,
-			  part, top, last);
-	n = PgReplay(r->pg, r->cfg.relay_name, part, top + 1, &all);
-	if (n < 0)
-		return false;
-	if (n == 0 || all.events[0].batch_id > top + 1)
-		relay_log(LOG_ERROR,
-				  "msg=\"events Redis lost are no longer retained in the outbox: they cannot be published again\" partition=%d first_lost_batch=%" PRId64 " first_retained_batch=%" PRId64,
-				  part, top + 1, n > 0 ? all.events[0].batch_id : (int64_t) 0);
-	for (i = 0; i < n && ok; i += r->cfg.batch)
-	{
-		RelayBatch	slice = all;
-		EntryFailure *failures;
-		int			nfail = 0,
-					j;
-		PublishResult pr;
-
-		slice.res = NULL;
-		slice.events = all.events + i;
-		slice.nevents = n - i < r->cfg.batch ? n - i : r->cfg.batch;
-		slice.batch_id = slice.events[0].batch_id;
-		for (j = 0; j < slice.nevents; j++)
-			slice.events[j].replay = false; /* the same entries, restored */
-		failures = calloc(slice.nevents, sizeof(EntryFailure));
-		pr = RedisPublish(r->redis, &r->cfg, &slice, failures, &nfail, &r->k);
-		free(failures);
-		if (pr == PUBLISH_RECONNECT)
+		case RECOVER_OK:
+			r->check_loss[part] = false;
+			return true;
+		case RECOVER_REDIS_FAILED:
 			drop_redis(r);
-		if (pr != PUBLISH_OK)
-		{
-			relay_log(LOG_WARNING, "msg=\"could not restore lost events of partition %d\" result=%d", part, (int) pr);
-			ok = false;
-		}
-		else
-			r->k.events_replayed += slice.nevents;
+			return false;
+		case RECOVER_PG_FAILED:
+			break;
 	}
-	BatchFree(&all);
-	if (!ok)
-		return false;
-	r->k.loss_recoveries++;
-	relay_log(LOG_INFO, "msg=\"restored lost events\" partition=%d events=%d", part, n);
-	r->check_loss[part] = false;
-	return true;
+	return false;
 }
 
 /* Idle: a PING now and then, so a restarted Redis is noticed before the next claim. */

@@ -484,12 +484,26 @@ glob_escape(const char *s, char *out, size_t outlen)
 	out[j] = '\0';
 }
 
+/* Parse an entry id "<batch>-<ord>" into pos. */
+static void
+parse_entry_id(const char *id, StreamPos *pos)
+{
+	char	   *end;
+
+	pos->batch = strtoll(id, &end, 10);
+	pos->ord = *end == '-' ? atoi(end + 1) : 0;
+}
+
 /*
- * The highest batch id found at the top of the partition's streams (its
- * replay streams excepted), 0 when it has none.  0 ok, -1 I/O error.
+ * The highest entry id (batch, ord) found at the top of the partition's
+ * streams (its replay streams excepted), (0, 0) when it has none.  Every
+ * chunk is one MULTI/EXEC and chunks are written in (batch, ord) order, so
+ * whatever a Redis restored from a snapshot or a promoted replica holds is
+ * a prefix of what was published: everything after this position was lost.
+ * 0 ok, -1 I/O error (the reply is logged).
  */
 int
-RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part, int64_t *top_batch)
+RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part, StreamPos *top)
 {
 	char		prefix[300];
 	char		pattern[400];
@@ -497,7 +511,8 @@ RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part, int64_t *to
 	char		cursor[32] = "0";
 	redisReply *r;
 
-	*top_batch = 0;
+	top->batch = 0;
+	top->ord = 0;
 	glob_escape(cfg->stream_prefix, prefix, sizeof(prefix));
 	snprintf(pattern, sizeof(pattern), "*:{%s:p%d}", prefix, part);
 	snprintf(suffix, sizeof(suffix), ":replay:{%s:p%d}", cfg->stream_prefix, part);
@@ -519,26 +534,29 @@ RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part, int64_t *to
 			const char *key = r->element[1]->element[i]->str;
 			size_t		kl = strlen(key),
 						sl = strlen(suffix);
-			redisReply *top;
+			redisReply *t;
 
 			if (kl >= sl && strcmp(key + kl - sl, suffix) == 0)
 				continue;
-			top = redisCommand(c, "XREVRANGE %s + - COUNT 1", key);
-			if (top == NULL)
+			t = redisCommand(c, "XREVRANGE %s + - COUNT 1", key);
+			if (t == NULL || t->type == REDIS_REPLY_ERROR)
 			{
-				log_redis_error("read the top of a stream", c, top);
+				log_redis_error("read the top of a stream", c, t);
+				if (t)
+					freeReplyObject(t);
 				freeReplyObject(r);
 				return -1;
 			}
-			if (top->type == REDIS_REPLY_ARRAY && top->elements == 1 &&
-				top->element[0]->type == REDIS_REPLY_ARRAY)
+			if (t->type == REDIS_REPLY_ARRAY && t->elements == 1 &&
+				t->element[0]->type == REDIS_REPLY_ARRAY)
 			{
-				int64_t		b = strtoll(top->element[0]->element[0]->str, NULL, 10);
+				StreamPos	p;
 
-				if (b > *top_batch)
-					*top_batch = b;
+				parse_entry_id(t->element[0]->element[0]->str, &p);
+				if (StreamPosCmp(&p, top) > 0)
+					*top = p;
 			}
-			freeReplyObject(top);
+			freeReplyObject(t);
 		}
 		freeReplyObject(r);
 	} while (strcmp(cursor, "0") != 0);

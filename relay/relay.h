@@ -10,6 +10,7 @@
  *	config.c	command line, environment, redis:// URLs, routing rules
  *	pg.c		the PostgreSQL side: connect, lock, claim, ack, nack, replay
  *	redis.c		the Redis side: connect, publish a chunk, check replies
+ *	recover.c	after a Redis restart or failover: find and re-publish lost entries
  *	metrics.c	counters, the per-minute log line, the Prometheus listener
  *	util.c		logging, clocks, jittered backoff, signal flags
  *	main.c		the loop that ties them together
@@ -134,6 +135,29 @@ typedef struct PeekJob
 	bool		threaded;
 } PeekJob;
 
+/* A deterministic stream entry id: <batch_id>-<ord>. */
+typedef struct StreamPos
+{
+	int64_t		batch;
+	int			ord;
+} StreamPos;
+
+static inline int
+StreamPosCmp(const StreamPos *a, const StreamPos *b)
+{
+	if (a->batch != b->batch)
+		return a->batch < b->batch ? -1 : 1;
+	return a->ord < b->ord ? -1 : (a->ord > b->ord ? 1 : 0);
+}
+
+/* Outcome of the loss check of one partition (recover.c). */
+typedef enum RecoverResult
+{
+	RECOVER_OK,					/* Redis holds every acknowledged entry (again) */
+	RECOVER_REDIS_FAILED,		/* Redis call failed: reconnect, check again */
+	RECOVER_PG_FAILED			/* PostgreSQL call failed: check again */
+} RecoverResult;
+
 /* Outcome of publishing a batch to Redis. */
 typedef enum PublishResult
 {
@@ -217,9 +241,13 @@ extern PublishResult RedisPublish(redisContext *c, const RelayConfig *cfg,
 								  const RelayBatch *batch, EntryFailure *failures,
 								  int *nfailures, RelayCounters *counters);
 extern int	RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part,
-							  int64_t *top_batch);
+							  StreamPos *top);
 extern void StreamKey(const RelayConfig *cfg, const char *family, int part,
 					  bool replay, char *buf, size_t buflen);
+
+/* recover.c */
+extern RecoverResult RecoverPartition(redisContext *c, PGconn *pg, const RelayConfig *cfg,
+									  int part, RelayCounters *k);
 
 /* metrics.c */
 extern int	MetricsListen(int port);
