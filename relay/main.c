@@ -75,6 +75,7 @@ typedef struct Relay
 	double		last_lock_try;
 	double		last_redis_use;
 	int			failures;		/* consecutive, for the backoff */
+	double		last_progress;	/* --once: start, or the last batch acked or check done */
 	double		peek_retry_at;	/* no relay_peek (extension 1.0): not before then */
 	bool		warned_no_peek;
 	int			metrics_fd;
@@ -100,14 +101,67 @@ static bool spoil_peeks = false;
  */
 static double peek_retry_s = 60.0;
 
+/* Something was done: --once's clock starts again, the failures are over. */
+static void
+progress(Relay *r, bool published)
+{
+	r->last_progress = NowSeconds();
+	r->failures = 0;
+	StatusProgress(r->last_progress, published);
+}
+
+/*
+ * --once gives up, exit 1: at once after a permanent error (authentication,
+ * permission, a missing database or extension: no retry can fix those), or
+ * when --once-timeout seconds passed without progress (transient errors).
+ * A drain that keeps publishing makes progress, so it is never cut.  The
+ * daemon keeps retrying both kinds; the metrics say so.
+ */
+static void
+once_give_up_check(Relay *r)
+{
+	ErrorClass	cls;
+	RelayServer server;
+	char		msg[512];
+	bool		noted;
+
+	if (!r->cfg.once)
+		return;
+	noted = LastFailure(&cls, &server, msg, sizeof(msg));
+	if (noted && cls == ERRCLASS_PERMANENT)
+	{
+		relay_log(LOG_ERROR, "msg=\"--once: giving up on a permanent error: %s\" server=%s",
+				  msg, server == SERVER_REDIS ? "redis" : "postgresql");
+		exit(RELAY_EXIT_FAILURE);
+	}
+	if (NowSeconds() - r->last_progress >= r->cfg.once_timeout_s)
+	{
+		relay_log(LOG_ERROR, "msg=\"--once: giving up after %d s without progress: %s\"",
+				  r->cfg.once_timeout_s, noted ? msg : "no successful round");
+		exit(RELAY_EXIT_FAILURE);
+	}
+}
+
 static void
 backoff(Relay *r, const char *why)
 {
 	int			ms = BackoffDelay(r->failures++, r->cfg.backoff_max_ms);
 
+	StatusBackoff();
+	StatusCounters(&r->k);
+	once_give_up_check(r);
+	/* --once: never sleep past its deadline. */
+	if (r->cfg.once)
+	{
+		double		left = r->last_progress + r->cfg.once_timeout_s - NowSeconds();
+
+		if (left * 1000.0 < ms)
+			ms = left > 0 ? (int) (left * 1000.0) + 1 : 1;
+	}
 	relay_log(LOG_INFO, "msg=\"backing off\" reason=\"%s\" delay_ms=%d attempt=%d", why, ms,
 			  r->failures);
 	SleepMillis(ms);
+	once_give_up_check(r);
 }
 
 /* Forget a batch claimed ahead (it stays open: the next claim returns it). */
@@ -185,6 +239,7 @@ ensure_pg(Relay *r)
 	r->pg = PgConnect(&r->cfg);
 	if (r->pg == NULL)
 		return false;
+	StatusServerUp(SERVER_POSTGRES, true);
 	n = PgPartitions(r->pg);
 	if (n <= 0)
 	{
@@ -228,6 +283,7 @@ ensure_redis(Relay *r)
 		return false;
 	r->k.redis_reconnects++;
 	r->last_redis_use = NowSeconds();
+	StatusServerUp(SERVER_REDIS, true);
 	for (p = 0; p < r->nparts; p++)
 		r->check_loss[p] = true;
 	return true;
@@ -244,6 +300,7 @@ recover_loss(Relay *r, int part)
 	switch (RecoverPartition(r->redis, r->pg, &r->cfg, part, &r->k))
 	{
 		case RECOVER_OK:
+			/* (not progress for --once: a Redis that drops every publish would reconnect and check forever) */
 			r->check_loss[part] = false;
 			return true;
 		case RECOVER_REDIS_FAILED:
@@ -267,8 +324,12 @@ idle_ping(Relay *r)
 	r->last_redis_use = NowSeconds();
 	if (rep == NULL || rep->type == REDIS_REPLY_ERROR)
 	{
-		relay_log(LOG_WARNING, "msg=\"Redis stopped answering: %s\"",
-				  rep ? rep->str : r->redis->errstr);
+		char		line[600];
+		const char *err = rep ? rep->str : r->redis->errstr;
+
+		snprintf(line, sizeof(line), "Redis stopped answering: %s", err);
+		relay_log(LOG_WARNING, "msg=\"%s\"", line);
+		NoteFailure(SERVER_REDIS, rep ? RedisErrorClass(rep->str) : ERRCLASS_TRANSIENT, line);
 		drop_redis(r);
 	}
 	if (rep)
@@ -475,7 +536,7 @@ relay_partition(Relay *r, int part)
 		n = -1;
 		goto out;
 	}
-	r->failures = 0;
+	progress(r, true);
 	r->k.batches++;
 	r->k.last_batch_ms = (NowSeconds() - t0) * 1000.0;
 	relay_log(LOG_DEBUG, "msg=\"batch\" partition=%d batch=%" PRId64 " events=%d ms=%.1f claim_ms=%.1f publish_ms=%.1f peek_wait_ms=%.1f ack_ms=%.1f peeked=%d next_confirmed=%d lag_s=%.3f published=%llu duplicates=%llu",
@@ -527,7 +588,18 @@ main(int argc, char **argv)
 	spoil_peeks = getenv("GOODGO_RELAY_TEST_SPOIL_PEEKS") != NULL;
 	if (getenv("GOODGO_RELAY_TEST_PEEK_RETRY_S"))
 		peek_retry_s = atof(getenv("GOODGO_RELAY_TEST_PEEK_RETRY_S"));
+	{
+		char	   *bad = PgCheckConninfo(r.cfg.db);
+
+		if (bad != NULL)
+		{
+			relay_log(LOG_ERROR, "msg=\"invalid PostgreSQL connection string (--db): %s\"", bad);
+			free(bad);
+			return RELAY_EXIT_FAILURE;
+		}
+	}
 	SignalsSetup();
+	r.last_progress = NowSeconds();
 	r.metrics_fd = -1;
 	if (r.cfg.metrics_port > 0)
 	{
@@ -592,8 +664,11 @@ main(int argc, char **argv)
 				MetricsServe(r.metrics_fd, &r.k);
 		}
 		MetricsLogMinute(&r.k, false);
+		StatusCounters(&r.k);
 		if (failed || handled > 0)
 			continue;
+		/* A full round without failure: both servers answered. */
+		progress(&r, false);
 		if (r.cfg.once)
 		{
 			if (r.k.partitions_led == 0)

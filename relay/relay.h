@@ -33,7 +33,10 @@
 
 #define RELAY_PROGNAME "goodgo-relay"
 
-/* Exit codes: 0 done, 1 runtime failure, 2 bad usage. */
+/*
+ * Exit codes: 0 done, 1 a permanent error (or, with --once, no progress for
+ * --once-timeout seconds), 2 bad usage.
+ */
 #define RELAY_EXIT_OK		0
 #define RELAY_EXIT_FAILURE	1
 #define RELAY_EXIT_USAGE	2
@@ -87,6 +90,7 @@ typedef struct RelayConfig
 	int			poll_ms;
 	long		maxlen;			/* 0: no trimming */
 	bool		once;
+	int			once_timeout_s; /* --once gives up after this long without progress */
 	int			metrics_port;	/* 0: off */
 	IdMode		id_mode;
 	bool		overlap;		/* peek the next batch while publishing */
@@ -193,6 +197,51 @@ typedef struct RelayCounters
 	double		last_batch_ms;
 } RelayCounters;
 
+/* Which server a failure came from. */
+typedef enum RelayServer
+{
+	SERVER_REDIS,
+	SERVER_POSTGRES
+} RelayServer;
+
+/* Can a retry fix it?  (status.c) */
+typedef enum ErrorClass
+{
+	ERRCLASS_TRANSIENT,			/* connection refused or lost, timeout, LOADING, ... */
+	ERRCLASS_PERMANENT			/* authentication, permission, missing database or extension */
+} ErrorClass;
+
+/* The shared status: written by the main loop, read by the metrics thread. */
+typedef struct RelayStatus
+{
+	bool		redis_up;
+	bool		postgres_up;
+	double		last_publish_at;	/* Unix time of the last acked batch, 0: none */
+	uint64_t	consecutive_failures;
+	uint64_t	failures_total;
+	/* The failure noted since the last progress (NoteFailure). */
+	bool		failure_noted;
+	ErrorClass	failure_class;
+	RelayServer failure_server;
+	char		failure_message[512];
+	/* The last failure backed off from (kept after progress, for metrics). */
+	bool		last_error_permanent;
+	RelayServer last_error_server;
+	char		last_error[512];
+	RelayCounters k;			/* a copy of the main loop's counters */
+} RelayStatus;
+
+/* status.c */
+extern ErrorClass RedisErrorClass(const char *error);
+extern ErrorClass PgErrorClass(const char *sqlstate, const char *message);
+extern void NoteFailure(RelayServer server, ErrorClass cls, const char *message);
+extern bool LastFailure(ErrorClass *cls, RelayServer *server, char *message, size_t len);
+extern void StatusProgress(double now, bool published);
+extern void StatusServerUp(RelayServer server, bool up);
+extern void StatusBackoff(void);
+extern void StatusCounters(const RelayCounters *k);
+extern void StatusRead(RelayStatus *out);
+
 /* util.c */
 extern volatile sig_atomic_t relay_stop_requested;
 extern volatile sig_atomic_t relay_reload_requested;
@@ -215,6 +264,7 @@ extern const char *StreamFamily(const char *row_stream, char *buf, size_t buflen
 
 /* pg.c */
 extern PGconn *PgConnect(const RelayConfig *cfg);
+extern char *PgCheckConninfo(const char *conninfo);
 extern bool PgConnectionOk(PGconn *conn);
 extern int	PgPartitions(PGconn *conn);
 extern int	PgTryLock(PGconn *conn, const char *relay, int part);

@@ -115,14 +115,14 @@ def read_stream(r, key):
 
 
 def cmd_count(args):
-    r = redis.Redis(port=args.redis_port)
+    r = redis.Redis(port=args.redis_port, password=os.environ.get("GG_REDIS_PASSWORD"))
     total = sum(r.xlen(k) for k in stream_keys(r, args.prefix, args.include_replay))
     print(total)
     return 0 if total >= args.events else 1
 
 
 def cmd_snapshot(args):
-    r = redis.Redis(port=args.redis_port)
+    r = redis.Redis(port=args.redis_port, password=os.environ.get("GG_REDIS_PASSWORD"))
     r.ping()
     if args.ready:
         open(args.ready, "w").close()
@@ -147,7 +147,7 @@ def cmd_snapshot(args):
 
 
 def cmd_top(args):
-    r = redis.Redis(port=args.redis_port)
+    r = redis.Redis(port=args.redis_port, password=os.environ.get("GG_REDIS_PASSWORD"))
     best = (0, 0)
     for key in stream_keys(r, args.prefix, False):
         if not key.endswith(":{%s:p%d}" % (args.prefix, args.part)):
@@ -161,7 +161,7 @@ def cmd_top(args):
 
 
 def cmd_verify(args):
-    r = redis.Redis(port=args.redis_port)
+    r = redis.Redis(port=args.redis_port, password=os.environ.get("GG_REDIS_PASSWORD"))
     with open(emitted_path()) as f:
         expected = set(line.strip() for line in f if line.strip())
     problems = []
