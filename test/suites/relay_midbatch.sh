@@ -73,20 +73,28 @@ else
 	rl_fail once:every_event_once_in_order
 fi
 
-# Daemon: producers and the relay run; the snapshot is taken mid-drain;
-# after the drain Redis restarts from it and more events are committed.
+# Daemon: a backlog (so that claims are large), then the relay and more
+# producers run; the snapshot is taken mid-drain; after the drain Redis
+# restarts from it and more events are committed.
 rl_database relay_midbatch_d || { rl_fail setup "could not create the database"; exit 0; }
 rl_register_types
 export GG_RELAY_EMITTED=$GG_TMP/emitted.midbatch_daemon
 rm -f "$GG_RELAY_EMITTED"
 port=$(rl_redis_start daemon)
 url=redis://127.0.0.1:$port
-rl_relay_bg relay_midbatch.daemon --batch 10 --batch-max 1000 --redis "$url" --poll-interval 10 --backoff-max 300
+/usr/bin/python3 "$RL_PY" emit --events $((N / 2)) --clients 4 --aggregates 200 >/dev/null ||
+	{ rl_fail daemon:emit; exit 0; }
+rm -f "$GG_TMP/snap.ready" "$GG_TMP/snap.out"
+/usr/bin/python3 "$RL_PY" snapshot --redis-port "$port" --events $((N / 4)) \
+	--ready "$GG_TMP/snap.ready" >"$GG_TMP/snap.out" &
+watcher=$!
+for i in $(seq 100); do [ -f "$GG_TMP/snap.ready" ] && break; sleep 0.05; done
+rl_relay_bg relay_midbatch.daemon --batch 5 --batch-max 1000 --redis "$url" --poll-interval 10 --backoff-max 300
 relay=$RL_LAST_PID
 log=$GG_TMP/relay_midbatch.daemon.log
-/usr/bin/python3 "$RL_PY" emit --events "$N" --clients 4 --aggregates 200 >/dev/null 2>&1 &
+/usr/bin/python3 "$RL_PY" emit --events $((N / 2)) --clients 4 --aggregates 200 --agg-base 1000 >/dev/null 2>&1 &
 producers=$!
-snap=$(/usr/bin/python3 "$RL_PY" snapshot --redis-port "$port" --events $((N / 3)))
+wait "$watcher"
 wait "$producers" || { rl_fail daemon:emit; exit 0; }
 rl_wait_drained "$port" "$N" 120 || rl_fail daemon:drained_before_restart
 rl_redis_down daemon kill
