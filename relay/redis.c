@@ -561,6 +561,12 @@ RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part, StreamPos *
 			if (kl >= sl && strcmp(key + kl - sl, suffix) == 0)
 				continue;
 			t = redisCommand(c, "XREVRANGE %s + - COUNT 1", key);
+			/* A key of the pattern that is not a stream holds no entry of ours. */
+			if (t != NULL && t->type == REDIS_REPLY_ERROR && strncmp(t->str, "WRONGTYPE", 9) == 0)
+			{
+				freeReplyObject(t);
+				continue;
+			}
 			if (t == NULL || t->type == REDIS_REPLY_ERROR)
 			{
 				log_redis_error("read the top of a stream", c, t);
