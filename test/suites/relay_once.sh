@@ -1,8 +1,8 @@
 # goodgo-relay --once against misconfigurations (issue 12, item 12): a cron
 # job or a CI step must never hang.  Permanent errors (Redis NOAUTH,
 # WRONGPASS, an ACL user without XADD or SCAN; a database without the
-# extension, a missing database, a role that may not log in, a malformed
-# conninfo) end --once at once: exit 1 and the error in the log.  Transient
+# extension, a missing database, a role that may not log in, a wrong
+# PostgreSQL password, a malformed conninfo) end --once at once: exit 1 and the error in the log.  Transient
 # ones (Redis or PostgreSQL refusing connections, Redis paused) are retried
 # until --once-timeout seconds pass without progress: exit 1.  A drain that
 # keeps publishing is never cut by --once-timeout.  A Redis ACL user with
@@ -60,6 +60,16 @@ once_case pg_missing_database 1 10 'database .relay_once_nosuchdb. does not exis
 PGOPTIONS="-c client_min_messages=warning" psql -qX -c "DROP ROLE IF EXISTS gg_once_nologin" -c "CREATE ROLE gg_once_nologin NOLOGIN" >/dev/null
 once_case pg_role_cannot_login 1 10 'not permitted to log in' \
 	--db "dbname=$db user=gg_once_nologin" --redis "redis://default:s3cret@127.0.0.1:$port"
+# A wrong password (scram over TCP for one role; the rest of the cluster trusts).
+hba=$GG_TMP/data/pg_hba.conf
+cp -p "$hba" "$hba.orig"
+{ echo "host all gg_once_pw 127.0.0.1/32 scram-sha-256"; cat "$hba.orig"; } >"$hba"
+PGOPTIONS="-c client_min_messages=warning" psql -qX -c "DROP ROLE IF EXISTS gg_once_pw" \
+	-c "CREATE ROLE gg_once_pw LOGIN PASSWORD 'right' IN ROLE goodgo_events_relay" -c "SELECT pg_reload_conf()" >/dev/null
+once_case pg_wrong_password 1 10 'password authentication failed' \
+	--db "host=127.0.0.1 port=$PGPORT dbname=$db user=gg_once_pw password=wrong" --redis "redis://default:s3cret@127.0.0.1:$port"
+cp -p "$hba.orig" "$hba"
+psql -qX -c "SELECT pg_reload_conf()" -c "DROP ROLE gg_once_pw" >/dev/null
 once_case pg_bad_conninfo 1 10 'invalid PostgreSQL connection string' \
 	--db "dbname=$db nosuchoption=1" --redis "redis://default:s3cret@127.0.0.1:$port"
 psql -qX -c "DROP ROLE gg_once_nologin" >/dev/null
