@@ -118,12 +118,15 @@ else
 fi
 
 # The daemon (no --once) keeps retrying a permanent error.
-rl_relay_bg relay_once.daemon --redis "redis://no-xadd:pw@127.0.0.1:$port" --backoff-max 200
+mport=$(gg_free_port $((GG_REDIS_PORT + 350)))
+rl_relay_bg relay_once.daemon --redis "redis://no-xadd:pw@127.0.0.1:$port" --backoff-max 200 --metrics-port "$mport"
 d=$RL_LAST_PID
 /usr/bin/python3 "$RL_PY" emit --events 10 --clients 1 --aggregates 5 --agg-base 300 >/dev/null
 sleep 3
 rl_check daemon_keeps_retrying kill -0 "$d"
 rl_check daemon_retries_logged [ "$(grep -c 'backing off' "$GG_TMP/relay_once.daemon.log")" -ge 3 ]
+rl_check daemon_metrics_say_permanent [ "$(rl_metric "$mport" goodgo_relay_last_error_permanent)" = 1 ]
+rl_check daemon_metrics_count_failures [ "$(rl_metric "$mport" goodgo_relay_consecutive_failures)" -ge 3 ]
 kill -TERM "$d"; wait "$d"
 psql -qX -d postgres -c "DROP DATABASE IF EXISTS relay_once_noext" >/dev/null
 exit 0
