@@ -32,7 +32,9 @@ OBJS = \
 	src/jsonschema/format.o
 
 PG_CPPFLAGS = -I$(srcdir)/src
-PG_CFLAGS  += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+# override: a PG_CFLAGS from the command line (CI's -Werror, test/lib.sh's
+# GG_CFLAGS) adds to these instead of replacing them.
+override PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 
 # The install script is assembled from per-object files in sql/objects/ (in
 # name order), so each feature keeps its SQL next to nothing else's.
