@@ -139,7 +139,7 @@ as_owner "$new_bin/initdb" -D "$dir/new" -U postgres --auth=trust --encoding=UTF
 	--locale=C.UTF-8 $checksums >>"$log" 2>&1 || fail "initdb new"
 if (cd "$dir" && as_owner "$new_bin/pg_upgrade" -b "$old_bin" -B "$new_bin" \
 	-d "$dir/old" -D "$dir/new" -p "$port" -P "$port" -U postgres) >>"$log" 2>&1; then
-		result PASS upgrade
+	result PASS upgrade
 else
 	find "$dir/new" -path '*pg_upgrade_output.d*' -name '*.log' -exec tail -20 {} + >>"$log" 2>/dev/null
 	fail upgrade
