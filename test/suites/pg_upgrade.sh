@@ -82,12 +82,13 @@ as_owner "$old_bin/initdb" -D "$dir/old" -U postgres --auth=trust --encoding=UTF
 	--locale=C.UTF-8 >>"$log" 2>&1 || fail "initdb old"
 start "$old_bin" "$dir/old" || fail "start old"
 
-# 50 events over 2 partitions.  Relay r: partition 0 acks batch 1 (5 events)
+# 60 events over 2 partitions.  Relay r: partition 0 acks batch 1 (5 events)
 # and holds batch 2 open (5 events); partition 1 acks everything committed
 # so far (40 events in all).  Relay s holds its first batch of partition 0
-# open.  Then 10 more
-# events are committed and stay pending.  Table pgu_acked records what was
-# acked, pgu_open the open batches' rows.
+# open.  Then 10 more events are committed, and goodgo-relay (name g)
+# publishes the 50 to Redis.  Then 10 more, and g's first batch of them on
+# partition 0 is claimed and left open (a relay stopped before its ack).
+# Table pgu_acked records what r acked, pgu_open the open batches' rows.
 q -d postgres -c "CREATE DATABASE pgu" >>"$log" 2>&1 || fail setup
 q -d pgu >>"$log" 2>&1 <<'SQL' || fail setup
 CREATE EXTENSION goodgo_events;
@@ -109,6 +110,20 @@ SELECT goodgo_events.relay_ack('r', 1, 1);
 INSERT INTO pgu_open SELECT 's', 0, batch_id, ord, event_id FROM goodgo_events.relay_claim('s', 0, 3);
 SELECT goodgo_events.emit('invoice.issued', jsonb_build_object('n', i), 'inv-' || (i % 10))
   FROM generate_series(41, 50) i;
+SQL
+redis_db=$(( ${redis_db:-0} + 1 ))
+redis_url=$GG_REDIS_URL/$redis_db
+redis-cli -p "$GG_REDIS_PORT" -n "$redis_db" flushdb >>"$log" 2>&1
+relay_g() {
+	"$new_bin/goodgo-relay" --once --name g --batch 4 --batch-max 4 --redis "$redis_url" \
+		--db "host=$dir port=$port dbname=pgu user=postgres" >>"$log" 2>&1
+}
+relay_g || fail "goodgo-relay before the upgrade"
+q -d pgu >>"$log" 2>&1 <<'SQL' || fail setup
+SELECT goodgo_events.emit('invoice.issued', jsonb_build_object('n', i), 'inv-' || (i % 10))
+  FROM generate_series(51, 60) i;
+SELECT goodgo_events.relay_lock('g', 0);
+INSERT INTO pgu_open SELECT 'g', 0, batch_id, ord, event_id FROM goodgo_events.relay_claim('g', 0, 2);
 SQL
 setup=$(q -d pgu -c "SELECT (SELECT count(*) FROM pgu_acked) || ' ' || (SELECT count(*) FROM pgu_open WHERE relay = 'r') || ' ' || (SELECT count(*) FROM pgu_open WHERE relay = 's')")
 case $setup in
@@ -154,6 +169,34 @@ same=$(q -d pgu -c "SELECT string_agg(same_database::text, ',') FROM (VALUES ('r
 	goodgo_events.relay_position(v.r, v.p)" 2>>"$log")
 [ "$same" = "true,true,true" ] && result PASS positions_same_database || { echo "same_database: $same"; result FAIL positions_same_database; }
 
+# goodgo-relay g goes on: its open batch is published under the same entry
+# ids (<batch id>-<ord>), then the rest; in Redis every event once.
+if relay_g; then
+	redis_check=$(/usr/bin/python3 - "$GG_REDIS_PORT" "$redis_db" <<'PY'
+import redis, sys
+r = redis.Redis(port=int(sys.argv[1]), db=int(sys.argv[2]))
+ids = []
+for key in r.scan_iter():
+    for entry, fields in r.xrange(key):
+        ids.append((fields[b"eventId"].decode(), entry.decode()))
+print(len(ids), len({e for e, _ in ids}))
+for e, entry in sorted(ids):
+    print(e, entry)
+PY
+)
+	open_g=$(q -d pgu -c "SELECT event_id || ' ' || batch_id || '-' || ord FROM pgu_open WHERE relay = 'g' ORDER BY 1")
+	missing=$(LC_ALL=C comm -23 <(echo "$open_g" | LC_ALL=C sort) <(echo "$redis_check" | tail -n +2 | LC_ALL=C sort))
+	if [ "$(echo "$redis_check" | head -1)" = "60 60" ] && [ -n "$open_g" ] && [ -z "$missing" ]; then
+		result PASS relay_resumes
+	else
+		echo "in Redis (entries, distinct eventIds): $(echo "$redis_check" | head -1); open batch of g not under its ids: $missing"
+		result FAIL relay_resumes
+	fi
+else
+	tail -5 "$log"
+	result FAIL relay_resumes
+fi
+
 # Re-claims return the open batches: same ids, same rows, same order, and
 # no warning about a position from another database.
 q -d pgu >"$dir/reclaim.out" 2>"$dir/reclaim.err" <<'SQL'
@@ -162,9 +205,10 @@ CREATE TABLE pgu_reclaim AS
 	SELECT 'r' AS relay, 0 AS part, batch_id, ord, event_id FROM goodgo_events.relay_claim('r', 0, 5)
 	UNION ALL
 	SELECT 's', 0, batch_id, ord, event_id FROM goodgo_events.relay_claim('s', 0, 3);
-SELECT count(*) FROM pgu_open;
-SELECT count(*) FROM (SELECT * FROM pgu_open EXCEPT SELECT * FROM pgu_reclaim
-					  UNION ALL SELECT * FROM pgu_reclaim EXCEPT SELECT * FROM pgu_open) d;
+CREATE TEMP VIEW open_rs AS SELECT * FROM pgu_open WHERE relay IN ('r', 's');
+SELECT count(*) FROM open_rs;
+SELECT count(*) FROM (SELECT * FROM open_rs EXCEPT SELECT * FROM pgu_reclaim
+					  UNION ALL SELECT * FROM pgu_reclaim EXCEPT SELECT * FROM open_rs) d;
 SQL
 cat "$dir/reclaim.out" "$dir/reclaim.err" >>"$log"
 if [ "$(sed -n 2p "$dir/reclaim.out")" = 8 ] && [ "$(sed -n 3p "$dir/reclaim.out")" = 0 ] && ! [ -s "$dir/reclaim.err" ]; then
@@ -219,7 +263,7 @@ else
 	cat "$dir/drain.out" "$dir/drain.err"
 	result FAIL nothing_acked_again
 fi
-if [ "$total" = 50 ] && [ "$per_relay" = "r:50/50 s:50/50" ]; then
+if [ "$total" = 60 ] && [ "$per_relay" = "r:60/60 s:60/60" ]; then
 	result PASS every_event_once
 else
 	echo "events $total, per relay (delivered/distinct) $per_relay"
