@@ -78,6 +78,11 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS tracks header dependencies only in a PostgreSQL configured with
+# --enable-depend (Debian's is not): every object depends on every header of
+# ours, so a change to src/compat.h rebuilds what includes it.
+$(OBJS): $(wildcard $(srcdir)/src/*.h $(srcdir)/src/jsonschema/*.h)
+
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_SQL_PARTS) Makefile
 	{ echo '-- generated from sql/objects/*.sql by the Makefile: edit those files'; \
 	  printf '%s\n' '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit'; \
