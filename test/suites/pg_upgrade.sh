@@ -25,6 +25,10 @@ cd "$GG_ROOT"
 # scenario OLD_PG_CONFIG: one pg_upgrade into the harness's PostgreSQL.
 scenario() {
 old_config=$1
+if ! [ -x "$old_config" ]; then
+	echo "FAIL pg_upgrade:from:$old_config (not an executable pg_config)" >>"$GG_RESULTS"
+	exit 0
+fi
 old_version=$("$old_config" --version | sed -nE 's/^PostgreSQL ([0-9]+).*/\1/p')
 label=${old_version}to$GG_PGVER
 dir=$GG_TMP/pg_upgrade-$label
@@ -289,6 +293,34 @@ fi
 stop "$new_bin" "$dir/new"
 exit 0
 }
+
+# The update from 1.1 writes the token from the system identifier, so the
+# positions a 1.1 relay made keep their identity: an open batch made under
+# 1.1 comes back after ALTER EXTENSION UPDATE, with no warning.
+upd=gg_pgu_update
+PGOPTIONS="-c client_min_messages=warning" "$GG_PGBIN/psql" -X -q -d postgres \
+	-c "DROP DATABASE IF EXISTS $upd" -c "CREATE DATABASE $upd" >/dev/null
+out=$("$GG_PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$upd" 2>"$GG_TMP/pgu_update.err" <<'SQL'
+CREATE EXTENSION goodgo_events VERSION '1.1';
+SELECT goodgo_events.register_event_type('invoice.issued',
+	'{"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}}') IS NOT NULL;
+SELECT count(goodgo_events.emit('invoice.issued', jsonb_build_object('n', i), 'inv')) FROM generate_series(1, 5) i;
+SELECT goodgo_events.relay_lock('u', 0);
+CREATE TABLE b AS SELECT batch_id, ord, event_id FROM goodgo_events.relay_claim('u', 0, 3);
+ALTER EXTENSION goodgo_events UPDATE TO '1.2';
+SELECT same_database FROM goodgo_events.relay_position('u', 0);
+SELECT count(*) FROM (SELECT batch_id, ord, event_id FROM goodgo_events.relay_claim('u', 0, 3)
+					  EXCEPT SELECT * FROM b) d;
+SELECT count(*) FROM b;
+SQL
+)
+if [ "$(echo $out)" = "t 5 t t 0 3" ] && ! [ -s "$GG_TMP/pgu_update.err" ]; then
+	echo "PASS pg_upgrade:update_from_1.1_keeps_positions" | tee -a "$GG_RESULTS"
+else
+	echo "update from 1.1: $(echo $out)"; cat "$GG_TMP/pgu_update.err"
+	echo "FAIL pg_upgrade:update_from_1.1_keeps_positions" | tee -a "$GG_RESULTS"
+fi
+"$GG_PGBIN/psql" -X -q -d postgres -c "DROP DATABASE $upd"
 
 froms=${GG_PG_UPGRADE_FROM:-}
 if [ -z "$froms" ]; then
