@@ -134,8 +134,8 @@ gg_build_install() {
 	# is a PostgreSQL of its own.
 	for d in bindir sharedir pkglibdir; do
 		d=$("$GG_PG_CONFIG" --$d)
-		mkdir -p "$inst$(dirname "$d")"
-		cp -a "$d" "$inst$d"
+		mkdir -p "$inst$d"
+		cp -a "$d/." "$inst$d/"
 	done
 	make -C "$GG_ROOT" -s install DESTDIR="$inst" >>"$GG_TMP/build.log" 2>&1 ||
 		{ cat "$GG_TMP/build.log"; gg_die "install failed"; }

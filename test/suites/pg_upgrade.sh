@@ -53,13 +53,17 @@ else
 	mkdir -p "$src"
 	tar -C "$GG_ROOT" --exclude=./.git --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
 		-cf - . | tar -C "$src" -xf -
+	copy_tree() {
+		local d
+		for d in bindir sharedir pkglibdir; do
+			d=$("$old_config" --$d)
+			mkdir -p "$inst$d" && cp -a "$d/." "$inst$d/" || return 1
+		done
+	}
 	{
 		make -C "$src" -s clean &&
 			make -C "$src" -s PG_CONFIG="$old_config" PG_CFLAGS="${GG_CFLAGS:-}" &&
-			for d in bindir sharedir pkglibdir; do
-				d=$("$old_config" --$d)
-				mkdir -p "$inst$(dirname "$d")" && cp -a "$d" "$inst$d" || exit 1
-			done &&
+			copy_tree &&
 			make -C "$src" -s PG_CONFIG="$old_config" install DESTDIR="$inst"
 	} >>"$log" 2>&1 || fail "build for PostgreSQL $old_version"
 	old_bin=$inst$("$old_config" --bindir)
