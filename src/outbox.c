@@ -399,7 +399,7 @@ outbox_trigger_conf(FunctionCallInfo fcinfo)
 	{
 		if (seqname != NULL)
 		{
-			List	   *names = stringToQualifiedNameList(seqname);
+			List	   *names = gg_string_to_qualified_name_list(seqname);
 			RangeVar   *seqrv = makeRangeVarFromNameList(names);
 
 			/*
@@ -420,7 +420,7 @@ outbox_trigger_conf(FunctionCallInfo fcinfo)
 		}
 		else
 		{
-			conf->seq_oid = getIdentitySequence(RelationGetRelid(rel), conf->seq_att, true);
+			conf->seq_oid = gg_identity_sequence(rel, conf->seq_att);
 			if (!OidIsValid(conf->seq_oid))
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -434,13 +434,37 @@ END $$;
 COMMENT ON FUNCTION goodgo_events.relay_check_leader(text, integer) IS
 	'raise 55P03 unless this session holds the advisory lock of (relay, part)';
 
+-- What a relay position's origin is compared with: it must stay the same
+-- through pg_upgrade (which gives the cluster a new system identifier) and
+-- change through pg_dump/restore (transaction ids and seqs of a dump mean
+-- nothing in the database it is restored into).  pg_upgrade carries every
+-- table's files over and, from PostgreSQL 15 on, keeps database OIDs; pg_dump
+-- dumps no row of this table (it is not a configuration table) and the
+-- restore's CREATE EXTENSION writes a new one, with the system identifier of
+-- the cluster restored into.  So the token is the system identifier of the
+-- cluster the extension was created (or updated to 1.2) in, and the identity
+-- is the token and the database's OID: a restore into another database or
+-- cluster, or a copy by CREATE DATABASE ... TEMPLATE, has a new identity, a
+-- pg_upgraded database keeps its own.
+CREATE TABLE goodgo_events.database_token (
+	one			boolean PRIMARY KEY DEFAULT true CHECK (one),
+	token		text NOT NULL
+);
+COMMENT ON TABLE goodgo_events.database_token IS
+	'one row, never dumped: the system identifier the extension was created under; with the database OID, the identity relay positions belong to (kept by pg_upgrade, new after a restore)';
+INSERT INTO goodgo_events.database_token (token)
+	SELECT c.system_identifier::text FROM pg_catalog.pg_control_system() c;
+
+-- The system identifier stands in for a missing token, so that a deleted row
+-- re-initialises positions rather than comparing them with NULL.
 CREATE FUNCTION goodgo_events.database_identity() RETURNS text
 	LANGUAGE sql STABLE PARALLEL SAFE
-	RETURN (SELECT c.system_identifier || '/' || d.oid
+	RETURN (SELECT coalesce((SELECT t.token FROM goodgo_events.database_token t),
+							c.system_identifier::text) || '/' || d.oid
 			  FROM pg_catalog.pg_control_system() c, pg_catalog.pg_database d
-			 WHERE d.datname = current_database());
+			 WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database());
 COMMENT ON FUNCTION goodgo_events.database_identity() IS
-	'this cluster''s system identifier and this database''s OID: a relay position restored from a dump (another database or cluster) is re-initialised';
+	'the token of goodgo_events.database_token and this database''s OID: kept by pg_upgrade; a relay position restored from a dump (another database or cluster) is re-initialised';
 
 -- (Re)initialise a position: 'beginning' delivers every retained event,
 -- 'now' only events committed from now on.  Keeps the batch counter, so

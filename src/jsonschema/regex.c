@@ -107,7 +107,7 @@ compile_are(JsonSchemaRegex *r, char *errbuf, size_t errlen)
 		r->compiled = true;
 	else
 	{
-		if (rc == REG_CANCEL)
+		if (gg_regex_cancelled(rc))
 			CHECK_FOR_INTERRUPTS();
 		pg_regerror(rc, &r->re, errbuf, errlen);
 	}
@@ -256,7 +256,7 @@ regex_match_are(JsonSchemaRegex *r, const char *str, int ulen)
 		return true;
 	if (rc == REG_NOMATCH)
 		return false;
-	if (rc == REG_CANCEL)
+	if (gg_regex_cancelled(rc))
 		CHECK_FOR_INTERRUPTS();
 	{
 		char		buf[256];
