@@ -20,6 +20,7 @@ OBJS = \
 	src/outbox.o \
 	src/jsonb_text.o \
 	src/jsonschema/jsonschema.o \
+	src/jsonschema/pgjsonschema.o \
 	src/jsonschema/compile.o \
 	src/jsonschema/validate.o \
 	src/jsonschema/output.o \
@@ -33,7 +34,9 @@ OBJS = \
 	src/jsonschema/compat.o
 
 PG_CPPFLAGS = -I$(srcdir)/src
-PG_CFLAGS  += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+# override: a PG_CFLAGS from the command line (CI's -Werror, test/lib.sh's
+# GG_CFLAGS) adds to these instead of replacing them.
+override PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 
 # The install script is assembled from per-object files in sql/objects/ (in
 # name order), so each feature keeps its SQL next to nothing else's.
@@ -76,6 +79,11 @@ EXTRA_CLEAN = sql/$(EXTENSION)--$(EXTVERSION).sql $(SCHEMAS_SQL) output_iso
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS tracks header dependencies only in a PostgreSQL configured with
+# --enable-depend (Debian's is not): every object depends on every header of
+# ours, so a change to src/compat.h rebuilds what includes it.
+$(OBJS): $(wildcard $(srcdir)/src/*.h $(srcdir)/src/jsonschema/*.h)
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_SQL_PARTS) Makefile
 	{ echo '-- generated from sql/objects/*.sql by the Makefile: edit those files'; \

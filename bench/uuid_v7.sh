@@ -118,3 +118,44 @@ SELECT i AS index, pg_size_pretty(pg_relation_size(i)) AS size, s.leaf_pages,
   FROM unnest(ARRAY['ins_v7_pkey', 'ins_v4_pkey']::regclass[]) i,
        LATERAL pgstatindex(i) s;
 SQL
+
+# PostgreSQL 18 and later: ours against core's uuidv7(), in the same run and
+# the same way (REPS interleaved rounds of 1,000,000 values, fresh sessions,
+# on-CPU time).  Target: ours <= 0.2 x core.  Run it against a PostgreSQL 18
+# with GG_PG_CONFIG=/path/to/18/bin/pg_config (test/build-postgres.sh 18).
+if [ "$(psqlq -At -c 'SHOW server_version_num')" -ge 180000 ]; then
+	echo
+	gg_log "PostgreSQL 18: $REPS rounds of $N values, uuid_v7() against core uuidv7()"
+	: >"$OUT/core.csv"
+	GEN_core=$(gen_sql 'uuidv7()')
+	for r in $(seq 1 "$REPS"); do
+		if ((r % 2)); then order="v7 core"; else order="core v7"; fi
+		echo "round $r"
+		measure gen_base "" "SELECT count(*) FROM (SELECT g FROM generate_series(1, $N) g) s;"
+		for v in $order; do
+			sql=GEN_$v
+			measure "gen_$v" "" "${!sql}"
+		done
+	done 2>&1
+	tail -n $((REPS * 3)) "$OUT/raw.csv" >"$OUT/core.csv"
+	echo
+	echo "medians of $REPS rounds, $N values each (ms), PostgreSQL $(psqlq -At -c 'SHOW server_version'):"
+	python3 - "$OUT/core.csv" "$N" <<'PY'
+import csv, statistics, sys
+rows = list(csv.reader(open(sys.argv[1])))
+n = int(sys.argv[2])
+cpu, wall = {}, {}
+for label, c, w in rows:
+    cpu.setdefault(label, []).append(float(c))
+    wall.setdefault(label, []).append(float(w))
+med = {k: statistics.median(v) for k, v in cpu.items()}
+medw = {k: statistics.median(v) for k, v in wall.items()}
+print(f"  {'arm':<9} {'cpu':>9} {'wall':>9} {'us/value net':>13}")
+for label in ("gen_base", "gen_v7", "gen_core"):
+    net = (med[label] - med["gen_base"]) * 1000 / n
+    print(f"  {label:<9} {med[label]:9.1f} {medw[label]:9.1f} {net:13.3f}")
+r = med["gen_v7"] / med["gen_core"]
+rn = (med["gen_v7"] - med["gen_base"]) / (med["gen_core"] - med["gen_base"])
+print(f"  ours/core ratio: cpu {r:.3f}, net of generate_series {rn:.3f}  (target <= 0.2)")
+PY
+fi

@@ -49,15 +49,53 @@ log_failure(PGconn *conn, PGresult *res, const char *what)
 			  state ? state : "none");
 }
 
-/* Log a failed result; remember 55P03. */
+/*
+ * Log a failed result; remember 55P03 (leadership lost, not a failure);
+ * note anything else as a failure, classified by its SQLSTATE.
+ */
 static void
 report(PGconn *conn, PGresult *res, const char *what)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(conn);
+	char		line[600];
 
-	if (state != NULL && strcmp(state, "55P03") == 0)
-		lost_lock = true;
 	log_failure(conn, res, what);
+	if (state != NULL && strcmp(state, "55P03") == 0)
+	{
+		lost_lock = true;
+		return;
+	}
+	snprintf(line, sizeof(line), "could not %s: %s%s%s", what, msg ? msg : "",
+			 state ? " SQLSTATE " : "", state ? state : "");
+	/* No SQLSTATE: the connection broke (transient). */
+	NoteFailure(SERVER_POSTGRES, state ? PgErrorClass(state, msg) : ERRCLASS_TRANSIENT, line);
+}
+
+/*
+ * Is the conninfo (or URI) well-formed?  Checked once at start: a malformed
+ * one can never connect.  NULL when it is, else a message (malloc'd).
+ */
+char *
+PgCheckConninfo(const char *conninfo)
+{
+	char	   *err = NULL;
+	PQconninfoOption *opts;
+
+	if (conninfo == NULL || conninfo[0] == '\0')
+		return NULL;
+	opts = PQconninfoParse(conninfo, &err);
+	if (opts == NULL)
+	{
+		char	   *msg = malloc(512);
+
+		snprintf(msg, 512, "%s", err ? err : "out of memory");
+		if (err)
+			PQfreemem(err);
+		return msg;
+	}
+	PQconninfoFree(opts);
+	return NULL;
 }
 
 /* Server notices and warnings go to our log, on one line. */
@@ -74,8 +112,34 @@ notice_to_log(void *arg, const char *message)
 	relay_log(LOG_WARNING, "msg=\"server said: %s\"", clean);
 }
 
+static PGconn *connect_pg(const RelayConfig *cfg, bool note);
+
 PGconn *
 PgConnect(const RelayConfig *cfg)
+{
+	return connect_pg(cfg, true);
+}
+
+/*
+ * A connection of the lag monitor (metrics.c): its failures are not the
+ * main loop's (no NoteFailure, --once does not act on them), and no
+ * statement of it runs longer than 5 s.
+ */
+PGconn *
+PgConnectQuiet(const RelayConfig *cfg)
+{
+	PGconn	   *conn = connect_pg(cfg, false);
+	PGresult   *res;
+
+	if (conn == NULL)
+		return NULL;
+	res = PQexec(conn, "SET statement_timeout = 5000");
+	PQclear(res);
+	return conn;
+}
+
+static PGconn *
+connect_pg(const RelayConfig *cfg, bool note)
 {
 	const char *keys[] = {"dbname", "application_name", "connect_timeout",
 		"keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
@@ -96,7 +160,15 @@ PgConnect(const RelayConfig *cfg)
 		for (i = 0; clean[i]; i++)
 			if (clean[i] == '\n' || clean[i] == '"')
 				clean[i] = ' ';
-		relay_log(LOG_WARNING, "msg=\"could not connect to PostgreSQL: %s\"", clean);
+		if (note)
+			relay_log(LOG_WARNING, "msg=\"could not connect to PostgreSQL: %s\"", clean);
+		if (note)
+		{
+			char		line[600];
+
+			snprintf(line, sizeof(line), "could not connect to PostgreSQL: %s", clean);
+			NoteFailure(SERVER_POSTGRES, PgErrorClass(NULL, clean), line);
+		}
 		if (conn)
 			PQfinish(conn);
 		return NULL;

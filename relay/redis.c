@@ -54,11 +54,22 @@ StreamKey(const RelayConfig *cfg, const char *family, int part, bool replay,
 			 cfg->stream_prefix, part);
 }
 
+/*
+ * Log a failed Redis call and note it as a failure: an I/O error (c->err)
+ * is transient, an error reply is classified by RedisErrorClass.
+ */
 static void
 log_redis_error(const char *what, const redisContext *c, const redisReply *r)
 {
-	relay_log(LOG_WARNING, "msg=\"could not %s: %s\"", what,
-			  c->err ? c->errstr : (r && r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply"));
+	const char *reply = !c->err && r && r->type == REDIS_REPLY_ERROR ? r->str : NULL;
+	const char *msg = c->err ? c->errstr : (reply ? reply : "unexpected reply");
+	ErrorClass	cls = reply ? RedisErrorClass(reply) : ERRCLASS_TRANSIENT;
+	char		line[600];
+
+	relay_log(cls == ERRCLASS_PERMANENT ? LOG_ERROR : LOG_WARNING,
+			  "msg=\"could not %s: %s\"", what, msg);
+	snprintf(line, sizeof(line), "could not %s: %s", what, msg);
+	NoteFailure(SERVER_REDIS, cls, line);
 }
 
 redisContext *
@@ -77,8 +88,12 @@ RedisConnect(const RelayConfig *cfg)
 		c = redisConnectWithTimeout(t->host, t->port, tv);
 	if (c == NULL || c->err)
 	{
-		relay_log(LOG_WARNING, "msg=\"could not connect to Redis at %s: %s\"",
-				  t->unix_path ? t->unix_path : t->host, c ? c->errstr : "out of memory");
+		char		line[600];
+
+		snprintf(line, sizeof(line), "could not connect to Redis at %s: %s",
+				 t->unix_path ? t->unix_path : t->host, c ? c->errstr : "out of memory");
+		relay_log(LOG_WARNING, "msg=\"%s\"", line);
+		NoteFailure(SERVER_REDIS, ERRCLASS_TRANSIENT, line);
 		if (c)
 			redisFree(c);
 		return NULL;
@@ -124,21 +139,6 @@ fail:
 		freeReplyObject(r);
 	redisFree(c);
 	return NULL;
-}
-
-/* Is this a refusal that goes away by itself (retry the whole chunk)? */
-static bool
-transient_error(const char *msg)
-{
-	static const char *const prefixes[] = {"OOM", "LOADING", "BUSY", "MISCONF",
-		"READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "NOREPLICAS",
-	"EXECABORT", "NOAUTH", NULL};
-	int			i;
-
-	for (i = 0; prefixes[i]; i++)
-		if (strncmp(msg, prefixes[i], strlen(prefixes[i])) == 0)
-			return true;
-	return false;
 }
 
 /* Append one XADD; id is "*" or an explicit id. */
@@ -210,7 +210,7 @@ send_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 	{
 		if (redisGetReply(c, (void **) &r) != REDIS_OK || r == NULL)
 		{
-			relay_log(LOG_WARNING, "msg=\"could not read a reply from Redis: %s\"", c->errstr);
+			log_redis_error("read a reply from Redis", c, NULL);
 			return PUBLISH_RECONNECT;
 		}
 		if (i < n + 1)
@@ -234,15 +234,23 @@ send_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 			snprintf(firsterr, sizeof(firsterr), "%s", r->str);
 		freeReplyObject(r);
 	}
-	relay_log(transient_error(firsterr) ? LOG_WARNING : LOG_ERROR,
-			  "msg=\"could not publish chunk of batch %" PRId64 " of partition %d: %s\" retry=true",
-			  batch->batch_id, batch->part, firsterr[0] ? firsterr : "unexpected EXEC reply");
+	{
+		ErrorClass	cls = firsterr[0] ? RedisErrorClass(firsterr) : ERRCLASS_TRANSIENT;
+		char		line[600];
+
+		snprintf(line, sizeof(line), "could not publish chunk of batch %" PRId64 " of partition %d: %s",
+				 batch->batch_id, batch->part, firsterr[0] ? firsterr : "unexpected EXEC reply");
+		relay_log(cls == ERRCLASS_PERMANENT ? LOG_ERROR : LOG_WARNING,
+				  "msg=\"%s\" retry=true", line);
+		NoteFailure(SERVER_REDIS, cls, line);
+	}
 	return PUBLISH_RETRY;
 }
 
 /*
- * Does the stream hold id with this eventId?  1 yes, 0 no, -1 I/O error.
- * The checks of a chunk are pipelined by the caller: this reads one reply.
+ * Does the stream hold id with this eventId?  1 yes, 0 no, -1 I/O error,
+ * -2 an error reply (NOPERM for XRANGE, ...: logged and noted).  The checks
+ * of a chunk are pipelined by the caller: this reads one reply.
  */
 static int
 read_holds(redisContext *c, const char *event_id)
@@ -252,6 +260,12 @@ read_holds(redisContext *c, const char *event_id)
 
 	if (redisGetReply(c, (void **) &r) != REDIS_OK || r == NULL)
 		return -1;
+	if (r->type == REDIS_REPLY_ERROR)
+	{
+		log_redis_error("check an entry Redis refused as already there", c, r);
+		freeReplyObject(r);
+		return -2;
+	}
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
 		r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2)
 	{
@@ -374,9 +388,17 @@ publish_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 			const RelayEvent *e = &batch->events[refused[i]];
 			int			h = read_holds(c, e->event_id);
 
+			if (h == -2)
+			{
+				/* Read the rest of the replies, then retry the chunk. */
+				while (++i < nrefused && (h = read_holds(c, e->event_id)) != -1)
+					;
+				result = h == -1 ? PUBLISH_RECONNECT : PUBLISH_RETRY;
+				goto done;
+			}
 			if (h < 0)
 			{
-				relay_log(LOG_WARNING, "msg=\"could not read a reply from Redis: %s\"", c->errstr);
+				log_redis_error("read a reply from Redis", c, NULL);
 				result = PUBLISH_RECONNECT;
 				goto done;
 			}
@@ -484,12 +506,26 @@ glob_escape(const char *s, char *out, size_t outlen)
 	out[j] = '\0';
 }
 
+/* Parse an entry id "<batch>-<ord>" into pos. */
+static void
+parse_entry_id(const char *id, StreamPos *pos)
+{
+	char	   *end;
+
+	pos->batch = strtoll(id, &end, 10);
+	pos->ord = *end == '-' ? atoi(end + 1) : 0;
+}
+
 /*
- * The highest batch id found at the top of the partition's streams (its
- * replay streams excepted), 0 when it has none.  0 ok, -1 I/O error.
+ * The highest entry id (batch, ord) found at the top of the partition's
+ * streams (its replay streams excepted), (0, 0) when it has none.  Every
+ * chunk is one MULTI/EXEC and chunks are written in (batch, ord) order, so
+ * whatever a Redis restored from a snapshot or a promoted replica holds is
+ * a prefix of what was published: everything after this position was lost.
+ * 0 ok, -1 I/O error (the reply is logged).
  */
 int
-RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part, int64_t *top_batch)
+RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part, StreamPos *top)
 {
 	char		prefix[300];
 	char		pattern[400];
@@ -497,7 +533,8 @@ RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part, int64_t *to
 	char		cursor[32] = "0";
 	redisReply *r;
 
-	*top_batch = 0;
+	top->batch = 0;
+	top->ord = 0;
 	glob_escape(cfg->stream_prefix, prefix, sizeof(prefix));
 	snprintf(pattern, sizeof(pattern), "*:{%s:p%d}", prefix, part);
 	snprintf(suffix, sizeof(suffix), ":replay:{%s:p%d}", cfg->stream_prefix, part);
@@ -519,26 +556,35 @@ RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part, int64_t *to
 			const char *key = r->element[1]->element[i]->str;
 			size_t		kl = strlen(key),
 						sl = strlen(suffix);
-			redisReply *top;
+			redisReply *t;
 
 			if (kl >= sl && strcmp(key + kl - sl, suffix) == 0)
 				continue;
-			top = redisCommand(c, "XREVRANGE %s + - COUNT 1", key);
-			if (top == NULL)
+			t = redisCommand(c, "XREVRANGE %s + - COUNT 1", key);
+			/* A key of the pattern that is not a stream holds no entry of ours. */
+			if (t != NULL && t->type == REDIS_REPLY_ERROR && strncmp(t->str, "WRONGTYPE", 9) == 0)
 			{
-				log_redis_error("read the top of a stream", c, top);
+				freeReplyObject(t);
+				continue;
+			}
+			if (t == NULL || t->type == REDIS_REPLY_ERROR)
+			{
+				log_redis_error("read the top of a stream", c, t);
+				if (t)
+					freeReplyObject(t);
 				freeReplyObject(r);
 				return -1;
 			}
-			if (top->type == REDIS_REPLY_ARRAY && top->elements == 1 &&
-				top->element[0]->type == REDIS_REPLY_ARRAY)
+			if (t->type == REDIS_REPLY_ARRAY && t->elements == 1 &&
+				t->element[0]->type == REDIS_REPLY_ARRAY)
 			{
-				int64_t		b = strtoll(top->element[0]->element[0]->str, NULL, 10);
+				StreamPos	p;
 
-				if (b > *top_batch)
-					*top_batch = b;
+				parse_entry_id(t->element[0]->element[0]->str, &p);
+				if (StreamPosCmp(&p, top) > 0)
+					*top = p;
 			}
-			freeReplyObject(top);
+			freeReplyObject(t);
 		}
 		freeReplyObject(r);
 	} while (strcmp(cursor, "0") != 0);

@@ -5,12 +5,18 @@
  * goodgo-relay is a frontend program: it talks to PostgreSQL only through
  * the public relay SQL API of goodgo_events (relay_lock, relay_claim,
  * relay_ack, relay_ack_claim, relay_nack, relay_position, relay_replay,
- * outbox_partitions) and to Redis through hiredis.  The modules are:
+ * relay_lag, outbox_partitions) and to Redis through hiredis.  The modules
+ * are:
  *
  *	config.c	command line, environment, redis:// URLs, routing rules
  *	pg.c		the PostgreSQL side: connect, lock, claim, ack, nack, replay
  *	redis.c		the Redis side: connect, publish a chunk, check replies
- *	metrics.c	counters, the per-minute log line, the Prometheus listener
+ *	recover.c	after a Redis restart or failover: find and re-publish lost entries
+ *	status.c	failures classified permanent or transient; the status shared
+ *				with the metrics thread (under a mutex)
+ *	metrics.c	counters, the per-minute log line; the Prometheus listener and
+ *				the lag monitor, each a thread that never waits on the main
+ *				loop's connections
  *	util.c		logging, clocks, jittered backoff, signal flags
  *	main.c		the loop that ties them together
  */
@@ -32,7 +38,10 @@
 
 #define RELAY_PROGNAME "goodgo-relay"
 
-/* Exit codes: 0 done, 1 runtime failure, 2 bad usage. */
+/*
+ * Exit codes: 0 done, 1 a permanent error (or, with --once, no progress for
+ * --once-timeout seconds), 2 bad usage.
+ */
 #define RELAY_EXIT_OK		0
 #define RELAY_EXIT_FAILURE	1
 #define RELAY_EXIT_USAGE	2
@@ -86,6 +95,7 @@ typedef struct RelayConfig
 	int			poll_ms;
 	long		maxlen;			/* 0: no trimming */
 	bool		once;
+	int			once_timeout_s; /* --once gives up after this long without progress */
 	int			metrics_port;	/* 0: off */
 	IdMode		id_mode;
 	bool		overlap;		/* peek the next batch while publishing */
@@ -134,6 +144,29 @@ typedef struct PeekJob
 	bool		threaded;
 } PeekJob;
 
+/* A deterministic stream entry id: <batch_id>-<ord>. */
+typedef struct StreamPos
+{
+	int64_t		batch;
+	int			ord;
+} StreamPos;
+
+static inline int
+StreamPosCmp(const StreamPos *a, const StreamPos *b)
+{
+	if (a->batch != b->batch)
+		return a->batch < b->batch ? -1 : 1;
+	return a->ord < b->ord ? -1 : (a->ord > b->ord ? 1 : 0);
+}
+
+/* Outcome of the loss check of one partition (recover.c). */
+typedef enum RecoverResult
+{
+	RECOVER_OK,					/* Redis holds every acknowledged entry (again) */
+	RECOVER_REDIS_FAILED,		/* Redis call failed: reconnect, check again */
+	RECOVER_PG_FAILED			/* PostgreSQL call failed: check again */
+} RecoverResult;
+
 /* Outcome of publishing a batch to Redis. */
 typedef enum PublishResult
 {
@@ -169,6 +202,65 @@ typedef struct RelayCounters
 	double		last_batch_ms;
 } RelayCounters;
 
+/* --partitions takes 0..1023. */
+#define RELAY_MAX_PARTITIONS 1024
+
+/* Which server a failure came from. */
+typedef enum RelayServer
+{
+	SERVER_REDIS,
+	SERVER_POSTGRES
+} RelayServer;
+
+/* Can a retry fix it?  (status.c) */
+typedef enum ErrorClass
+{
+	ERRCLASS_TRANSIENT,			/* connection refused or lost, timeout, LOADING, ... */
+	ERRCLASS_PERMANENT			/* authentication, permission, missing database or extension */
+} ErrorClass;
+
+/* The shared status: written by the main loop, read by the metrics thread. */
+typedef struct RelayStatus
+{
+	bool		redis_up;
+	bool		postgres_up;
+	double		last_publish_at;	/* Unix time of the last acked batch, 0: none */
+	uint64_t	consecutive_failures;
+	uint64_t	failures_total;
+	/* The failure noted since the last progress (NoteFailure). */
+	bool		failure_noted;
+	ErrorClass	failure_class;
+	RelayServer failure_server;
+	char		failure_message[512];
+	/* The last failure backed off from (kept after progress, for metrics). */
+	bool		last_error_permanent;
+	RelayServer last_error_server;
+	char		last_error[512];
+	RelayCounters k;			/* a copy of the main loop's counters */
+	/* Led partitions, for the lag monitor. */
+	int			nparts;
+	bool		led[RELAY_MAX_PARTITIONS];
+	/* relay_lag of the led partitions (metrics.c's monitor thread). */
+	bool		lag_measured;	/* at least once */
+	bool		lag_unsupported;	/* the extension has no relay_lag (before 1.2) */
+	double		lag_seconds;
+	double		lag_measured_at;	/* NowSeconds() */
+} RelayStatus;
+
+/* status.c */
+extern ErrorClass RedisErrorClass(const char *error);
+extern ErrorClass PgErrorClass(const char *sqlstate, const char *message);
+extern void NoteFailure(RelayServer server, ErrorClass cls, const char *message);
+extern bool LastFailure(ErrorClass *cls, RelayServer *server, char *message, size_t len);
+extern void StatusProgress(double now, bool published);
+extern void StatusServerUp(RelayServer server, bool up);
+extern void StatusBackoff(void);
+extern void StatusCounters(const RelayCounters *k);
+extern void StatusRead(RelayStatus *out);
+extern void StatusLed(const bool *led, int nparts);
+extern void StatusLag(bool measured, bool unsupported, double lag_seconds, double at);
+extern double StatusLagNow(const RelayStatus *st, double fallback);
+
 /* util.c */
 extern volatile sig_atomic_t relay_stop_requested;
 extern volatile sig_atomic_t relay_reload_requested;
@@ -191,6 +283,8 @@ extern const char *StreamFamily(const char *row_stream, char *buf, size_t buflen
 
 /* pg.c */
 extern PGconn *PgConnect(const RelayConfig *cfg);
+extern PGconn *PgConnectQuiet(const RelayConfig *cfg);
+extern char *PgCheckConninfo(const char *conninfo);
 extern bool PgConnectionOk(PGconn *conn);
 extern int	PgPartitions(PGconn *conn);
 extern int	PgTryLock(PGconn *conn, const char *relay, int part);
@@ -217,13 +311,17 @@ extern PublishResult RedisPublish(redisContext *c, const RelayConfig *cfg,
 								  const RelayBatch *batch, EntryFailure *failures,
 								  int *nfailures, RelayCounters *counters);
 extern int	RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part,
-							  int64_t *top_batch);
+							  StreamPos *top);
 extern void StreamKey(const RelayConfig *cfg, const char *family, int part,
 					  bool replay, char *buf, size_t buflen);
 
+/* recover.c */
+extern RecoverResult RecoverPartition(redisContext *c, PGconn *pg, const RelayConfig *cfg,
+									  int part, RelayCounters *k);
+
 /* metrics.c */
 extern int	MetricsListen(int port);
-extern void MetricsServe(int fd, const RelayCounters *counters);
+extern bool MetricsStart(int fd, const RelayConfig *cfg);
 extern void MetricsLogMinute(RelayCounters *counters, bool force);
 extern int64_t UuidV7Millis(const char *uuid);
 

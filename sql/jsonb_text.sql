@@ -92,9 +92,12 @@ SELECT goodgo_events.jsonb_text(j) AS text, pg_temp.same(j)
 			   (to_jsonb((-9223372036854775808)::int8)), (to_jsonb(1.5::float8)), (to_jsonb(1e30::float8)),
 			   (to_jsonb('NaN'::numeric)), (to_jsonb('-Infinity'::numeric)), (to_jsonb(0.1::float4)),
 			   (to_jsonb(1000000::numeric * 1000000))) v(j);
+-- 10^131071 with display scale 16, spelled out: power() gives it another
+-- display scale from 17 on.
 SELECT length(goodgo_events.jsonb_text(j)) AS len, pg_temp.same(j)
-  FROM (VALUES (to_jsonb(power(10::numeric, 131071))), (to_jsonb(round(power(10::numeric, -16000), 16383))),
-			   (to_jsonb(-power(10::numeric, 131071) + round(power(10::numeric, -16000), 16383)))) v(j);
+  FROM (SELECT ('1' || repeat('0', 131071) || '.' || repeat('0', 16))::numeric) b(big),
+	   LATERAL (VALUES (to_jsonb(big)), (to_jsonb(round(power(10::numeric, -16000), 16383))),
+			   (to_jsonb(-big + round(power(10::numeric, -16000), 16383)))) v(j);
 
 -- Numbers from a table column (stored with a short varlena header).
 CREATE TEMP TABLE nums (x numeric);

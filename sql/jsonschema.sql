@@ -199,6 +199,9 @@ SELECT s, jsonschema_is_valid(s)
 -- not ECMA-262 at all is 22023.  Per case: the "regex" format (syntax only,
 -- so true for every valid pattern), the one-argument jsonschema_is_valid (is
 -- the schema valid: true for valid-but-unsupported), and compiling it.
+-- Rows 1-3 (Unicode scripts) run exactly since 1.2, from the generated
+-- Script/Script_Extensions tables; row 4, an unknown script, is then
+-- invalid (22023), as in node.
 CREATE TEMP TABLE rx (n int, name text, p text);
 INSERT INTO rx VALUES
   (1, 'script', '\p{Script=Greek}'),
@@ -242,14 +245,14 @@ SELECT name,
   FROM rx ORDER BY n;
 -- patternProperties: the JSON Pointer names the property name
 SELECT name, pg_temp.err(jsonb_build_object('patternProperties', jsonb_build_object(p, true))) AS compiled
-  FROM rx WHERE n IN (1, 7, 16, 20) ORDER BY n;
+  FROM rx WHERE n IN (5, 7, 16, 20) ORDER BY n;
 -- a regex too big for the engine once translated (valid ECMA-262)
 SELECT pg_temp.err(jsonb_build_object('pattern', repeat('a{255}', 2000))) AS too_complex,
        jsonschema_is_valid(jsonb_build_object('pattern', repeat('a{255}', 2000))) AS schema_valid;
 -- the message as the user sees it, with its hint
-SELECT jsonschema_is_valid('{"properties": {"name": {"pattern": "^\\p{Script=Greek}+$"}}}', '{"name": "x"}');
+SELECT jsonschema_is_valid('{"properties": {"name": {"pattern": "^\\p{Alphabetic}+$"}}}', '{"name": "x"}');
 -- deep in the schema, in $defs, behind a $ref
-SELECT pg_temp.err('{"$defs": {"greek": {"type": "string", "pattern": "\\p{sc=Grek}"}}, "items": {"$ref": "#/$defs/greek"}}') AS in_defs;
+SELECT pg_temp.err('{"$defs": {"emoji": {"type": "string", "pattern": "\\p{Emoji}"}}, "items": {"$ref": "#/$defs/emoji"}}') AS in_defs;
 -- any real fault of the schema wins over an unsupported pattern, wherever it is
 SELECT pg_temp.err('{"pattern": "\\p{Emoji}", "properties": {"a": {"pattern": "("}}}') AS later_bad_regex,
        pg_temp.err('{"pattern": "\\p{Emoji}", "$ref": "#/$defs/missing"}') AS bad_ref,
@@ -266,19 +269,19 @@ DECLARE
 	st text;
 BEGIN
 	BEGIN
-		PERFORM goodgo_events.jsonschema_errors('{"pattern": "\\p{Script=Greek}"}', '"x"');
+		PERFORM goodgo_events.jsonschema_errors('{"pattern": "\\p{Emoji}"}', '"x"');
 	EXCEPTION WHEN OTHERS THEN st := SQLSTATE;
 	END;
 	RAISE NOTICE 'jsonschema_errors: %', st;
 	st := NULL;
 	BEGIN
-		PERFORM goodgo_events.jsonb_matches_schema('{"pattern": "\\p{Script=Greek}"}', '"x"');
+		PERFORM goodgo_events.jsonb_matches_schema('{"pattern": "\\p{Emoji}"}', '"x"');
 	EXCEPTION WHEN OTHERS THEN st := SQLSTATE;
 	END;
 	RAISE NOTICE 'jsonb_matches_schema: %', st;
 	st := NULL;
 	BEGIN
-		PERFORM goodgo_events.json_matches_schema('{"pattern": "\\p{Script=Greek}"}', '"x"');
+		PERFORM goodgo_events.json_matches_schema('{"pattern": "\\p{Emoji}"}', '"x"');
 	EXCEPTION WHEN OTHERS THEN st := SQLSTATE;
 	END;
 	RAISE NOTICE 'json_matches_schema: %', st;
@@ -370,7 +373,7 @@ SELECT register_schema('https://schemas.example.com/x.json', '{"pattern": "["}')
 SELECT register_schema('https://schemas.example.com/x.json', '{"$defs": {"w": {"patternProperties": {"^(?i:id)$": true}}}}');
 SELECT count(*) AS stored FROM schema_documents WHERE uri = 'https://schemas.example.com/x.json';
 -- stored behind register_schema's back, it is named with its document when used
-INSERT INTO schema_documents (uri, schema) VALUES ('https://schemas.example.com/greek.json', '{"pattern": "\\p{Script=Greek}"}');
+INSERT INTO schema_documents (uri, schema) VALUES ('https://schemas.example.com/greek.json', '{"pattern": "\\p{Emoji}"}');
 SELECT pg_temp.err('{"properties": {"name": {"$ref": "https://schemas.example.com/greek.json"}}}') AS unsupported_remote,
        jsonschema_is_valid('{"properties": {"name": {"$ref": "https://schemas.example.com/greek.json"}}}') AS schema_valid;
 DELETE FROM schema_documents WHERE uri = 'https://schemas.example.com/greek.json';

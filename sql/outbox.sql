@@ -379,8 +379,10 @@ SELECT goodgo_events.outbox_rotate(keep => interval '1 day');
 SELECT goodgo_events.outbox_rotate();
 SELECT goodgo_events.outbox_current_gen() = :g0 AS wrapped, count(*) AS retained FROM goodgo_events.outbox;
 
--- A restore recreates the trigger with the default number of partitions:
--- relays are refused until outbox_after_restore() re-routes the events.
+-- A validating trigger out of agreement with outbox_config (a restore with
+-- --disable-triggers skips outbox_config_sync): relays are refused until
+-- outbox_after_restore() puts it back.  Events keep their partitions
+-- (restored rows are kept as dumped): it moves none.
 SELECT goodgo_events.emit('shipment.dispatched', '{}', 'lst-' || i) IS NOT NULL AS emitted
   FROM generate_series(1, 3) i;
 SELECT goodgo_events.outbox_set_trigger(1);

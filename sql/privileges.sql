@@ -224,6 +224,22 @@ SELECT count(*) FROM goodgo_events.outbox_stats;
 RESET ROLE;
 REVOKE USAGE ON SCHEMA goodgo_events FROM priv_nobody;
 
+-- goodgo_events_compat (pg_jsonschema's API): pure functions, usable by any
+-- role without USAGE on goodgo_events; nobody may create objects there.
+SET ROLE priv_nobody;
+SET search_path = goodgo_events_compat;
+SELECT jsonb_matches_schema('{"type": "integer"}', '1') AS compat_matches,
+       jsonschema_is_valid('{"type": "integer"}') AS compat_schema_valid,
+       jsonschema_validation_errors('{"type": "integer"}', '"x"') AS compat_errors,
+       jsonb_matches_compiled_schema('{"type": "integer"}'::jsonschema, '2') AS compat_compiled;
+SELECT goodgo_events.jsonschema_is_valid('{"type": "integer"}', '1', 'draft2020-12', true) AS no_goodgo_events_usage;
+CREATE FUNCTION goodgo_events_compat.mine() RETURNS int LANGUAGE sql AS 'SELECT 1';
+RESET search_path;
+RESET ROLE;
+SELECT has_schema_privilege('public', 'goodgo_events_compat', 'USAGE') AS public_usage,
+       has_schema_privilege('public', 'goodgo_events_compat', 'CREATE') AS public_create,
+       has_schema_privilege('public', 'goodgo_events', 'USAGE') AS public_usage_goodgo_events;
+
 -- Clean up: the events stay (append-only); the type goes back to enforce.
 SELECT goodgo_events.set_event_type_mode('priv.happened', 'enforce');
 DROP ROLE priv_producer, priv_relay, priv_admin, priv_nobody;

@@ -255,7 +255,7 @@ SELECT goodgo_events.validate_payload('order.disputed', '{"amount": 10}');
 -- register_schema's back, it is named by version, for validate_payload and
 -- for the outbox trigger alike.
 SELECT goodgo_events.register_event_type('order.translated',
-	'{"type": "object", "properties": {"title": {"type": "string", "pattern": "^\\p{Script=Greek}+$"}}}');
+	'{"type": "object", "properties": {"title": {"type": "string", "pattern": "^\\p{Emoji}+$"}}}');
 SELECT count(*) AS stored FROM goodgo_events.event_types WHERE event_type = 'order.translated';
 INSERT INTO goodgo_events.schema_documents (uri, schema)
 VALUES ('https://example.com/money.schema.json', '{"type": "integer", "propertyNames": {"pattern": "^(?i:usd)$"}}');

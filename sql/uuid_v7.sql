@@ -156,22 +156,48 @@ DROP TABLE seq;
 
 -- A parallel plan keeps the order: PARALLEL RESTRICTED puts every call in
 -- the leader, above the Gather.
+-- Where a plan computes uuid_v7: the deepest node whose output mentions it
+-- (the nodes above only pass the value on), whether that node runs in the
+-- workers (under a Gather) or in the leader, and the workers planned.  Read
+-- from EXPLAIN's JSON, so that the answer does not depend on how a major
+-- labels windows or where it sorts an aggregate's input.
+CREATE FUNCTION pg_temp.uuid_v7_node(q text, OUT node text, OUT in_workers boolean,
+									 OUT workers_planned integer)
+LANGUAGE plpgsql AS $$
+DECLARE
+	plan jsonb;
+BEGIN
+	EXECUTE 'EXPLAIN (COSTS OFF, VERBOSE, FORMAT JSON) ' || q INTO plan;
+	WITH RECURSIVE n(depth, p, under_gather) AS (
+		SELECT 0, plan->0->'Plan', false
+		UNION ALL
+		SELECT n.depth + 1, c, n.under_gather OR n.p->>'Node Type' IN ('Gather', 'Gather Merge')
+		  FROM n, jsonb_array_elements(n.p->'Plans') c)
+	SELECT CASE WHEN (n.p->>'Parallel Aware')::boolean THEN 'Parallel ' ELSE '' END
+		   || (n.p->>'Node Type'),
+		   n.under_gather,
+		   (SELECT max((g.p->>'Workers Planned')::integer) FROM n g)
+	  INTO node, in_workers, workers_planned
+	  FROM n
+	 WHERE EXISTS (SELECT FROM jsonb_array_elements_text(n.p->'Output') o
+					WHERE o LIKE '%uuid_v7(%')
+	 ORDER BY n.depth DESC LIMIT 1;
+END $$;
 CREATE TABLE par AS SELECT g AS n FROM generate_series(1, 100000) g;
 ANALYZE par;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
-EXPLAIN (COSTS OFF, VERBOSE)
-SELECT u, lag(u) OVER () FROM (SELECT n, uuid_v7() AS u FROM par WHERE n > 0) g;
+SELECT * FROM pg_temp.uuid_v7_node(
+  'SELECT u, lag(u) OVER () FROM (SELECT n, uuid_v7() AS u FROM par WHERE n > 0) g');
 SELECT count(*) AS n, count(*) FILTER (WHERE u <= prev) AS not_increasing
   FROM (SELECT u, lag(u) OVER () AS prev
           FROM (SELECT n, uuid_v7() AS u FROM par WHERE n > 0) g) s;
 -- uuid_v7(ts) is PARALLEL SAFE and runs in the workers; each process draws
 -- its own random bytes, so no rand_b repeats across them.
-EXPLAIN (COSTS OFF, VERBOSE)
-SELECT count(DISTINCT substr(u::text, 20)) FROM
-  (SELECT uuid_v7('2024-01-01 00:00:00+00') AS u FROM par WHERE n > 0) g;
+SELECT * FROM pg_temp.uuid_v7_node($q$SELECT count(DISTINCT substr(u::text, 20)) FROM
+  (SELECT uuid_v7('2024-01-01 00:00:00+00') AS u FROM par WHERE n > 0) g$q$);
 SELECT count(*) AS n, count(DISTINCT substr(u::text, 20)) AS distinct_rand_b
   FROM (SELECT uuid_v7('2024-01-01 00:00:00+00') AS u FROM par WHERE n > 0) g;
 RESET parallel_setup_cost;

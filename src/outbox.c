@@ -20,9 +20,10 @@
  * The trigger is generic: its arguments are key=value pairs naming the
  * columns of a user's own outbox table (see doc/outbox.md).  Their parsed
  * form (column numbers, sequence, outbox name) is cached per backend in
- * CacheMemoryContext, keyed by trigger and relation, and dropped on any
+ * CacheMemoryContext, keyed by trigger and relation, and marked stale on any
  * relcache invalidation of the table, its sequence or its root (DDL on them,
- * CREATE/DROP TRIGGER), so single-row INSERTs do not pay catalog lookups.
+ * CREATE/DROP TRIGGER, GRANT, ANALYZE), to be dropped at the start of the
+ * next trigger call, so single-row INSERTs do not pay catalog lookups.
  *
  * The relay side (claim/ack by snapshot windows, rotation, stats) is SQL in
  * sql/objects/50_outbox.sql: it runs once per batch, not per row.
@@ -34,14 +35,17 @@
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
+#include "commands/extension.h"
 #include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
@@ -69,6 +73,7 @@ static char *outbox_notify_channel = NULL;
 static char *outbox_stream_prefix = NULL;
 static bool outbox_maintenance = false;
 static int	relay_max_attempts = 5;
+static int	relay_window_max_events = 10000000;
 
 /* What the trigger arguments say, resolved against one relation. */
 typedef struct OutboxTriggerConf
@@ -86,14 +91,25 @@ typedef struct OutboxTriggerConf
 	AttrNumber	schema_version_att; /* 0 when the table has none */
 	AttrNumber	findings_att;	/* 0 when the table has none */
 	Oid			seq_oid;
+	bool		seq_named;		/* seq_oid from seq_sequence=, not identity */
 	Oid			root_oid;		/* root of a partitioned outbox, else relid */
 	int			partitions;
 	char	   *name;			/* outbox name used in stream keys */
+	bool		restorable;		/* a table of the extension's own outbox */
 } OutboxTriggerConf;
 
 /* Backend cache of parsed trigger arguments (see the header comment). */
 static MemoryContext outbox_conf_cxt = NULL;
 static List *outbox_confs = NIL;
+
+/*
+ * Set by the relcache callback; the cache is emptied at the start of the next
+ * trigger call, never by the callback itself.  Invalidations are processed in
+ * the middle of a trigger call (RegistryValidatePayload accepts them, and any
+ * catalog access may), while that call still reads its conf: freeing the
+ * cache there was a use after free.
+ */
+static bool outbox_confs_stale = false;
 
 static void
 outbox_relcache_callback(Datum arg, Oid relid)
@@ -108,11 +124,8 @@ outbox_relcache_callback(Datum arg, Oid relid)
 		if (c->relid == relid || c->seq_oid == relid || c->root_oid == relid)
 			hit = true;
 	}
-	if (hit && outbox_conf_cxt != NULL)
-	{
-		outbox_confs = NIL;
-		MemoryContextReset(outbox_conf_cxt);
-	}
+	if (hit)
+		outbox_confs_stale = true;
 }
 
 /* The columns a trigger argument can name, with their default names. */
@@ -191,8 +204,19 @@ OutboxInit(void)
 
 	DefineCustomIntVariable("goodgo_events.relay_max_attempts",
 							"Failed publish attempts after which an event becomes a dead letter.",
-							NULL,
-							&relay_max_attempts, 5, 1, 1000, PGC_USERSET, 0,
+							"0 means never: the batch is retried until the event is published, so per-aggregate order is kept.",
+							&relay_max_attempts, 5, 0, 1000, PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	/*
+	 * Read by relay_claim_batch (SQL).  Superuser only: lowered in tests to
+	 * show the bound with a few events.  The maximum keeps one window's
+	 * array (8 bytes per seq) below the 1 GB limit of a value.
+	 */
+	DefineCustomIntVariable("goodgo_events.relay_window_max_events",
+							"Most events one claim window (slice) of a relay partition holds.",
+							"The rest of a larger backlog waits for the next slice of the window.",
+							&relay_window_max_events, 10000000, 1, 100000000, PGC_SUSET,
+							GUC_NOT_IN_SAMPLE,
 							NULL, NULL, NULL);
 }
 
@@ -264,6 +288,21 @@ outbox_trigger_conf(FunctionCallInfo fcinfo)
 	const char *seqname = NULL;
 	int			i,
 				k;
+
+	/*
+	 * Drop a cache marked stale.  No conf of it is in use: this is the start
+	 * of a trigger call, and no trigger call runs inside another's (nothing
+	 * between here and the end of goodgo_outbox_validate runs user code).
+	 */
+	if (outbox_confs_stale)
+	{
+		outbox_confs = NIL;
+		if (outbox_conf_cxt != NULL)
+			MemoryContextReset(outbox_conf_cxt);
+		outbox_confs_stale = false;
+		conf = NULL;
+		fcinfo->flinfo->fn_extra = NULL;
+	}
 
 	/* fn_extra points into the backend cache: check it is still there. */
 	if (conf != NULL && list_member_ptr(outbox_confs, conf) &&
@@ -360,10 +399,18 @@ outbox_trigger_conf(FunctionCallInfo fcinfo)
 	{
 		if (seqname != NULL)
 		{
-			List	   *names = stringToQualifiedNameList(seqname);
+			List	   *names = gg_string_to_qualified_name_list(seqname);
+			RangeVar   *seqrv = makeRangeVarFromNameList(names);
 
-			conf->seq_oid = RangeVarGetRelid(makeRangeVarFromNameList(names),
-											 NoLock, false);
+			/*
+			 * An unqualified name is the table's schema's, never looked up
+			 * in the search_path of whoever inserts (who could otherwise
+			 * put a sequence of its own first).
+			 */
+			if (seqrv->schemaname == NULL)
+				seqrv->schemaname = get_namespace_name(RelationGetNamespace(rel));
+			conf->seq_oid = RangeVarGetRelid(seqrv, NoLock, false);
+			conf->seq_named = true;
 			if (get_rel_relkind(conf->seq_oid) != RELKIND_SEQUENCE)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -373,7 +420,7 @@ outbox_trigger_conf(FunctionCallInfo fcinfo)
 		}
 		else
 		{
-			conf->seq_oid = getIdentitySequence(RelationGetRelid(rel), conf->seq_att, true);
+			conf->seq_oid = gg_identity_sequence(rel, conf->seq_att);
 			if (!OidIsValid(conf->seq_oid))
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -389,6 +436,18 @@ outbox_trigger_conf(FunctionCallInfo fcinfo)
 		conf->root_oid = get_partition_parent(conf->root_oid, false);
 	if (conf->name == NULL)
 		conf->name = get_rel_name(conf->root_oid);
+
+	/*
+	 * Rows of the extension's own outbox come back from dumps (see
+	 * outbox_restored_row).  Only the extension's owner can make a table a
+	 * member of the extension (ALTER EXTENSION ... ADD).
+	 */
+	{
+		Oid			ext = get_extension_oid("goodgo_events", true);
+
+		conf->restorable = OidIsValid(ext) &&
+			getExtensionOfObject(RelationRelationId, conf->root_oid) == ext;
+	}
 
 	conf->tgoid = tg->tgoid;
 	conf->relid = RelationGetRelid(rel);
@@ -431,6 +490,114 @@ outbox_stream_name(OutboxTriggerConf *conf, const char *event_type, int part)
 					conf->name, width, part);
 }
 
+/*
+ * Is this row one a restore brings back?  pg_dump keeps the generations of
+ * the extension's outbox, and pg_restore inserts their rows through this
+ * trigger: CREATE EXTENSION created it (ENABLE ALWAYS) before the data.
+ * Such a row is the record of an event accepted earlier, with the schema
+ * version and findings of that time.  Validating it again, against today's
+ * registry or one restored only in part (schema_documents may come after
+ * the outbox), could only lose it, and a failed row fails the COPY of its
+ * whole generation.  It is kept as dumped when all of these hold:
+ *
+ *	- the table is a generation of the extension's own outbox (a member of
+ *	  the extension): a producer's own table with this trigger never is;
+ *	- the row carries what this trigger derived when it was first inserted:
+ *	  a normal txid (a producer's row has the column default 0), a seq
+ *	  above 0, an event_id, event_type and stream;
+ *	- the inserting role has the privileges of the table's owner (the
+ *	  extension's owner, or a superuser).  A producer has at most column
+ *	  privileges on the outbox, never its ownership.
+ *
+ * No setting, column value or trigger argument a producer can supply makes
+ * a row pass: the last condition is about who inserts, and whoever meets it
+ * could as well disable the trigger or write the table with triggers off.
+ * COPY versus INSERT is not looked at: pg_dump --inserts restores rows with
+ * INSERT, and a producer can COPY too.  For a producer's row the first
+ * attribute read (txid 0) already decides; no catalog lookup per row.
+ */
+static bool
+outbox_restored_row(OutboxTriggerConf *conf, Relation rel, HeapTuple tuple)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	Datum		d;
+	bool		isnull;
+
+	if (!conf->restorable || conf->txid_att == InvalidAttrNumber ||
+		conf->seq_att == InvalidAttrNumber ||
+		conf->event_id_att == InvalidAttrNumber ||
+		conf->event_type_att == InvalidAttrNumber ||
+		conf->stream_att == InvalidAttrNumber)
+		return false;
+	d = heap_getattr(tuple, conf->txid_att, desc, &isnull);
+	if (isnull || !FullTransactionIdIsNormal(DatumGetFullTransactionId(d)))
+		return false;
+	d = heap_getattr(tuple, conf->seq_att, desc, &isnull);
+	if (isnull || DatumGetInt64(d) <= 0)
+		return false;
+	if (heap_attisnull(tuple, conf->event_id_att, desc) ||
+		heap_attisnull(tuple, conf->event_type_att, desc) ||
+		heap_attisnull(tuple, conf->stream_att, desc))
+		return false;
+	return has_privs_of_role(GetUserId(), rel->rd_rel->relowner);
+}
+
+/*
+ * Keep a restored row as dumped, but for its txid: a transaction id of the
+ * dumped cluster means nothing here (in a new cluster it may lie in the
+ * future, and no claim window would take the row until the xid counter got
+ * there), so the row belongs to the restoring transaction, like an event
+ * inserted now.  Its seq is kept, and the seq sequence moved past it, so
+ * events inserted after the restore come after the restored ones (the
+ * sequence's own value is dumped too, but a 1.1 dump lacks it).
+ */
+static HeapTuple
+outbox_keep_restored_row(OutboxTriggerConf *conf, Relation rel, HeapTuple tuple)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	bool		isnull;
+	int64		seq = DatumGetInt64(heap_getattr(tuple, conf->seq_att, desc, &isnull));
+	int			col = conf->txid_att;
+	Datum		value = FullTransactionIdGetDatum(GetTopFullTransactionId());
+	bool		null = false;
+
+	if (nextval_internal(conf->seq_oid, false) < seq)
+		DirectFunctionCall2(setval_oid, ObjectIdGetDatum(conf->seq_oid),
+							Int64GetDatum(seq));
+	return heap_modify_tuple_by_cols(tuple, desc, 1, &col, &value, &null);
+}
+
+/*
+ * May the table draw from the sequence its trigger argument seq_sequence
+ * names?  nextval_internal(seq, false) checks no privilege, so without this a
+ * role that can create a table (a TEMP one will do) could advance any
+ * sequence of the database by attaching the trigger and inserting.  The rule
+ * is the table owner's: the arguments are part of the table's definition,
+ * which its owner controls, while the inserting role (a producer) usually
+ * has no right on the sequence at all (goodgo_events.outbox_seq), exactly as
+ * an identity column draws from its sequence with the table's authority.
+ * The owner needs USAGE or UPDATE, what nextval() asks of its caller.  An
+ * identity column's own sequence (no seq_sequence) is not checked, as core
+ * does not check it.  Checked per row, not cached: a REVOKE or a change of
+ * role membership takes effect at once (superuser owners take the fast path).
+ */
+static void
+outbox_check_sequence(Relation rel, OutboxTriggerConf *conf)
+{
+	Oid			owner = rel->rd_rel->relowner;
+
+	if (pg_class_aclcheck(conf->seq_oid, owner, ACL_USAGE | ACL_UPDATE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for sequence %s",
+						get_rel_name(conf->seq_oid)),
+				 errdetail("The outbox trigger of table \"%s\" draws seq values from this sequence (trigger argument seq_sequence), and the table's owner \"%s\" has neither USAGE nor UPDATE on it.",
+						   RelationGetRelationName(rel),
+						   GetUserNameFromId(owner, false)),
+				 errhint("Grant USAGE on the sequence to the table's owner, or use an identity column for seq."),
+				 errtable(rel)));
+}
+
 PG_FUNCTION_INFO_V1(goodgo_outbox_validate);
 Datum
 goodgo_outbox_validate(PG_FUNCTION_ARGS)
@@ -468,6 +635,10 @@ goodgo_outbox_validate(PG_FUNCTION_ARGS)
 	rel = td->tg_relation;
 	desc = RelationGetDescr(rel);
 	tuple = td->tg_trigtuple;
+
+	/* A row pg_restore brings back is kept as dumped (see above). */
+	if (outbox_restored_row(conf, rel, tuple))
+		return PointerGetDatum(outbox_keep_restored_row(conf, rel, tuple));
 
 	d = heap_getattr(tuple, conf->envelope_att, desc, &isnull);
 	if (isnull)
@@ -535,6 +706,8 @@ goodgo_outbox_validate(PG_FUNCTION_ARGS)
 	}
 	if (conf->seq_att != InvalidAttrNumber)
 	{
+		if (conf->seq_named)
+			outbox_check_sequence(rel, conf);
 		cols[ncols] = conf->seq_att;
 		values[ncols++] = Int64GetDatum(nextval_internal(conf->seq_oid, false));
 	}
@@ -565,6 +738,19 @@ goodgo_outbox_validate(PG_FUNCTION_ARGS)
 		return PointerGetDatum(tuple);
 	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, desc, ncols, cols,
 													 values, nulls));
+}
+
+/*
+ * relay_window_max_events(): the bound relay_claim_batch cuts windows at.
+ * Read through a C function rather than current_setting(), so that the
+ * library (which defines the GUC) is loaded: before that, any role could
+ * set a placeholder of the same name.
+ */
+PG_FUNCTION_INFO_V1(goodgo_relay_window_max_events);
+Datum
+goodgo_relay_window_max_events(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(relay_window_max_events);
 }
 
 PG_FUNCTION_INFO_V1(goodgo_outbox_append_only);

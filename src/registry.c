@@ -37,6 +37,14 @@
  *	  so a snapshot taken after the stale mark was cleared sees every change
  *	  whose invalidation had arrived by then.  (The registry is read the way
  *	  the system catalogs are: the newest committed state governs.)
+ *
+ * Search path.  The lookup runs with the caller's search_path (a producer's
+ * INSERT, validate_payload()), so its statement resolves nothing through it:
+ * tables are schema-qualified and every operator is written
+ * OPERATOR(pg_catalog.=).  A producer's own "=" earlier in its search_path
+ * would otherwise decide which type's schema validates its payload.  The
+ * registration statements run under the pinned search_path of their
+ * SECURITY DEFINER functions and are written the same way.
  */
 #include "postgres.h"
 
@@ -49,6 +57,7 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "storage/sinval.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
@@ -88,6 +97,15 @@ static const struct config_enum_entry unknown_event_types_options[] = {
 };
 
 static int	registry_unknown_event_types = REGISTRY_UNKNOWN_REJECT;
+
+/*
+ * Internal, for tests: process a relcache invalidation of the relation being
+ * inserted into in the middle of RegistryValidatePayload, as if another
+ * session's GRANT or ANALYZE of it had arrived with the invalidations
+ * registry_lookup() accepts.  The outbox trigger must survive that (its
+ * cached configuration is only marked stale).  Superuser-only, hidden.
+ */
+static bool registry_test_invalidate = false;
 
 typedef struct RegistryEntry
 {
@@ -137,6 +155,16 @@ RegistryInit(void)
 							 unknown_event_types_options,
 							 PGC_SUSET,
 							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("goodgo_events.test_invalidate_in_validation",
+							 "Internal, for tests: invalidate the target table's relcache entry while validating a payload.",
+							 "Processes a relcache invalidation of the table an outbox trigger fires for "
+							 "in the middle of the payload validation, as one arriving from another session would be.",
+							 &registry_test_invalidate,
+							 false,
+							 PGC_SUSET,
+							 GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
 							 NULL, NULL, NULL);
 
 	CacheRegisterRelcacheCallback(registry_relcache_callback, (Datum) 0);
@@ -408,8 +436,9 @@ registry_fetch(const char *event_type, MemoryContext cxt, int32 *version,
 		plan = SPI_prepare("SELECT t.current_version, t.mode, v.schema, v.dialect, v.format_assertion"
 						   "  FROM goodgo_events.event_types t"
 						   "  JOIN goodgo_events.event_type_versions v"
-						   "    ON v.event_type = t.event_type AND v.version = t.current_version"
-						   " WHERE t.event_type = $1",
+						   "    ON v.event_type OPERATOR(pg_catalog.=) t.event_type"
+						   "   AND v.version OPERATOR(pg_catalog.=) t.current_version"
+						   " WHERE t.event_type OPERATOR(pg_catalog.=) $1",
 						   1, argtypes);
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -549,6 +578,19 @@ RegistryValidatePayload(const char *event_type, Jsonb *payload,
 	verdict->findings = NULL;
 
 	entry = registry_lookup(event_type);
+
+	if (unlikely(registry_test_invalidate) && rel != NULL)
+	{
+		SharedInvalidationMessage msg;
+
+		/* what AcceptInvalidationMessages() runs for another session's GRANT */
+		memset(&msg, 0, sizeof(msg));
+		msg.rc.id = SHAREDINVALRELCACHE_ID;
+		msg.rc.dbId = MyDatabaseId;
+		msg.rc.relId = RelationGetRelid(rel);
+		LocalExecuteInvalidationMessage(&msg);
+	}
+
 	if (entry == NULL || !entry->known)
 	{
 		if (registry_unknown_event_types == REGISTRY_UNKNOWN_ALLOW)
@@ -655,12 +697,15 @@ registry_spi_exec(const char *sql, int nargs, Oid *argtypes, Datum *values,
 static bool
 registry_lock_current(Oid *argtypes, Datum *values)
 {
-	registry_spi_exec("SELECT t.current_version, t.mode = $3,"
-					  "       v.schema = $2 AND v.dialect = $4 AND v.format_assertion = $5"
+	registry_spi_exec("SELECT t.current_version, t.mode OPERATOR(pg_catalog.=) $3,"
+					  "       v.schema OPERATOR(pg_catalog.=) $2"
+					  "   AND v.dialect OPERATOR(pg_catalog.=) $4"
+					  "   AND v.format_assertion OPERATOR(pg_catalog.=) $5"
 					  "  FROM goodgo_events.event_types t"
 					  "  JOIN goodgo_events.event_type_versions v"
-					  "    ON v.event_type = t.event_type AND v.version = t.current_version"
-					  " WHERE t.event_type = $1"
+					  "    ON v.event_type OPERATOR(pg_catalog.=) t.event_type"
+					  "   AND v.version OPERATOR(pg_catalog.=) t.current_version"
+					  " WHERE t.event_type OPERATOR(pg_catalog.=) $1"
 					  "   FOR UPDATE OF t",
 					  7, argtypes, values, SPI_OK_SELECT);
 	return SPI_processed == 1;
@@ -762,15 +807,16 @@ goodgo_register_event_type(PG_FUNCTION_ARGS)
 		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
 			registry_spi_exec("UPDATE goodgo_events.event_types"
 							  "   SET mode = $3, bundled = false, updated_at = pg_catalog.now()"
-							  " WHERE event_type = $1",
+							  " WHERE event_type OPERATOR(pg_catalog.=) $1",
 							  7, argtypes, values, SPI_OK_UPDATE);
 		SPI_finish();
 		PG_RETURN_INT32(version);
 	}
 
 	/* a changed schema: version n + 1, never reusing a number */
-	registry_spi_exec("SELECT pg_catalog.max(version) + 1"
-					  "  FROM goodgo_events.event_type_versions WHERE event_type = $1",
+	registry_spi_exec("SELECT pg_catalog.max(version) OPERATOR(pg_catalog.+) 1"
+					  "  FROM goodgo_events.event_type_versions"
+					  " WHERE event_type OPERATOR(pg_catalog.=) $1",
 					  7, argtypes, values, SPI_OK_SELECT);
 	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	if (isnull)
@@ -841,7 +887,7 @@ goodgo_register_event_type(PG_FUNCTION_ARGS)
 		registry_spi_exec("UPDATE goodgo_events.event_types"
 						  "   SET current_version = $8, mode = $3, bundled = $6,"
 						  "       updated_at = pg_catalog.now()"
-						  " WHERE event_type = $1",
+						  " WHERE event_type OPERATOR(pg_catalog.=) $1",
 						  8, vtypes, vvalues, SPI_OK_UPDATE);
 	}
 	SPI_finish();
@@ -868,11 +914,13 @@ goodgo_set_event_type_mode(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	registry_spi_exec("UPDATE goodgo_events.event_types"
 					  "   SET mode = $2, bundled = false, updated_at = pg_catalog.now()"
-					  " WHERE event_type = $1 AND mode IS DISTINCT FROM $2",
+					  " WHERE event_type OPERATOR(pg_catalog.=) $1"
+					  "   AND NOT (mode OPERATOR(pg_catalog.=) $2)",
 					  2, argtypes, values, SPI_OK_UPDATE);
 	if (SPI_processed == 0)
 	{
-		registry_spi_exec("SELECT 1 FROM goodgo_events.event_types WHERE event_type = $1",
+		registry_spi_exec("SELECT 1 FROM goodgo_events.event_types"
+						  " WHERE event_type OPERATOR(pg_catalog.=) $1",
 						  1, argtypes, values, SPI_OK_SELECT);
 		if (SPI_processed == 0)
 			ereport(ERROR,

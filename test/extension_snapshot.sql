@@ -55,8 +55,14 @@ SELECT line FROM (
 	SELECT 'schema acl=' || coalesce(array_to_string(nspacl, ','), '-')
 	  FROM pg_namespace WHERE nspname = 'goodgo_events'
 	UNION ALL
-	SELECT 'extconfig ' || coalesce(array_to_string(extconfig::regclass[], ','), '-')
-		   || ' conditions=' || coalesce(array_to_string(extcondition, '|'), '-')
+	-- one line per dumped table or sequence with its condition (the order
+	-- of the array is the order of the pg_extension_config_dump calls,
+	-- which an update script cannot reproduce and pg_dump does not use)
+	SELECT 'extconfig ' || c.rel::regclass || ' condition=' || coalesce(c.cond, '-')
+	  FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS c(rel, cond)
+	 WHERE e.extname = 'goodgo_events'
+	UNION ALL
+	SELECT 'extconfig count ' || coalesce(cardinality(extconfig), 0)
 	  FROM pg_extension WHERE extname = 'goodgo_events'
 	UNION ALL
 	-- rows the install script puts into its own tables

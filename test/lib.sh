@@ -1,20 +1,40 @@
 # test/lib.sh: shared by test/run-all, .ci/run, demo/run and the benchmarks.
 #
-# Gives a throwaway PostgreSQL 15 cluster and Redis server, each under a
+# Gives a throwaway PostgreSQL cluster and Redis server, each under a
 # temporary directory with its own port, stopped at exit even on failure.
 # The extension is installed into a private copy of the PostgreSQL tree
 # (make install DESTDIR=...), as PostgreSQL's own "make check" does, so a run
 # never touches the system installation and several runs can go side by side.
 #
+# The PostgreSQL is the one GG_PG_CONFIG names (any pg_config: Debian's, or a
+# build from source such as test/build-postgres.sh makes); by default Debian
+# 12's PostgreSQL 15.  Every path (bindir, sharedir, pkglibdir, PGXS) comes
+# from that pg_config.
+#
 # Source it, then call gg_setup (packages + build + install), gg_start_pg,
-# gg_start_redis.  Exports PGHOST PGPORT PGUSER PGDATABASE for psql/libpq and
-# GG_REDIS_PORT for Redis.
+# gg_start_redis.  Exports PGHOST PGPORT PGUSER PGDATABASE for psql/libpq,
+# GG_REDIS_PORT for Redis, PG_CONFIG (the pg_config builds use) and a PATH
+# that starts with the private copy's bindir.
 
 GG_ROOT=${GG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-GG_PGVER=${GG_PGVER:-15}
-GG_SYS_BIN=/usr/lib/postgresql/$GG_PGVER/bin
-GG_PACKAGES="build-essential postgresql-$GG_PGVER postgresql-server-dev-$GG_PGVER
-	redis-server libhiredis-dev python3 python3-psycopg2 python3-redis"
+# Debian's PostgreSQL 15 is installed on every run: it is the default server,
+# and the old cluster of test/suites/pg_upgrade.sh.
+GG_PACKAGES="build-essential postgresql-15 postgresql-server-dev-15
+	redis-server libhiredis-dev python3 python3-psycopg2 python3-redis unicode-data"
+
+# Sets GG_PG_CONFIG (default: Debian's PostgreSQL $GG_PGVER, 15),
+# GG_PG_VERSION ("18.6"), GG_PGVER (major: "18"), GG_SYS_BIN (its bindir) and
+# PG_CONFIG (for make).
+gg_pg_paths() {
+	GG_PG_CONFIG=${GG_PG_CONFIG:-/usr/lib/postgresql/${GG_PGVER:-15}/bin/pg_config}
+	[ -x "$GG_PG_CONFIG" ] || return 1
+	GG_PG_VERSION=$("$GG_PG_CONFIG" --version | sed -nE 's/^PostgreSQL ([0-9]+(\.[0-9]+)?).*/\1/p')
+	GG_PGVER=${GG_PG_VERSION%%.*}
+	GG_SYS_BIN=$("$GG_PG_CONFIG" --bindir)
+	PG_CONFIG=$GG_PG_CONFIG
+	export GG_PG_CONFIG GG_PG_VERSION GG_PGVER GG_SYS_BIN PG_CONFIG
+}
+gg_pg_paths || true
 
 gg_log() { printf '==> %s\n' "$*" >&2; }
 gg_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -90,29 +110,41 @@ if [ -n "${GG_UBSAN:-}" ]; then
 	export GG_CFLAGS GG_UBSAN
 fi
 
-# Build with the flags in GG_CFLAGS and install into a private copy of the
-# PostgreSQL tree under $GG_TMP/inst.  Sets GG_PGBIN.  The objects are built
-# in the source tree: when the flags differ from the last build's (kept in
-# .gg-build-flags), make clean first, so a sanitizer pass never links the
-# objects of a plain one.
+# Build with the flags in GG_CFLAGS against GG_PG_CONFIG and install into a
+# private copy of that PostgreSQL's tree under $GG_TMP/inst.  Sets GG_PGBIN.
+# The objects are built in the source tree: when the flags, the pg_config or
+# its version differ from the last build's (kept in .gg-build-flags), make
+# clean first, so a sanitizer pass never links the objects of a plain one and
+# objects built for one major never load into another.
 gg_build_install() {
 	gg_tmp
-	local inst=$GG_TMP/inst
-	if [ "$(cat "$GG_ROOT/.gg-build-flags" 2>/dev/null)" != "${GG_CFLAGS:-}" ]; then
+	gg_pg_paths || gg_die "no pg_config at ${GG_PG_CONFIG:-}"
+	local inst=$GG_TMP/inst stamp d
+	stamp="${GG_CFLAGS:-} | $GG_PG_CONFIG | PostgreSQL $GG_PG_VERSION"
+	if [ "$(cat "$GG_ROOT/.gg-build-flags" 2>/dev/null)" != "$stamp" ]; then
 		make -C "$GG_ROOT" -s clean >/dev/null 2>&1
-		printf '%s\n' "${GG_CFLAGS:-}" >"$GG_ROOT/.gg-build-flags"
+		printf '%s\n' "$stamp" >"$GG_ROOT/.gg-build-flags"
 	fi
-	gg_log "building (PG_CFLAGS=${GG_CFLAGS:-})"
+	gg_log "building for PostgreSQL $GG_PG_VERSION ($GG_PG_CONFIG; PG_CFLAGS=${GG_CFLAGS:-})"
 	make -C "$GG_ROOT" -s PG_CFLAGS="${GG_CFLAGS:-}" >"$GG_TMP/build.log" 2>&1 ||
 		{ cat "$GG_TMP/build.log"; gg_die "build failed"; }
 	grep -E 'warning:' "$GG_TMP/build.log" >&2 || true
-	mkdir -p "$inst/usr/lib/postgresql" "$inst/usr/share/postgresql"
-	cp -a "/usr/lib/postgresql/$GG_PGVER" "$inst/usr/lib/postgresql/"
-	cp -a "/usr/share/postgresql/$GG_PGVER" "$inst/usr/share/postgresql/"
+	# The server finds its share and library directories relative to its
+	# own binary, so a copy of the three under $inst, at the same paths,
+	# is a PostgreSQL of its own.
+	for d in bindir sharedir pkglibdir; do
+		d=$("$GG_PG_CONFIG" --$d)
+		mkdir -p "$inst$d"
+		cp -a "$d/." "$inst$d/"
+	done
 	make -C "$GG_ROOT" -s install DESTDIR="$inst" >>"$GG_TMP/build.log" 2>&1 ||
 		{ cat "$GG_TMP/build.log"; gg_die "install failed"; }
-	GG_PGBIN=$inst/usr/lib/postgresql/$GG_PGVER/bin
-	export GG_PGBIN GG_INST=$inst
+	GG_PGBIN=$inst$GG_SYS_BIN
+	# pg_config of the copy would name include directories that are not
+	# copied: the copy's pg_config is the original's.
+	ln -sf "$GG_PG_CONFIG" "$GG_PGBIN/pg_config"
+	PATH=$GG_PGBIN:$PATH
+	export GG_PGBIN GG_INST=$inst PATH
 }
 
 gg_setup() {
@@ -146,7 +178,7 @@ CONF
 	gg_as_owner "$GG_PGBIN/pg_ctl" -D "$GG_PGDATA" -l "$GG_TMP/postgres.log" -w start >/dev/null ||
 		{ cat "$GG_TMP/postgres.log"; gg_die "could not start PostgreSQL"; }
 	export GG_TMP PGHOST=$GG_TMP PGPORT=$port PGUSER=postgres PGDATABASE=postgres
-	gg_log "PostgreSQL $GG_PGVER on port $port, socket in $GG_TMP"
+	gg_log "PostgreSQL $GG_PG_VERSION on port $port, socket in $GG_TMP"
 }
 
 gg_start_redis() {

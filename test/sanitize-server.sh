@@ -14,9 +14,10 @@
 #
 #   bash test/sanitize-server.sh [valgrind|asan|all] [regress test names...]
 #
-# Default: all modes, every regression test.  Needs root or sudo for apt
-# (adds a deb-src entry in /etc/apt/sources.list.d/goodgo-deb-src.sources,
-# installs the few build dependencies, fetches the source with apt-get source).
+# Default: all modes, every regression test.  Needs root or sudo to install
+# the few build dependencies; the source is fetched with apt-get source through
+# a private apt directory ($GG_SAN_DIR/apt: its own deb-src entry, lists and
+# cache), so the system's apt sources are left as they are.
 #
 # Environment:
 #   GG_SAN_DIR       work directory (default /var/tmp/goodgo-sanitize): source,
@@ -54,18 +55,22 @@ fetch_source() {
 	if ls -d "$SAN_DIR"/src/postgresql-15-*/ >/dev/null 2>&1; then
 		return 0
 	fi
-	local list=/etc/apt/sources.list.d/goodgo-deb-src.sources
-	if [ ! -f "$list" ]; then
-		log "adding $list"
-		$sudo tee "$list" >/dev/null <<'EOF'
-# Added by goodgo_events' test/sanitize-server.sh: source packages only.
+	# The source package comes through a private apt directory (its own
+	# sources, lists and cache under $SAN_DIR/apt): the system's apt
+	# configuration is neither edited nor extended.
+	local aptdir=$SAN_DIR/apt
+	mkdir -p "$aptdir/sources.list.d" "$aptdir/lists/partial" "$aptdir/cache/archives/partial"
+	cat >"$aptdir/sources.list.d/deb-src.sources" <<'SRC'
+# goodgo_events' test/sanitize-server.sh: source packages only, private to it.
 Types: deb-src
 URIs: http://deb.debian.org/debian
 Suites: bookworm bookworm-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-	fi
+SRC
+	local aptsrc=(-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$aptdir/sources.list.d"
+		-o Dir::State::Lists="$aptdir/lists" -o Dir::Cache="$aptdir/cache")
+	apt-get "${aptsrc[@]}" update -qq || die "apt-get update (private source list) failed"
 	$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed"
 	# The subset of "apt-get build-dep postgresql-15" this configuration needs
 	# (no PL languages, LLVM, LDAP, GSSAPI or docs): the release tarball
@@ -76,7 +81,7 @@ EOF
 		pkg-config valgrind >/dev/null || die "could not install build dependencies"
 	mkdir -p "$SAN_DIR/src"
 	chmod 755 "$SAN_DIR/src"
-	(cd "$SAN_DIR/src" && apt-get source -qq postgresql-15) || die "apt-get source postgresql-15 failed"
+	(cd "$SAN_DIR/src" && apt-get "${aptsrc[@]}" source -qq postgresql-15) || die "apt-get source postgresql-15 failed"
 	[ "$(id -u)" -eq 0 ] && chown -R postgres: "$SAN_DIR/src"
 	ls -d "$SAN_DIR"/src/postgresql-15-*/ >/dev/null 2>&1 || die "no source tree after apt-get source"
 }

@@ -10,6 +10,11 @@
           the committed eventIds, each once; per aggregate n is 0, 1, 2, ...
           with no hole and no reordering; nothing rolled back.
   count   exit 0 when the streams hold at least N entries.
+  snapshot  waits until the streams hold at least N entries, then has Redis
+          write a snapshot (BGSAVE: the data set as of one instant, between
+          two MULTI/EXEC chunks) and waits for it; prints the entries then.
+  top     prints "<batch> <ord>" of the highest entry id of partition
+          --part's main streams ("0 0" when none).
 """
 import argparse
 import json
@@ -17,6 +22,7 @@ import os
 import random
 import sys
 import threading
+import time
 
 import psycopg2
 import redis
@@ -109,14 +115,53 @@ def read_stream(r, key):
 
 
 def cmd_count(args):
-    r = redis.Redis(port=args.redis_port)
+    r = redis.Redis(port=args.redis_port, password=os.environ.get("GG_REDIS_PASSWORD"))
     total = sum(r.xlen(k) for k in stream_keys(r, args.prefix, args.include_replay))
     print(total)
     return 0 if total >= args.events else 1
 
 
+def cmd_snapshot(args):
+    r = redis.Redis(port=args.redis_port, password=os.environ.get("GG_REDIS_PASSWORD"))
+    r.ping()
+    if args.ready:
+        open(args.ready, "w").close()
+    deadline = time.time() + 120
+    while True:
+        total = sum(r.xlen(k) for k in stream_keys(r, args.prefix, False))
+        if total >= args.events:
+            break
+        if time.time() > deadline:
+            print("the streams never reached %d entries (%d)" % (args.events, total), file=sys.stderr)
+            return 1
+        time.sleep(0.002)
+    before = r.lastsave()
+    r.bgsave()
+    while r.info("persistence")["rdb_bgsave_in_progress"] or r.lastsave() == before:
+        time.sleep(0.05)
+    if r.info("persistence")["rdb_last_bgsave_status"] != "ok":
+        print("BGSAVE failed", file=sys.stderr)
+        return 1
+    print(total)
+    return 0
+
+
+def cmd_top(args):
+    r = redis.Redis(port=args.redis_port, password=os.environ.get("GG_REDIS_PASSWORD"))
+    best = (0, 0)
+    for key in stream_keys(r, args.prefix, False):
+        if not key.endswith(":{%s:p%d}" % (args.prefix, args.part)):
+            continue
+        top = r.xrevrange(key, count=1)
+        if top:
+            b, o = top[0][0].decode().split("-")
+            best = max(best, (int(b), int(o)))
+    print("%d %d" % best)
+    return 0
+
+
 def cmd_verify(args):
-    r = redis.Redis(port=args.redis_port)
+    r = redis.Redis(port=args.redis_port, password=os.environ.get("GG_REDIS_PASSWORD"))
     with open(emitted_path()) as f:
         expected = set(line.strip() for line in f if line.strip())
     problems = []
@@ -161,8 +206,10 @@ def cmd_verify(args):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=["emit", "verify", "count"])
-    ap.add_argument("--events", type=int, required=True)
+    ap.add_argument("cmd", choices=["emit", "verify", "count", "snapshot", "top"])
+    ap.add_argument("--events", type=int, default=0)
+    ap.add_argument("--part", type=int, default=0)
+    ap.add_argument("--ready", help="snapshot: file created once watching")
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--aggregates", type=int, default=200)
     ap.add_argument("--per-txn", type=int, default=10)
@@ -172,7 +219,8 @@ def main():
     ap.add_argument("--include-replay", action="store_true")
     ap.add_argument("--allow-duplicates", action="store_true")
     args = ap.parse_args()
-    return {"emit": cmd_emit, "verify": cmd_verify, "count": cmd_count}[args.cmd](args)
+    return {"emit": cmd_emit, "verify": cmd_verify, "count": cmd_count,
+            "snapshot": cmd_snapshot, "top": cmd_top}[args.cmd](args)
 
 
 if __name__ == "__main__":

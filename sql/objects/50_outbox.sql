@@ -33,6 +33,9 @@ COMMENT ON FUNCTION goodgo_events.outbox_current_gen() IS
 CREATE SEQUENCE goodgo_events.outbox_seq;
 COMMENT ON SEQUENCE goodgo_events.outbox_seq IS
 	'insertion sequence of outbox rows; drawn by the validating trigger, never by the producer';
+-- Restored rows keep their seq: events inserted after a restore must draw
+-- higher ones (the trigger also moves it past every restored row).
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.outbox_seq', '');
 
 CREATE TABLE goodgo_events.outbox (
 	gen			smallint NOT NULL DEFAULT goodgo_events.outbox_current_gen(),
@@ -191,46 +194,77 @@ BEGIN
 		RAISE EXCEPTION 'invalid number of outbox partitions %', n
 			USING ERRCODE = '22023', DETAIL = 'The number of partitions is an integer from 1 to 1024.';
 	END IF;
+	-- The check below must see every event committed before the lock was
+	-- granted: a REPEATABLE READ or SERIALIZABLE transaction reads with the
+	-- snapshot of its first statement, taken before the lock, and would miss
+	-- a writer that committed in between.
+	IF current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+		RAISE EXCEPTION 'cannot change the number of outbox partitions in a % transaction',
+				upper(current_setting('transaction_isolation'))
+			USING ERRCODE = '0A000',
+				  DETAIL = 'Its check that the outbox is empty needs a snapshot taken after it locked the outbox; this transaction''s snapshot is older and misses events committed since.',
+				  HINT = 'Call goodgo_events.outbox_set_partitions() in a READ COMMITTED transaction.';
+	END IF;
 	LOCK TABLE goodgo_events.outbox IN SHARE ROW EXCLUSIVE MODE;
+	-- No relay may create its position meanwhile either.
+	LOCK TABLE goodgo_events.relay_positions IN SHARE ROW EXCLUSIVE MODE;
 	IF EXISTS (SELECT 1 FROM goodgo_events.outbox) OR EXISTS (SELECT 1 FROM goodgo_events.relay_positions) THEN
 		RAISE EXCEPTION 'cannot change the number of outbox partitions'
 			USING ERRCODE = '55000',
 				  DETAIL = 'The outbox holds events or relays have positions: aggregates would change partition.',
 				  HINT = 'Drain the outbox, rotate its generations away and reset the relays first.';
 	END IF;
+	-- (outbox_config_sync then gives the validating trigger n.)
 	INSERT INTO goodgo_events.outbox_config (partitions) VALUES (n)
 	ON CONFLICT (singleton) DO UPDATE SET partitions = excluded.partitions;
-	PERFORM goodgo_events.outbox_set_trigger(n);
 END $$;
 COMMENT ON FUNCTION goodgo_events.outbox_set_partitions(integer) IS
 	'set the number N of relay partitions; only while the outbox is empty and no relay has a position';
 
--- After pg_restore: the restore re-inserted every event through a trigger
--- recreated by CREATE EXTENSION with the default number of partitions.  Put
--- the trigger back to outbox_config's N and route the events again (they
--- keep their generation, envelope, aggregate key and order).
+-- A restore recreates the validating trigger (CREATE EXTENSION) with the
+-- default number of partitions, then restores outbox_config: this trigger
+-- on outbox_config gives the validating trigger the restored N, so nothing
+-- is left to do after pg_restore.  (Restored events keep their partition:
+-- the validating trigger keeps restored rows as dumped.)  It runs with the
+-- rights of whoever writes outbox_config: its owner, or a superuser.
+CREATE FUNCTION goodgo_events.outbox_config_sync() RETURNS trigger
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	n integer := goodgo_events.outbox_partitions();
+BEGIN
+	IF goodgo_events.outbox_trigger_partitions() IS DISTINCT FROM n THEN
+		PERFORM goodgo_events.outbox_set_trigger(n);
+	END IF;
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION goodgo_events.outbox_config_sync() IS
+	'statement trigger of outbox_config: gives the validating trigger of goodgo_events.outbox the number of partitions outbox_config now says (internal)';
+CREATE TRIGGER outbox_config_sync AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON goodgo_events.outbox_config
+	FOR EACH STATEMENT EXECUTE FUNCTION goodgo_events.outbox_config_sync();
+COMMENT ON TRIGGER outbox_config_sync ON goodgo_events.outbox_config IS
+	'keeps the validating trigger''s number of partitions equal to outbox_config''s, also when pg_restore writes it (ENABLE ALWAYS)';
+ALTER TABLE goodgo_events.outbox_config ENABLE ALWAYS TRIGGER outbox_config_sync;
+
+-- Since 1.2 there is nothing to do after pg_restore: restored events keep
+-- their partition, and outbox_config_sync gives the trigger the restored N.
+-- Kept for scripts written for 1.1, and for a restore with
+-- --disable-triggers (which skips outbox_config_sync): puts the validating
+-- trigger in agreement with outbox_config.  Moves no event; returns 0.
 CREATE FUNCTION goodgo_events.outbox_after_restore() RETURNS bigint
 	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	n integer := goodgo_events.outbox_partitions();
-	moved bigint := 0;
 BEGIN
 	LOCK TABLE goodgo_events.outbox IN SHARE ROW EXCLUSIVE MODE;
 	IF goodgo_events.outbox_trigger_partitions() IS DISTINCT FROM n THEN
 		PERFORM goodgo_events.outbox_set_trigger(n);
-		PERFORM set_config('goodgo_events.outbox_maintenance', 'on', true);
-		WITH d AS (
-			DELETE FROM goodgo_events.outbox RETURNING gen, seq, aggregate_id, envelope, created_at)
-		INSERT INTO goodgo_events.outbox (gen, aggregate_id, envelope, created_at)
-		SELECT d.gen, d.aggregate_id, d.envelope, d.created_at FROM d ORDER BY d.seq;
-		GET DIAGNOSTICS moved = ROW_COUNT;
-		PERFORM set_config('goodgo_events.outbox_maintenance', 'off', true);
 	END IF;
-	RETURN moved;
+	RETURN 0;
 END $$;
 COMMENT ON FUNCTION goodgo_events.outbox_after_restore() IS
-	'after pg_restore: give the validating trigger outbox_config''s number of partitions again and re-route the restored events; returns how many';
+	'not needed since 1.2 (restored events keep their partition, outbox_config_sync fixes the trigger); puts the validating trigger in agreement with outbox_config; returns 0';
 
 -- Producer: emit().
 CREATE FUNCTION goodgo_events.emit(event_type text, payload jsonb,
@@ -258,10 +292,16 @@ CREATE TABLE goodgo_events.relay_positions (
 	last_batch_id bigint NOT NULL DEFAULT 0,
 	last_acked_at timestamptz,
 	origin		text NOT NULL,
+	win_after	bigint NOT NULL DEFAULT 0,
+	win_capped	boolean NOT NULL DEFAULT false,
 	PRIMARY KEY (relay, part)
 );
 COMMENT ON TABLE goodgo_events.relay_positions IS
 	'one row per (relay, partition): the snapshot ending the last completed window, the open window and batch';
+COMMENT ON COLUMN goodgo_events.relay_positions.win_after IS
+	'the open window''s rows up to this seq were delivered in earlier slices (a window is cut in slices of at most goodgo_events.relay_window_max_events seqs)';
+COMMENT ON COLUMN goodgo_events.relay_positions.win_capped IS
+	'win_seqs is a slice of the open window that stopped at the cap: more rows of the same window follow it';
 SELECT pg_catalog.pg_extension_config_dump('goodgo_events.relay_positions', '');
 -- Stored uncompressed: every claim and every peek reads the open window's
 -- seqs, and decompressing a 200,000-event window (650 kB of pglz) took
@@ -326,6 +366,9 @@ COMMENT ON INDEX goodgo_events.dead_letters_redrive IS
 COMMENT ON TABLE goodgo_events.dead_letters IS
 	'events a relay could not publish after goodgo_events.relay_max_attempts attempts, with the error; redrive_dead_letter() re-queues them';
 SELECT pg_catalog.pg_extension_config_dump('goodgo_events.dead_letters', '');
+-- ... and its identity sequence: restored rows keep their ids, so without
+-- the counter the next dead letter after a restore would collide with one.
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.dead_letters_id_seq', '');
 
 CREATE TABLE goodgo_events.relay_batch_redrives (
 	relay		text NOT NULL,
@@ -391,13 +434,37 @@ END $$;
 COMMENT ON FUNCTION goodgo_events.relay_check_leader(text, integer) IS
 	'raise 55P03 unless this session holds the advisory lock of (relay, part)';
 
+-- What a relay position's origin is compared with: it must stay the same
+-- through pg_upgrade (which gives the cluster a new system identifier) and
+-- change through pg_dump/restore (transaction ids and seqs of a dump mean
+-- nothing in the database it is restored into).  pg_upgrade carries every
+-- table's files over and, from PostgreSQL 15 on, keeps database OIDs; pg_dump
+-- dumps no row of this table (it is not a configuration table) and the
+-- restore's CREATE EXTENSION writes a new one, with the system identifier of
+-- the cluster restored into.  So the token is the system identifier of the
+-- cluster the extension was created (or updated to 1.2) in, and the identity
+-- is the token and the database's OID: a restore into another database or
+-- cluster, or a copy by CREATE DATABASE ... TEMPLATE, has a new identity, a
+-- pg_upgraded database keeps its own.
+CREATE TABLE goodgo_events.database_token (
+	one			boolean PRIMARY KEY DEFAULT true CHECK (one),
+	token		text NOT NULL
+);
+COMMENT ON TABLE goodgo_events.database_token IS
+	'one row, never dumped: the system identifier the extension was created under; with the database OID, the identity relay positions belong to (kept by pg_upgrade, new after a restore)';
+INSERT INTO goodgo_events.database_token (token)
+	SELECT c.system_identifier::text FROM pg_catalog.pg_control_system() c;
+
+-- The system identifier stands in for a missing token, so that a deleted row
+-- re-initialises positions rather than comparing them with NULL.
 CREATE FUNCTION goodgo_events.database_identity() RETURNS text
 	LANGUAGE sql STABLE PARALLEL SAFE
-	RETURN (SELECT c.system_identifier || '/' || d.oid
+	RETURN (SELECT coalesce((SELECT t.token FROM goodgo_events.database_token t),
+							c.system_identifier::text) || '/' || d.oid
 			  FROM pg_catalog.pg_control_system() c, pg_catalog.pg_database d
-			 WHERE d.datname = current_database());
+			 WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database());
 COMMENT ON FUNCTION goodgo_events.database_identity() IS
-	'this cluster''s system identifier and this database''s OID: a relay position restored from a dump (another database or cluster) is re-initialised';
+	'the token of goodgo_events.database_token and this database''s OID: kept by pg_upgrade; a relay position restored from a dump (another database or cluster) is re-initialised';
 
 -- (Re)initialise a position: 'beginning' delivers every retained event,
 -- 'now' only events committed from now on.  Keeps the batch counter, so
@@ -420,7 +487,8 @@ BEGIN
 	INSERT INTO goodgo_events.relay_positions AS p (relay, part, snap, origin)
 		VALUES (relay, part, s, goodgo_events.database_identity())
 	ON CONFLICT ON CONSTRAINT relay_positions_pkey DO UPDATE
-		SET snap = s, win_snap = NULL, win_seqs = NULL, win_pos = 0, open_batch_id = NULL,
+		SET snap = s, win_snap = NULL, win_seqs = NULL, win_pos = 0, win_after = 0, win_capped = false,
+			open_batch_id = NULL,
 			batch_seq = greatest(p.batch_seq, p.last_batch_id),
 			origin = goodgo_events.database_identity();
 	DELETE FROM goodgo_events.relay_batches b WHERE b.relay = relay_reset.relay AND b.part = relay_reset.part;
@@ -513,13 +581,22 @@ END $$;
 COMMENT ON FUNCTION goodgo_events.relay_batch_rows(text, integer, bigint) IS
 	'the rows of a recorded batch of (relay, part), in delivery order (same rows every time)';
 
+-- The bound of a window slice (GUC goodgo_events.relay_window_max_events,
+-- superuser only), read in C so that the library defining it is loaded.
+CREATE FUNCTION goodgo_events.relay_window_max_events() RETURNS integer
+	AS 'MODULE_PATHNAME', 'goodgo_relay_window_max_events'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION goodgo_events.relay_window_max_events() IS
+	'the most seqs one claim window slice holds: goodgo_events.relay_window_max_events (internal)';
+
 -- The claim without its leadership check and without its rows: the open
 -- batch, else a new one recorded from the current or the next window.
 -- Returns the batch id (NULL when nothing new is committed) and its window
 -- seqs.  Shared by relay_claim and relay_ack_claim.
 CREATE FUNCTION goodgo_events.relay_claim_batch(relay text, part integer, max_events integer,
 												OUT batch bigint, OUT seqs bigint[])
-	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE AS $$
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	p goodgo_events.relay_positions;
 	ws bigint[];
@@ -528,6 +605,8 @@ DECLARE
 	n bigint;
 	nred integer;
 	bid bigint;
+	-- The most seqs one slice of a window holds (see below).
+	wmax integer := goodgo_events.relay_window_max_events();
 BEGIN
 	IF max_events < 1 THEN
 		RAISE EXCEPTION 'max_events must be at least 1'
@@ -558,7 +637,7 @@ BEGIN
 	-- decompress the whole array again.
 	ws := p.win_seqs;
 	FOR attempt IN 1..2 LOOP
-		fresh := p.win_snap IS NULL;
+		fresh := ws IS NULL;
 		IF fresh THEN
 			-- Open the next window: the rows whose transaction is visible in a
 			-- new snapshot and not in the previous one, in seq order.  The scan
@@ -567,27 +646,60 @@ BEGIN
 			-- elsewhere does not widen it.  The window's seqs are kept (one
 			-- array per window, not a write per event), so each batch of a
 			-- large window costs its own size, not the window's.
-			cur := pg_current_snapshot();
-			p.win_snap := cur;
+			IF p.win_snap IS NULL THEN
+				p.win_snap := pg_current_snapshot();
+				p.win_after := 0;
+			END IF;
+			-- A window is taken in slices of at most wmax seqs, the lowest
+			-- first: one array must stay far below the 1 GB limit of a value
+			-- (134 million seqs), or a huge backlog would jam the partition.
+			-- The rest of the window waits for the next slice, taken with the
+			-- same snapshot from the seq after this slice's last (win_after),
+			-- so every row of the window is delivered once, in seq order,
+			-- and rows committed later still fall into a later window.
+			cur := p.win_snap;
 			p.win_pos := 0;
-			ws := ARRAY(
-				SELECT o.seq
-				  FROM (SELECT x.seq, x.txid FROM goodgo_events.outbox x
-						 WHERE x.part = p.part AND x.txid >= pg_snapshot_xmax(p.snap)
-						   AND x.txid < pg_snapshot_xmax(cur)
-						UNION ALL
-						SELECT x.seq, x.txid FROM goodgo_events.outbox x
-						 WHERE x.part = p.part
-						   AND x.txid = ANY (ARRAY(SELECT pg_snapshot_xip(p.snap)))) o
-				 WHERE pg_visible_in_snapshot(o.txid, cur)
-				   AND NOT pg_visible_in_snapshot(o.txid, p.snap)
-				 ORDER BY o.seq);
+			IF p.win_after = 0 THEN
+				ws := ARRAY(
+					SELECT o.seq
+					  FROM (SELECT x.seq, x.txid FROM goodgo_events.outbox x
+							 WHERE x.part = p.part AND x.txid >= pg_snapshot_xmax(p.snap)
+							   AND x.txid < pg_snapshot_xmax(cur)
+							UNION ALL
+							SELECT x.seq, x.txid FROM goodgo_events.outbox x
+							 WHERE x.part = p.part
+							   AND x.txid = ANY (ARRAY(SELECT pg_snapshot_xip(p.snap)))) o
+					 WHERE pg_visible_in_snapshot(o.txid, cur)
+					   AND NOT pg_visible_in_snapshot(o.txid, p.snap)
+					 ORDER BY o.seq
+					 LIMIT wmax + 1);
+			ELSE
+				-- A later slice: the same rows, read in seq order from the
+				-- primary keys after the last slice (the scan by txid would
+				-- read the whole rest of the window again for every slice).
+				ws := ARRAY(
+					SELECT x.seq FROM goodgo_events.outbox x
+					 WHERE x.seq > p.win_after AND x.part = p.part
+					   AND pg_visible_in_snapshot(x.txid, cur)
+					   AND NOT pg_visible_in_snapshot(x.txid, p.snap)
+					 ORDER BY x.seq
+					 LIMIT wmax + 1);
+			END IF;
+			p.win_capped := cardinality(ws) > wmax;
+			IF p.win_capped THEN
+				ws := ws[1 : wmax];
+			END IF;
 		END IF;
 		n := coalesce(cardinality(ws), 0) - p.win_pos;
 		EXIT WHEN n > 0 OR fresh;
-		-- The open window is used up: close it and open the next one.
-		p.snap := p.win_snap;
-		p.win_snap := NULL;
+		IF p.win_capped THEN
+			-- The open slice is used up: the next slice of the same window.
+			p.win_after := ws[cardinality(ws)];
+		ELSE
+			-- The open window is used up: close it and open the next one.
+			p.snap := p.win_snap;
+			p.win_snap := NULL;
+		END IF;
 		ws := NULL;
 	END LOOP;
 
@@ -598,7 +710,8 @@ BEGIN
 	IF n = 0 AND nred = 0 THEN
 		-- Nothing committed in the window: move the position past it.
 		UPDATE goodgo_events.relay_positions rp
-		   SET snap = p.win_snap, win_snap = NULL, win_seqs = NULL, win_pos = 0
+		   SET snap = p.win_snap, win_snap = NULL, win_seqs = NULL, win_pos = 0, win_after = 0,
+			   win_capped = false
 		 WHERE rp.relay = p.relay AND rp.part = p.part;
 		RETURN;
 	END IF;
@@ -626,6 +739,7 @@ BEGIN
 	IF fresh THEN
 		UPDATE goodgo_events.relay_positions rp
 		   SET snap = p.snap, win_snap = p.win_snap, win_seqs = ws, win_pos = p.win_pos,
+			   win_after = p.win_after, win_capped = p.win_capped,
 			   batch_seq = bid, open_batch_id = bid
 		 WHERE rp.relay = p.relay AND rp.part = p.part;
 	ELSE
@@ -657,7 +771,8 @@ COMMENT ON FUNCTION goodgo_events.relay_claim(text, integer, integer) IS
 
 -- The ack without its leadership check (shared by relay_ack and relay_ack_claim).
 CREATE FUNCTION goodgo_events.relay_ack_batch(relay text, part integer, batch_id bigint) RETURNS bigint
-	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE AS $$
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	p record;
 	b record;
@@ -674,7 +789,8 @@ BEGIN
 	END IF;
 	UPDATE goodgo_events.relay_batches rb SET acked_at = clock_timestamp()
 	 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = p.open_batch_id
-	RETURNING rb.batch_id, rb.acked_at, rb.window_done, rb.n_window, rb.n_redrive INTO b;
+	RETURNING rb.batch_id, rb.acked_at, rb.window_done, rb.n_window, rb.n_redrive,
+			  rb.seqs[cardinality(rb.seqs)] AS last_seq INTO b;
 	IF b.n_redrive > 0 THEN
 		UPDATE goodgo_events.dead_letters d SET redriven_at = clock_timestamp()
 		 WHERE d.relay = p.relay AND d.part = p.part AND d.redrive_batch_id = b.batch_id
@@ -688,12 +804,17 @@ BEGIN
 		 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = b.batch_id
 		   AND f.relay = p.relay AND f.part = p.part AND f.seq = ANY (rb.seqs);
 	END IF;
+	-- A batch that ends a slice cut at the cap ends only that slice: the
+	-- window stays open, its next slice starts after the batch's last seq.
 	UPDATE goodgo_events.relay_positions rp
 	   SET open_batch_id = NULL, last_batch_id = b.batch_id, last_acked_at = b.acked_at,
-		   snap = CASE WHEN b.window_done THEN rp.win_snap ELSE rp.snap END,
-		   win_snap = CASE WHEN b.window_done THEN NULL ELSE rp.win_snap END,
+		   snap = CASE WHEN b.window_done AND NOT rp.win_capped THEN rp.win_snap ELSE rp.snap END,
+		   win_snap = CASE WHEN b.window_done AND NOT rp.win_capped THEN NULL ELSE rp.win_snap END,
 		   win_seqs = CASE WHEN b.window_done THEN NULL ELSE rp.win_seqs END,
-		   win_pos = CASE WHEN b.window_done THEN 0 ELSE rp.win_pos + b.n_window END
+		   win_pos = CASE WHEN b.window_done THEN 0 ELSE rp.win_pos + b.n_window END,
+		   win_after = CASE WHEN NOT b.window_done THEN rp.win_after
+							WHEN rp.win_capped THEN coalesce(b.last_seq, rp.win_after) ELSE 0 END,
+		   win_capped = CASE WHEN b.window_done THEN false ELSE rp.win_capped END
 	 WHERE rp.relay = p.relay AND rp.part = p.part;
 	RETURN b.n_window + b.n_redrive;
 END $$;
@@ -869,7 +990,9 @@ BEGIN
 	ON CONFLICT ON CONSTRAINT relay_failures_pkey DO UPDATE
 		SET attempts = f.attempts + 1, last_failed_at = clock_timestamp(), last_error = error
 	RETURNING f.attempts INTO a;
-	IF a < maxa THEN
+	-- relay_max_attempts = 0: never a dead letter.  The batch stays open and
+	-- is retried, so no later event of the partition overtakes this one.
+	IF maxa <= 0 OR a < maxa THEN
 		RETURN false;
 	END IF;
 	INSERT INTO goodgo_events.dead_letters
@@ -883,7 +1006,7 @@ BEGIN
 	RETURN true;
 END $$;
 COMMENT ON FUNCTION goodgo_events.relay_nack(text, integer, bigint, bigint, text) IS
-	'record a failed publish of one event of the open batch; true when it became a dead letter (then ack the batch)';
+	'record a failed publish of one event of the open batch; true when it became a dead letter (then ack the batch); never with relay_max_attempts = 0';
 
 CREATE FUNCTION goodgo_events.redrive_dead_letter(id bigint) RETURNS boolean
 	LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
@@ -926,6 +1049,62 @@ CREATE FUNCTION goodgo_events.relay_position(relay text, part integer)
 COMMENT ON FUNCTION goodgo_events.relay_position(text, integer) IS
 	'position of (relay, part): last acked batch id and time, open batch; no row before its first claim';
 
+-- How far behind a relay is: the age of the oldest committed event of (relay,
+-- part) it has not acknowledged, 0 when there is none.  It grows while the
+-- relay is stuck (Redis down, a poison batch), where the age of the last
+-- published event would freeze.  Cheap at any backlog: it reads the first
+-- unacknowledged row of the open window, the committed row with the lowest
+-- txid after the window (index outbox_part_txid, LIMIT 1) and the rows of
+-- the transactions the window's snapshot saw in progress; no count.  Ages
+-- are from created_at (the inserting transaction's start).
+CREATE FUNCTION goodgo_events.relay_lag(relay text, part integer) RETURNS interval
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL SAFE AS $$
+DECLARE
+	p goodgo_events.relay_positions;
+	cur pg_snapshot := pg_current_snapshot();
+	s pg_snapshot;
+	oldest timestamptz;
+	t timestamptz;
+	xs xid8[];
+BEGIN
+	SELECT * INTO p FROM goodgo_events.relay_positions rp
+	 WHERE rp.relay OPERATOR(pg_catalog.=) relay_lag.relay AND rp.part OPERATOR(pg_catalog.=) relay_lag.part;
+	IF NOT FOUND THEN
+		-- Never claimed: every committed event of the partition is pending.
+		SELECT o.created_at INTO oldest FROM goodgo_events.outbox o
+		 WHERE o.part OPERATOR(pg_catalog.=) relay_lag.part AND pg_catalog.pg_visible_in_snapshot(o.txid, cur)
+		 ORDER BY o.txid LIMIT 1;
+		RETURN coalesce(pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) oldest, interval '0');
+	END IF;
+	IF p.win_snap IS NOT NULL THEN
+		-- The open window: its rows up to win_pos are acknowledged.
+		SELECT o.created_at INTO oldest FROM goodgo_events.outbox o
+		 WHERE o.seq OPERATOR(pg_catalog.=) p.win_seqs[p.win_pos + 1] LIMIT 1;
+		s := p.win_snap;
+	ELSE
+		s := p.snap;
+	END IF;
+	SELECT o.created_at INTO t FROM goodgo_events.outbox o
+	 WHERE o.part OPERATOR(pg_catalog.=) relay_lag.part
+	   AND o.txid OPERATOR(pg_catalog.>=) pg_catalog.pg_snapshot_xmax(s)
+	   AND pg_catalog.pg_visible_in_snapshot(o.txid, cur)
+	 ORDER BY o.txid LIMIT 1;
+	oldest := least(oldest, t);
+	-- (an array variable, not a subquery, so that the planner probes the
+	-- index for each txid instead of scanning the partition; usually empty)
+	xs := ARRAY(SELECT pg_catalog.pg_snapshot_xip(s));
+	IF pg_catalog.cardinality(xs) OPERATOR(pg_catalog.>) 0 THEN
+		SELECT min(o.created_at) INTO t FROM goodgo_events.outbox o
+		 WHERE o.part OPERATOR(pg_catalog.=) relay_lag.part
+		   AND o.txid OPERATOR(pg_catalog.=) ANY (xs)
+		   AND pg_catalog.pg_visible_in_snapshot(o.txid, cur);
+		oldest := least(oldest, t);
+	END IF;
+	RETURN coalesce(pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) oldest, interval '0');
+END $$;
+COMMENT ON FUNCTION goodgo_events.relay_lag(text, integer) IS
+	'age of the oldest committed event of (relay, part) not acknowledged yet, 0 when none (grows while the relay is stuck)';
+
 CREATE FUNCTION goodgo_events.relay_replay(relay text, part integer, from_batch bigint)
 	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
 				  aggregate_id text, stream text, envelope jsonb, attempts integer, replay boolean)
@@ -967,6 +1146,18 @@ DECLARE
 	behind boolean;
 	min_seq bigint;
 BEGIN
+	-- The checks below must see every row committed before the generation's
+	-- lock was granted (a writer holds it until it ends).  A REPEATABLE READ
+	-- or SERIALIZABLE transaction reads with the snapshot of its first
+	-- statement, taken before the lock: a writer that committed in between
+	-- would be invisible to them and its events truncated.
+	IF current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+		RAISE EXCEPTION 'cannot rotate the outbox in a % transaction',
+				upper(current_setting('transaction_isolation'))
+			USING ERRCODE = '0A000',
+				  DETAIL = 'Its checks need a snapshot taken after it locked the generation; this transaction''s snapshot is older and misses events committed since.',
+				  HINT = 'Call goodgo_events.outbox_rotate() in a READ COMMITTED transaction, e.g. on its own.';
+	END IF;
 	IF EXISTS (SELECT 1 FROM goodgo_events.outbox o WHERE o.gen = oldest) THEN
 		-- No writer may still hold the generation: wait for none, retry later.
 		BEGIN
@@ -1024,16 +1215,24 @@ END $$;
 COMMENT ON FUNCTION goodgo_events.outbox_rotate(interval) IS
 	'switch new inserts to the next generation, TRUNCATEing it first when every relay passed its events, no writer holds it and its newest event is older than keep; false when not possible yet';
 
--- Stats.
+-- Stats.  Ages are measured on the clock (clock_timestamp()), not from
+-- now(), the start of the reader's transaction: a transaction that began
+-- after it (an open one in pg_stat_activity, or a producer whose events
+-- are visible by now) would get a negative age.  greatest() keeps them at
+-- zero or more whatever the clocks say (NULL
+-- when there is nothing to measure).
 CREATE VIEW goodgo_events.outbox_stats AS
 SELECT p.relay, p.part, p.last_batch_id, p.last_acked_at, p.open_batch_id,
 	   pend.n AS pending_estimate,
-	   now() - pend.oldest AS oldest_pending_age,
+	   CASE WHEN pend.oldest IS NOT NULL
+			THEN greatest(clock_timestamp() - pend.oldest, interval '0') END AS oldest_pending_age,
 	   jsonb_build_object('0', pg_total_relation_size('goodgo_events.outbox_g0'),
 						  '1', pg_total_relation_size('goodgo_events.outbox_g1'),
 						  '2', pg_total_relation_size('goodgo_events.outbox_g2')) AS generation_bytes,
 	   goodgo_events.outbox_current_gen() AS current_gen,
-	   (SELECT now() - min(a.xact_start) FROM pg_catalog.pg_stat_activity a
+	   (SELECT CASE WHEN min(a.xact_start) IS NOT NULL
+					THEN greatest(clock_timestamp() - min(a.xact_start), interval '0') END
+		  FROM pg_catalog.pg_stat_activity a
 		 WHERE a.pid <> pg_backend_pid()
 		   AND (a.backend_xid IS NOT NULL OR a.backend_xmin IS NOT NULL)) AS oldest_xact_age
   FROM goodgo_events.relay_positions p,

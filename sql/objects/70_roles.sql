@@ -76,6 +76,8 @@ ALTER FUNCTION goodgo_events.relay_nack(text, integer, bigint, bigint, text)
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION goodgo_events.relay_position(text, integer)
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION goodgo_events.relay_lag(text, integer)
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION goodgo_events.relay_replay(text, integer, bigint)
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION goodgo_events.relay_replay(text, integer, timestamptz)
@@ -84,6 +86,15 @@ ALTER FUNCTION goodgo_events.redrive_dead_letter(bigint)
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION goodgo_events.redrive_dead_letters(text)
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+-- The internal steps of claim and ack run only inside the functions above,
+-- whose pinned path they inherit; they pin it themselves too, so that no
+-- PL/pgSQL of the extension depends on who calls it (doc/hardening-b.md,
+-- "Search path").  relay_rows stays without it: a SET clause would stop the
+-- planner from inlining it.
+ALTER FUNCTION goodgo_events.relay_claim_batch(text, integer, integer)
+	SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION goodgo_events.relay_ack_batch(text, integer, bigint)
+	SET search_path = pg_catalog, pg_temp;
 
 -- A function is executable by PUBLIC until revoked: every owner-rights
 -- function of the relay and of retention is taken back, then given to the
@@ -105,6 +116,7 @@ REVOKE EXECUTE ON FUNCTION
 	goodgo_events.relay_peek(text, integer, integer),
 	goodgo_events.relay_nack(text, integer, bigint, bigint, text),
 	goodgo_events.relay_position(text, integer),
+	goodgo_events.relay_lag(text, integer),
 	goodgo_events.relay_replay(text, integer, bigint),
 	goodgo_events.relay_replay(text, integer, timestamptz),
 	-- internal steps of claim and ack: they skip the leadership check, so
@@ -134,6 +146,7 @@ GRANT EXECUTE ON FUNCTION
 	goodgo_events.relay_peek(text, integer, integer),
 	goodgo_events.relay_nack(text, integer, bigint, bigint, text),
 	goodgo_events.relay_position(text, integer),
+	goodgo_events.relay_lag(text, integer),
 	goodgo_events.relay_replay(text, integer, bigint),
 	goodgo_events.relay_replay(text, integer, timestamptz),
 	goodgo_events.outbox_rotate(interval)
@@ -153,3 +166,9 @@ GRANT EXECUTE ON FUNCTION
 GRANT SELECT ON goodgo_events.outbox_stats, goodgo_events.outbox_config, goodgo_events.dead_letters,
 	goodgo_events.relay_positions, goodgo_events.relay_batches, goodgo_events.relay_failures
 	TO goodgo_events_admin;
+
+-- goodgo_events_compat (25_pgjsonschema.sql): pg_jsonschema's API, whose
+-- functions everyone may call.  They are pure functions of their arguments
+-- (no table, no registered document, no GUC), so USAGE goes to PUBLIC and
+-- EXECUTE stays PUBLIC's; nobody but the owner may create objects there.
+GRANT USAGE ON SCHEMA goodgo_events_compat TO PUBLIC;

@@ -525,15 +525,39 @@ object_get(JsonbContainer *jc, const char *key, JsonbValue *out)
 	return false;
 }
 
+/* A "$schema" that leads to no draft we implement. */
+static void
+unknown_metaschema(const char *doc, JsonbValue *sv)
+{
+	char	   *uri = pnstrdup(sv->val.string.val, Min(sv->val.string.len, 200));
+
+	if (doc && doc[0])
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid JSON Schema"),
+				 errdetail("At \"/$schema\" in document \"%s\": unknown metaschema \"%s\": it is none of the drafts this validator implements, nor a registered document whose own \"$schema\" leads to one.",
+						   doc, uri)));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid JSON Schema"),
+			 errdetail("At \"/$schema\": unknown metaschema \"%s\": it is none of the drafts this validator implements, nor a registered document whose own \"$schema\" leads to one.",
+					   uri)));
+}
+
 /*
  * The draft of a document: from its "$schema" when that names a known
- * draft, or a metaschema whose own "$schema" does (a custom metaschema),
- * else the default.  *known says whether "$schema" was understood.
+ * draft, or a metaschema whose own "$schema" does (a custom metaschema:
+ * bundled, or registered when the resolver is the registry's), else the
+ * default when there is no "$schema".  A "$schema" we cannot follow to a
+ * known draft is an error (22023): the spec says an implementation must
+ * refuse a schema whose metaschema it does not know, rather than guess.
  */
 static JsonSchemaDraft
 document_draft(CompileCtx *cc, JsonbValue *root, JsonSchemaDraft dflt, bool *known,
-			   bool *no_validation, bool *format_vocab)
+			   bool *no_validation, bool *format_vocab, const char *doc)
 {
+	JsonbValue	first;
+
 	JsonbValue	sv;
 	JsonSchemaDraft d;
 	int			hops;
@@ -544,6 +568,7 @@ document_draft(CompileCtx *cc, JsonbValue *root, JsonSchemaDraft dflt, bool *kno
 	if (!js_is_object(root) || !object_get(root->val.binary.data, "$schema", &sv) ||
 		sv.type != jbvString)
 		return dflt;
+	first = sv;
 
 	for (hops = 0; hops < 8; hops++)
 	{
@@ -560,7 +585,9 @@ document_draft(CompileCtx *cc, JsonbValue *root, JsonSchemaDraft dflt, bool *kno
 		uri = JsonSchemaUriStripFragment(str_of(&sv), NULL);
 		meta = cc->options->resolver ? cc->options->resolver(uri, cc->options->resolver_arg) : NULL;
 		if (meta == NULL)
-			return dflt;
+			meta = JsonSchemaBundledDocument(uri);
+		if (meta == NULL)
+			unknown_metaschema(doc, &first);
 		js_root(meta, &mroot);
 		if (hops == 0 && js_is_object(&mroot))
 		{
@@ -578,9 +605,10 @@ document_draft(CompileCtx *cc, JsonbValue *root, JsonSchemaDraft dflt, bool *kno
 		}
 		if (!js_is_object(&mroot) || !object_get(mroot.val.binary.data, "$schema", &sv) ||
 			sv.type != jbvString)
-			return dflt;
+			unknown_metaschema(doc, &first);
 	}
-	return dflt;
+	unknown_metaschema(doc, &first);
+	return dflt;				/* not reached */
 }
 
 /* ---------- keyword compilers ---------- */
@@ -1081,10 +1109,11 @@ collect:
 		if (kv[K_PATTERN].type != jbvString)
 			schema_error(scope, "pattern", "the value must be a string");
 		node->pattern_source = str_of(&kv[K_PATTERN]);
-		node->pattern = JsonSchemaRegexCompileChecked(kv[K_PATTERN].val.string.val,
-													  kv[K_PATTERN].val.string.len,
-													  CurrentMemoryContext, &err,
-													  &unsupported);
+		node->pattern = JsonSchemaRegexCompileMode(kv[K_PATTERN].val.string.val,
+												   kv[K_PATTERN].val.string.len,
+												   CurrentMemoryContext, &err,
+												   &unsupported,
+												   scope->draft < JSON_SCHEMA_DRAFT2020_12);
 		if (node->pattern == NULL && unsupported)
 			note_unsupported(cc, scope, "pattern", err);
 		else if (node->pattern == NULL)
@@ -1185,8 +1214,9 @@ collect:
 			node->pattern_properties[i].source = pp[i].key.cstr;
 			node->pattern_properties[i].node = pp[i].node;
 			node->pattern_properties[i].re =
-				JsonSchemaRegexCompileChecked(pp[i].key.str, pp[i].key.len,
-											  CurrentMemoryContext, &err, &unsupported);
+				JsonSchemaRegexCompileMode(pp[i].key.str, pp[i].key.len,
+										   CurrentMemoryContext, &err, &unsupported,
+										   scope->draft < JSON_SCHEMA_DRAFT2020_12);
 			if (node->pattern_properties[i].re == NULL)
 			{
 				scope_child(scope, &ks, "patternProperties", strlen("patternProperties"));
@@ -1474,6 +1504,9 @@ resolve_pending(CompileCtx *cc, PendingRef *p)
 			p->node->dynref = target;
 		return;
 	}
+	if (res == NULL && cc->options->resolver == NULL)
+		schema_error(&p->scope, p->keyword, "cannot resolve reference \"%s\": the IMMUTABLE functions resolve no registered document",
+					 p->uri);
 	if (res == NULL)
 		schema_error(&p->scope, p->keyword, "cannot resolve reference \"%s\": no such document is registered",
 					 p->uri);
@@ -1581,7 +1614,7 @@ compile_document(CompileCtx *cc, Jsonb *doc, const char *uri, JsonSchemaDraft dr
 	bool		format_vocab;
 
 	js_root(doc, &root);
-	draft = document_draft(cc, &root, draft, &known, &no_validation, &format_vocab);
+	draft = document_draft(cc, &root, draft, &known, &no_validation, &format_vocab, uri);
 	if (metavalidate)
 		metavalidate_document(doc, draft, uri);
 
@@ -1638,7 +1671,7 @@ JsonSchemaCompileTree(Jsonb *schema, const JsonSchemaOptions *options,
 
 	js_root(schema, &rootv);
 	*draft_out = document_draft(&cc, &rootv, options->default_draft, &known, &no_validation,
-								&format_vocab);
+								&format_vocab, "");
 
 	/* the root document has no retrieval URI: "" until an $id says more */
 	root = compile_document(&cc, schema, "", options->default_draft, metavalidate);

@@ -24,8 +24,8 @@
  * ARE cannot express faithfully is refused with a message, never translated
  * into something that answers differently: bounds above 255 * 255,
  * backreferences to a group that may not have matched, inline modifier
- * groups, and Unicode properties other than General_Category, Any, ASCII
- * and Assigned.
+ * groups, and Unicode properties other than General_Category, Script,
+ * Script_Extensions, Any, ASCII and Assigned.
  *
  * Everything here is plain C with malloc, bounded recursion (nesting depth
  * is limited while parsing) and no reads past the given length, so the unit
@@ -135,6 +135,7 @@ typedef struct Parser
 	bool		has_backrefs;
 	bool		has_modifiers;
 	bool		computing;		/* translating, not only checking syntax */
+	bool		legacy;			/* Annex B identity escapes and lone braces */
 } Parser;
 
 static void *
@@ -453,6 +454,36 @@ in_gc(uint32_t cp, const char *cat)
 	return false;
 }
 
+/* A Script value by any of its names or aliases (exact, as ECMA-262 asks). */
+static int
+find_script(const char *name, size_t len)
+{
+	int			i;
+
+	for (i = 0; i < (int) (sizeof(ecma_script_aliases) / sizeof(ecma_script_aliases[0])); i++)
+		if (name_eq(name, len, ecma_script_aliases[i].alias))
+			return ecma_script_aliases[i].script;
+	return -1;
+}
+
+/* \p{Script=..} (ext: \p{Script_Extensions=..}), or its complement. */
+static bool
+add_script(Parser *p, CharSet *cs, int script, bool ext, bool negate)
+{
+	int			first = ext ? ecma_script_index[script].scx_first : ecma_script_index[script].sc_first;
+	int			count = ext ? ecma_script_index[script].scx_count : ecma_script_index[script].sc_count;
+	const uint32_t (*r)[2] = ext ? ecma_scx_ranges : ecma_sc_ranges;
+	CharSet    *dst = negate ? set_new(p) : cs;
+	int			i;
+
+	if (dst == NULL)
+		return false;
+	for (i = first; i < first + count; i++)
+		if (!set_add(p, dst, r[i][0], r[i][1]))
+			return false;
+	return negate ? set_add_complement(p, cs, dst) : true;
+}
+
 bool
 EcmaUnicodeIsMark(uint32_t cp)
 {
@@ -631,6 +662,18 @@ hex_digits(Parser *p, int n)
 	return v;
 }
 
+/* How many hex digits (at most n) follow; nothing consumed. */
+static int
+hex_digits_ahead(Parser *p, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (hexval(peek_at(p, i)) < 0)
+			break;
+	return i;
+}
+
 /*
  * After "\u": \uXXXX (with a following \uXXXX low surrogate joined to it)
  * or \u{X...}.  Returns the code point or -1 after setting an error.
@@ -727,6 +770,9 @@ character_escape(Parser *p, bool in_class)
 					p->pos += 2;
 					return l % 32;
 				}
+				/* Annex B: "\c" not before a letter is a backslash, then "c" */
+				if (p->legacy && !in_class)
+					return '\\';
 				fail(p, "invalid control escape");
 				return -1;
 			}
@@ -750,6 +796,8 @@ character_escape(Parser *p, bool in_class)
 				v = hex_digits(p, 2);
 				if (v < 0)
 				{
+					if (p->legacy)
+						return 'x';
 					fail(p, "invalid hexadecimal escape");
 					return -1;
 				}
@@ -757,6 +805,8 @@ character_escape(Parser *p, bool in_class)
 			}
 		case 'u':
 			p->pos++;
+			if (p->legacy && peek(p) != '{' && hex_digits_ahead(p, 4) < 4)
+				return 'u';
 			return unicode_escape(p);
 		case '/':
 			p->pos++;
@@ -773,6 +823,18 @@ character_escape(Parser *p, bool in_class)
 			{
 				p->pos++;
 				return c;
+			}
+
+			/*
+			 * Annex B IdentityEscape: without the "u" flag any character but
+			 * "c" (and "k" in a pattern with named groups) stands for itself
+			 * after a backslash: "\&", "\%", "\a".
+			 */
+			if (p->legacy && c >= 0 && c != 'c' && !(c == 'k' && p->has_named))
+			{
+				uint32_t	cp = next_cp(p);
+
+				return p->err ? -1 : (long) cp;
 			}
 			break;
 	}
@@ -835,10 +897,15 @@ property_escape(Parser *p, CharSet *cs, bool negate)
 				 name_eq(name, klen, "Script_Extensions") ||
 				 name_eq(name, klen, "scx"))
 		{
-			/* syntax only: we carry no script tables */
-			if (cs != NULL)
-				return fail(p, "unicode script properties are not supported");
-			return true;
+			bool		ext = name_eq(name, klen, "Script_Extensions") ||
+				name_eq(name, klen, "scx");
+			int			sc = find_script(val, vlen);
+
+			if (sc < 0)
+				return fail(p, "unknown unicode property value");
+			if (cs == NULL)
+				return true;
+			return add_script(p, cs, sc, ext, negate);
 		}
 		else
 			return fail(p, "unknown unicode property name");
@@ -922,6 +989,9 @@ class_escape(Parser *p, CharSet *cs, bool *ok, bool computing)
 			return true;
 		case 'p':
 		case 'P':
+			/* Annex B: "\p" not before "{" is the letter itself */
+			if (p->legacy && peek_at(p, 1) != '{')
+				return false;
 			p->pos++;
 			*ok = property_escape(p, computing ? cs : NULL, c == 'P');
 			return true;
@@ -1340,7 +1410,7 @@ parse_term(Parser *p)
 					atom->capture = (int) v;
 				p->has_backrefs = true;
 			}
-			else if (c == 'k')
+			else if (c == 'k' && !(p->legacy && !p->has_named))
 			{
 				p->pos++;
 				if (peek(p) != '<')
@@ -1401,15 +1471,30 @@ parse_term(Parser *p)
 
 				if (parse_braces(p, &mn, &mx))
 					fail(p, "nothing to repeat");
+				else if (p->legacy)
+				{
+					/* Annex B ExtendedPatternCharacter: a literal "{" */
+					p->pos++;
+					atom = new_node(p, N_CHAR);
+					if (atom)
+						atom->cp = '{';
+					break;
+				}
 				else
 					fail(p, "lone quantifier bracket");
 				return NULL;
 			}
 		case '}':
-			fail(p, "lone quantifier bracket");
-			return NULL;
 		case ']':
-			fail(p, "lone closing bracket");
+			if (p->legacy)
+			{
+				p->pos++;
+				atom = new_node(p, N_CHAR);
+				if (atom)
+					atom->cp = (uint32_t) c;
+				break;
+			}
+			fail(p, c == '}' ? "lone quantifier bracket" : "lone closing bracket");
 			return NULL;
 		default:
 			{
@@ -1438,6 +1523,9 @@ parse_term(Parser *p)
 		{
 			if (!parse_braces(p, &mn, &mx))
 			{
+				/* Annex B: not a quantifier, the "{" is the next atom */
+				if (p->legacy)
+					return atom;
 				fail(p, "lone quantifier bracket");
 				return NULL;
 			}
@@ -1656,6 +1744,13 @@ parse_pattern(Parser *p)
 bool
 EcmaRegexCheckSyntax(const char *pattern, size_t len, const char **errmsg)
 {
+	return EcmaRegexCheckSyntaxMode(pattern, len, false, errmsg);
+}
+
+bool
+EcmaRegexCheckSyntaxMode(const char *pattern, size_t len, bool annex_b,
+						 const char **errmsg)
+{
 	Parser		p;
 	bool		ok;
 
@@ -1663,6 +1758,7 @@ EcmaRegexCheckSyntax(const char *pattern, size_t len, const char **errmsg)
 	p.s = (const unsigned char *) pattern;
 	p.len = len;
 	p.computing = false;
+	p.legacy = annex_b;
 	ok = parse_pattern(&p) != NULL;
 	if (!ok && errmsg)
 		*errmsg = p.err;
@@ -2723,6 +2819,13 @@ bool
 EcmaRegexTranslate(const char *pattern, size_t len, EcmaTranslation *out,
 				   const char **errmsg)
 {
+	return EcmaRegexTranslateMode(pattern, len, false, out, errmsg);
+}
+
+bool
+EcmaRegexTranslateMode(const char *pattern, size_t len, bool annex_b,
+					   EcmaTranslation *out, const char **errmsg)
+{
 	Parser		p;
 	Node	   *root;
 	Emit		e;
@@ -2734,6 +2837,7 @@ EcmaRegexTranslate(const char *pattern, size_t len, EcmaTranslation *out,
 	p.s = (const unsigned char *) pattern;
 	p.len = len;
 	p.computing = true;
+	p.legacy = annex_b;
 	root = parse_pattern(&p);
 	if (root == NULL)
 		goto done;

@@ -43,6 +43,19 @@ extern bool EcmaRegexTranslate(const char *pattern, size_t len,
 							   EcmaTranslation *out, const char **errmsg);
 extern void EcmaTranslationFree(EcmaTranslation *t);
 
+/*
+ * The same with the grammar of a pattern without the "u" flag when annex_b
+ * (ECMA-262 Annex B.1.2): identity escapes of any character but "c" ("\&",
+ * "\%"), lone "{", "}" and "]" as literals, "\c" before a non-letter as a
+ * backslash.  Matching keeps code point semantics, and "\p{..}" keeps its
+ * Unicode property meaning.  For patterns of drafts before 2020-12 that the
+ * Unicode grammar refuses.
+ */
+extern bool EcmaRegexCheckSyntaxMode(const char *pattern, size_t len, bool annex_b,
+									 const char **errmsg);
+extern bool EcmaRegexTranslateMode(const char *pattern, size_t len, bool annex_b,
+								   EcmaTranslation *out, const char **errmsg);
+
 /* Fast path: unanchored test of a UTF-8 string, as RegExp.test would. */
 extern bool EcmaFastMatch(const EcmaFast *fast, const char *s, size_t len);
 extern void EcmaFastFree(EcmaFast *fast);

@@ -254,9 +254,13 @@ check_duration(const char *str, size_t len)
  * ---------------------------------------------------------------------
  */
 
-/* dotted-quad, decimal, no leading zeros */
+/*
+ * dotted-quad, decimal; no leading zeros (RFC 2673 dotted-quad, the "ipv4"
+ * format), or with them when lead0 (RFC 5321 Snum = 1*3DIGIT, value at most
+ * 255: the IPv4 address literal of an email address)
+ */
 static bool
-ipv4(uchar *s, size_t len)
+ipv4_generic(uchar *s, size_t len, bool lead0)
 {
 	size_t		p = 0;
 	int			part;
@@ -274,10 +278,16 @@ ipv4(uchar *s, size_t len)
 		}
 		while (p < len && is_digit(s[p]) && p - start < 3)
 			v = v * 10 + (s[p++] - '0');
-		if (p == start || v > 255 || (p - start > 1 && s[start] == '0'))
+		if (p == start || v > 255 || (!lead0 && p - start > 1 && s[start] == '0'))
 			return false;
 	}
 	return p == len;
+}
+
+static bool
+ipv4(uchar *s, size_t len)
+{
+	return ipv4_generic(s, len, false);
 }
 
 static bool
@@ -286,9 +296,12 @@ check_ipv4(const char *s, size_t len)
 	return ipv4((uchar *) s, len);
 }
 
-/* RFC 4291 text form, with an optional trailing IPv4; no zone, no brackets */
+/*
+ * RFC 4291 text form, with an optional trailing IPv4; no zone, no brackets.
+ * lead0: the IPv4 tail is an RFC 5321 IPv4-address-literal (leading zeros).
+ */
 static bool
-ipv6(uchar *s, size_t len)
+ipv6_generic(uchar *s, size_t len, bool lead0)
 {
 	size_t		p = 0;
 	int			groups = 0;
@@ -315,7 +328,7 @@ ipv6(uchar *s, size_t len)
 			;
 		if (q == len && memchr(s + p, '.', len - p) != NULL)
 		{
-			if (!ipv4(s + p, len - p))
+			if (!ipv4_generic(s + p, len - p, lead0))
 				return false;
 			groups += 2;
 			break;
@@ -345,6 +358,12 @@ ipv6(uchar *s, size_t len)
 			return false;
 	}
 	return compressed ? groups <= 7 : groups == 8;
+}
+
+static bool
+ipv6(uchar *s, size_t len)
+{
+	return ipv6_generic(s, len, false);
 }
 
 static bool
@@ -1020,9 +1039,15 @@ email(const char *str, size_t len, bool utf8)
 	{
 		if (d[dl - 1] != ']' || dl < 3)
 			return false;
-		if (dl > 7 && memcmp(d + 1, "IPv6:", 5) == 0)
-			return ipv6(d + 6, dl - 7);
-		return ipv4(d + 1, dl - 2);
+		/*
+		 * RFC 5321 4.1.3: the tag is an Ldh-str, and ABNF strings are
+		 * case-insensitive, so "ipv6:" is the same tag; Snum allows leading
+		 * zeros, in the IPv4 literal and in an IPv6 literal's IPv4 tail.
+		 */
+		if (dl > 7 && (d[1] == 'I' || d[1] == 'i') && (d[2] == 'P' || d[2] == 'p') &&
+			(d[3] == 'V' || d[3] == 'v') && d[4] == '6' && d[5] == ':')
+			return ipv6_generic(d + 6, dl - 7, true);
+		return ipv4_generic(d + 1, dl - 2, true);
 	}
 	return utf8 ? check_idn_hostname((const char *) d, dl) :
 		check_hostname((const char *) d, dl);
@@ -1428,24 +1453,57 @@ check_json_pointer(const char *s, size_t len)
 	return json_pointer((uchar *) s, len);
 }
 
+/* non-negative-integer = "0" / %x31-39 *DIGIT at s[*p]; false when none */
 static bool
-check_relative_json_pointer(const char *str, size_t len)
+rjp_integer(uchar *s, size_t len, size_t *p)
 {
-	uchar	   *s = (uchar *) str;
+	if (*p >= len || !is_digit(s[*p]))
+		return false;
+	if (s[*p] == '0')
+		(*p)++;
+	else
+		while (*p < len && is_digit(s[*p]))
+			(*p)++;
+	return true;
+}
+
+/*
+ * Relative JSON pointer.  draft-handrews-relative-json-pointer-01/-02 (drafts
+ * 7 and 2019-09): non-negative-integer, then a JSON pointer or "#".
+ * draft-bhutton-relative-json-pointer-00 (cited by 2020-12) adds an optional
+ * index manipulation after the integer: ("+" / "-") non-negative-integer,
+ * as in "0+1/foo" or "1-2#".
+ */
+static bool
+relative_json_pointer(uchar *s, size_t len, bool index_manipulation)
+{
 	size_t		p = 0;
 
-	if (len == 0 || !is_digit(s[0]))
+	if (!rjp_integer(s, len, &p))
 		return false;
-	if (s[0] == '0')
-		p = 1;
-	else
-		while (p < len && is_digit(s[p]))
-			p++;
+	if (index_manipulation && p < len && (s[p] == '+' || s[p] == '-'))
+	{
+		p++;
+		if (!rjp_integer(s, len, &p))
+			return false;
+	}
 	if (p == len)
 		return true;
 	if (s[p] == '#')
 		return p + 1 == len;
 	return json_pointer(s + p, len - p);
+}
+
+static bool
+check_relative_json_pointer(const char *s, size_t len)
+{
+	return relative_json_pointer((uchar *) s, len, false);
+}
+
+static bool
+check_relative_json_pointer_2020(const char *s, size_t len)
+{
+	return relative_json_pointer((uchar *) s, len, true);
 }
 
 /* ---------------------------------------------------------------------
@@ -1536,5 +1594,7 @@ JsonSchemaFormatLookupDraft(const char *name, int draft)
 {
 	if (draft < 7 && name != NULL && strcmp(name, "hostname") == 0)
 		return check_hostname_rfc1123;
+	if (draft >= 2020 && name != NULL && strcmp(name, "relative-json-pointer") == 0)
+		return check_relative_json_pointer_2020;
 	return JsonSchemaFormatLookup(name);
 }

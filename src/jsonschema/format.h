@@ -22,9 +22,11 @@ typedef bool (*JsonSchemaFormatCheck) (const char *s, size_t len);
 extern JsonSchemaFormatCheck JsonSchemaFormatLookup(const char *name);
 
 /*
- * The same for a given draft (4, 6, 7, 2019, 2020): the one difference is
+ * The same for a given draft (4, 6, 7, 2019, 2020): the differences are
  * "hostname" before draft 7, which is RFC 1034/1123 without the IDNA2008
- * rules of later drafts (so "ab--cd" is valid there).
+ * rules of later drafts (so "ab--cd" is valid there), and
+ * "relative-json-pointer" in 2020-12, which follows
+ * draft-bhutton-relative-json-pointer-00 (index manipulation, "0+1/foo").
  */
 extern JsonSchemaFormatCheck JsonSchemaFormatLookupDraft(const char *name, int draft);
 

@@ -22,6 +22,9 @@
  * an LRU entry bumps the epoch too, so no call site keeps a pointer to a
  * freed schema.  The callback never frees anything itself (it can run in
  * the middle of a compile); stale entries are freed on the next lookup.
+ * An entry is stamped with the epoch read before its compile, and the
+ * resolver reads documents with a snapshot taken after that (not the
+ * caller's, which may be older): any change it did not see bumps the epoch.
  */
 #include "postgres.h"
 
@@ -43,6 +46,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
 
 #include "compat.h"
 #include "goodgo_events.h"
@@ -139,9 +143,14 @@ JsonSchemaRegistryResolver(const char *uri, void *arg)
 		Oid			argtypes[1] = {TEXTOID};
 		SPIPlanPtr	plan;
 
+		/*
+		 * Runs with the caller's search_path: nothing in it may resolve
+		 * through it (a producer's own "=" would choose the document).
+		 */
 		plan = SPI_prepare("SELECT schema FROM goodgo_events.schema_documents"
-						   " WHERE uri = $1 OR schema_id = $1"
-						   " ORDER BY uri = $1 DESC LIMIT 1", 1, argtypes);
+						   " WHERE uri OPERATOR(pg_catalog.=) $1"
+						   "    OR schema_id OPERATOR(pg_catalog.=) $1"
+						   " ORDER BY uri OPERATOR(pg_catalog.=) $1 DESC LIMIT 1", 1, argtypes);
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 		SPI_keepplan(plan);
@@ -149,7 +158,27 @@ JsonSchemaRegistryResolver(const char *uri, void *arg)
 	}
 	learn_documents_relid();
 	values[0] = CStringGetTextDatum(uri);
-	rc = SPI_execute_plan(resolver_plan, values, NULL, true, 1);
+
+	/*
+	 * Read with a fresh snapshot, not the caller's: documents are read the
+	 * way the system catalogs are (the newest committed state governs), so
+	 * that what is compiled agrees with the invalidation epoch it is stamped
+	 * with.  The caller's snapshot may be older than invalidations this
+	 * backend already processed (a REPEATABLE READ transaction begun before
+	 * another session's register_schema, or a statement whose snapshot was
+	 * taken before its locks accepted an invalidation): a schema compiled
+	 * from it would be stamped current and kept, stale, for the life of the
+	 * backend.  The callers read the epoch before compiling (cache_lookup),
+	 * so any change not in this snapshot invalidates the result.  A catalog
+	 * snapshot, not GetLatestSnapshot(): the functions are PARALLEL SAFE,
+	 * and a parallel worker may take a catalog snapshot but not a latest
+	 * one; for a table that is not a catalog GetCatalogSnapshot() takes a
+	 * new one every time.
+	 */
+	rc = SPI_execute_snapshot(resolver_plan, values, NULL,
+							  GetCatalogSnapshot(OidIsValid(documents_relid) ?
+												 documents_relid : InvalidOid),
+							  InvalidSnapshot, true, false, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 	if (SPI_processed == 1)
@@ -223,6 +252,7 @@ typedef struct CacheEntry
 	uint32		hash;
 	int			draft;
 	bool		format;
+	bool		registry;		/* compiled with the schema_documents resolver */
 	uint64		epoch;
 	Size		bytes;			/* memory of the compiled schema and its key */
 	Jsonb	   *schema;			/* the bytes it was compiled from */
@@ -260,15 +290,26 @@ current_options(void)
 	return o;
 }
 
-/* The compiled schema for these bytes under the current settings. */
+/*
+ * The compiled schema for these bytes under these settings: the GUCs' and
+ * the registry's (registry), or a fixed draft and format assertion with no
+ * registered document (the IMMUTABLE functions).  *epoch is set to the epoch
+ * it is valid for (which may already be past, if an invalidation arrived
+ * while it was compiled: the caller then looks it up again at its next call).
+ */
 static JsonSchemaCompiled *
-cache_lookup(Jsonb *schema)
+cache_lookup(Jsonb *schema, int draft, bool format, bool registry, uint64 *epoch)
 {
 	uint32		size = VARSIZE(schema);
 	uint32		hash = hash_bytes((const unsigned char *) schema, size);
 	dlist_mutable_iter it;
 	CacheEntry *e;
-	JsonSchemaOptions opts = current_options();
+	JsonSchemaOptions opts;
+
+	opts.default_draft = (JsonSchemaDraft) draft;
+	opts.format_assertion = format;
+	opts.resolver = registry ? JsonSchemaRegistryResolver : NULL;
+	opts.resolver_arg = NULL;
 
 	if (cache_cxt == NULL)
 		cache_cxt = AllocSetContextCreate(CacheMemoryContext, "goodgo_events JSON Schema cache",
@@ -282,12 +323,13 @@ cache_lookup(Jsonb *schema)
 			cache_drop(e);
 			continue;
 		}
-		if (e->hash == hash && e->draft == json_schema_default_draft &&
-			e->format == json_schema_format_assertion && VARSIZE(e->schema) == size &&
+		if (e->hash == hash && e->draft == draft && e->format == format &&
+			e->registry == registry && VARSIZE(e->schema) == size &&
 			memcmp(e->schema, schema, size) == 0)
 		{
 			dlist_move_head(&cache_lru, &e->lru);
 			cache_hits++;
+			*epoch = e->epoch;
 			return e->compiled;
 		}
 	}
@@ -296,8 +338,17 @@ cache_lookup(Jsonb *schema)
 	learn_documents_relid();
 	e = MemoryContextAllocZero(cache_cxt, sizeof(CacheEntry));
 	e->hash = hash;
-	e->draft = json_schema_default_draft;
-	e->format = json_schema_format_assertion;
+	e->draft = draft;
+	e->format = format;
+	e->registry = registry;
+
+	/*
+	 * Stamped with the epoch before anything is read: the resolver reads
+	 * documents with snapshots taken after this point, so a change they miss
+	 * sends its invalidation after it and makes the entry stale.  (It used to
+	 * be stamped after compiling, which kept a schema built from a document
+	 * that an invalidation processed during the compile had replaced.)
+	 */
 	e->epoch = cache_epoch;
 	PG_TRY();
 	{
@@ -309,8 +360,6 @@ cache_lookup(Jsonb *schema)
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	/* compiling may have read schema_documents and seen an invalidation */
-	e->epoch = cache_epoch;
 	e->schema = MemoryContextAlloc(cache_cxt, size);
 	memcpy(e->schema, schema, size);
 	e->bytes = MemoryContextMemAllocated(e->compiled->cxt, true) + size;
@@ -325,6 +374,7 @@ cache_lookup(Jsonb *schema)
 		/* a call site may still point at what was just freed */
 		cache_evictions++;
 	}
+	*epoch = e->epoch;
 	return e->compiled;
 }
 
@@ -338,6 +388,7 @@ typedef struct FnCache
 	uint64		evictions;
 	int			draft;
 	bool		format;
+	bool		registry;
 	Jsonb	   *schema;			/* copy of the bytes, when not stable */
 	JsonSchemaCompiled *compiled;
 } FnCache;
@@ -358,11 +409,18 @@ schema_arg_is_const(FmgrInfo *flinfo)
 	return list_length(args) > 0 && IsA(linitial(args), Const);
 }
 
-static JsonSchemaCompiled *
-compiled_for_arg(FunctionCallInfo fcinfo, Jsonb *(*get_schema) (FunctionCallInfo))
+/*
+ * The compiled schema of this call site's schema argument, under the given
+ * settings.  With lookup_only, NULL instead of compiling on a miss (callers
+ * that catch a compile error do that in a subtransaction, only then).
+ */
+JsonSchemaCompiled *
+JsonSchemaCallSiteCompiled(FunctionCallInfo fcinfo, Jsonb *(*get_schema) (FunctionCallInfo),
+						   int draft, bool format, bool registry, bool lookup_only)
 {
 	FnCache    *fc = (FnCache *) fcinfo->flinfo->fn_extra;
 	Jsonb	   *schema;
+	uint64		epoch;
 
 	if (fc == NULL)
 	{
@@ -371,20 +429,20 @@ compiled_for_arg(FunctionCallInfo fcinfo, Jsonb *(*get_schema) (FunctionCallInfo
 		fcinfo->flinfo->fn_extra = fc;
 	}
 	if (fc->valid && fc->epoch == cache_epoch && fc->evictions == cache_evictions &&
-		fc->draft == json_schema_default_draft &&
-		fc->format == json_schema_format_assertion && fc->stable)
+		fc->draft == draft && fc->format == format && fc->registry == registry && fc->stable)
 		return fc->compiled;
 
 	schema = get_schema(fcinfo);
 	if (fc->valid && fc->epoch == cache_epoch && fc->evictions == cache_evictions &&
-		fc->draft == json_schema_default_draft &&
-		fc->format == json_schema_format_assertion &&
+		fc->draft == draft && fc->format == format && fc->registry == registry &&
 		VARSIZE(fc->schema) == VARSIZE(schema) &&
 		memcmp(fc->schema, schema, VARSIZE(schema)) == 0)
 		return fc->compiled;
+	if (lookup_only)
+		return NULL;
 
 	fc->valid = false;
-	fc->compiled = cache_lookup(schema);
+	fc->compiled = cache_lookup(schema, draft, format, registry, &epoch);
 	if (!fc->stable)
 	{
 		if (fc->schema)
@@ -394,12 +452,21 @@ compiled_for_arg(FunctionCallInfo fcinfo, Jsonb *(*get_schema) (FunctionCallInfo
 	}
 	else
 		fc->schema = NULL;
-	fc->epoch = cache_epoch;
+	fc->epoch = epoch;
 	fc->evictions = cache_evictions;
-	fc->draft = json_schema_default_draft;
-	fc->format = json_schema_format_assertion;
+	fc->draft = draft;
+	fc->format = format;
+	fc->registry = registry;
 	fc->valid = true;
 	return fc->compiled;
+}
+
+/* A call site's schema under the GUCs, with registered documents. */
+static JsonSchemaCompiled *
+compiled_for_arg(FunctionCallInfo fcinfo, Jsonb *(*get_schema) (FunctionCallInfo))
+{
+	return JsonSchemaCallSiteCompiled(fcinfo, get_schema, json_schema_default_draft,
+									  json_schema_format_assertion, true, false);
 }
 
 static Jsonb *
@@ -410,6 +477,13 @@ schema_arg_jsonb(FunctionCallInfo fcinfo)
 
 static Jsonb *
 json_text_to_jsonb(text *t)
+{
+	return JsonSchemaTextToJsonb(t);
+}
+
+/* json (or any JSON text) as jsonb */
+Jsonb *
+JsonSchemaTextToJsonb(text *t)
 {
 	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text_to_cstring(t))));
 }
@@ -527,15 +601,30 @@ goodgo_jsonschema_objects_closed(PG_FUNCTION_ARGS)
 static bool
 compiles_cleanly(Jsonb *schema, bool lenient)
 {
+	JsonSchemaOptions opts = current_options();
+
+	return JsonSchemaCompilesCleanly(schema, &opts, lenient, NULL);
+}
+
+/*
+ * compiles_cleanly() under given options.  With error_out, an invalid
+ * schema's message and detail go there ("invalid JSON Schema: At ...").
+ */
+bool
+JsonSchemaCompilesCleanly(Jsonb *schema, const JsonSchemaOptions *options, bool lenient,
+						  char **error_out)
+{
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
 	volatile bool ok = true;
 
+	if (error_out)
+		*error_out = NULL;
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(oldcxt);
 	PG_TRY();
 	{
-		JsonSchemaOptions opts = current_options();
+		JsonSchemaOptions opts = *options;
 		MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "goodgo_events schema check",
 												  ALLOCSET_SMALL_SIZES);
 		MemoryContext old = MemoryContextSwitchTo(cxt);
@@ -562,6 +651,9 @@ compiles_cleanly(Jsonb *schema, bool lenient)
 			edata->sqlerrcode != ERRCODE_FEATURE_NOT_SUPPORTED)
 			ReThrowError(edata);
 		ok = edata->sqlerrcode == ERRCODE_FEATURE_NOT_SUPPORTED;
+		if (!ok && error_out)
+			*error_out = edata->detail ? psprintf("%s: %s", edata->message, edata->detail) :
+				pstrdup(edata->message);
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();

@@ -13,6 +13,7 @@
 
 #include "postgres.h"
 
+#include "fmgr.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
@@ -187,6 +188,15 @@ struct JsonSchemaCompiled
 	JsonSchemaDraft draft;
 	bool		format_assertion;
 };
+
+/* jsonschema.c: the caches, for the SQL functions of pgjsonschema.c */
+extern JsonSchemaCompiled *JsonSchemaCallSiteCompiled(FunctionCallInfo fcinfo,
+													  Jsonb *(*get_schema) (FunctionCallInfo),
+													  int draft, bool format, bool registry,
+													  bool lookup_only);
+extern bool JsonSchemaCompilesCleanly(Jsonb *schema, const JsonSchemaOptions *options,
+									  bool lenient, char **error_out);
+extern Jsonb *JsonSchemaTextToJsonb(text *t);
 
 /* compile.c */
 extern SchemaNode *JsonSchemaCompileTree(Jsonb *schema, const JsonSchemaOptions *options,

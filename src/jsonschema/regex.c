@@ -107,7 +107,7 @@ compile_are(JsonSchemaRegex *r, char *errbuf, size_t errlen)
 		r->compiled = true;
 	else
 	{
-		if (rc == REG_CANCEL)
+		if (gg_regex_cancelled(rc))
 			CHECK_FOR_INTERRUPTS();
 		pg_regerror(rc, &r->re, errbuf, errlen);
 	}
@@ -143,6 +143,20 @@ JsonSchemaRegex *
 JsonSchemaRegexCompileChecked(const char *pattern, int len, MemoryContext cxt,
 							  char **errmsg, bool *unsupported)
 {
+	return JsonSchemaRegexCompileMode(pattern, len, cxt, errmsg, unsupported, false);
+}
+
+/*
+ * With annex_b, a pattern that the Unicode grammar refuses as a syntax
+ * error is parsed again with the grammar of a pattern without the "u" flag
+ * (ECMA-262 Annex B: "\&" and "\%" are identity escapes there).  A pattern
+ * valid in Unicode mode never takes that path, so its meaning is the same
+ * either way.
+ */
+JsonSchemaRegex *
+JsonSchemaRegexCompileMode(const char *pattern, int len, MemoryContext cxt,
+						   char **errmsg, bool *unsupported, bool annex_b)
+{
 	EcmaTranslation tr;
 	const char *err = NULL;
 	const char *upat;
@@ -154,13 +168,22 @@ JsonSchemaRegexCompileChecked(const char *pattern, int len, MemoryContext cxt,
 	upat = to_utf8(pattern, len, &ulen);
 	if (!EcmaRegexTranslate(upat, (size_t) ulen, &tr, &err))
 	{
+		const char *err2 = NULL;
+		bool		oom = err != NULL && strcmp(err, "out of memory") == 0;
+		bool		u_syntax = !oom && EcmaRegexCheckSyntax(upat, (size_t) ulen, NULL);
+
+		if (!oom && !u_syntax && annex_b &&
+			EcmaRegexTranslateMode(upat, (size_t) ulen, true, &tr, &err2))
+			goto translated;
 		if (err == NULL)
 			err = "invalid pattern";
-		*unsupported = strcmp(err, "out of memory") != 0 &&
-			EcmaRegexCheckSyntax(upat, (size_t) ulen, NULL);
-		*errmsg = pstrdup(err);
+		*unsupported = u_syntax ||
+			(!oom && annex_b && EcmaRegexCheckSyntaxMode(upat, (size_t) ulen, true, NULL));
+		*errmsg = pstrdup(u_syntax || !annex_b || err2 == NULL ? err : err2);
 		return NULL;
 	}
+
+translated:
 
 	/*
 	 * Take ownership of the malloc'd parts before anything can throw: the
@@ -233,7 +256,7 @@ regex_match_are(JsonSchemaRegex *r, const char *str, int ulen)
 		return true;
 	if (rc == REG_NOMATCH)
 		return false;
-	if (rc == REG_CANCEL)
+	if (gg_regex_cancelled(rc))
 		CHECK_FOR_INTERRUPTS();
 	{
 		char		buf[256];

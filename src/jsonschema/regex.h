@@ -33,6 +33,16 @@ extern JsonSchemaRegex *JsonSchemaRegexCompileChecked(const char *pattern, int l
 													  bool *unsupported);
 
 /*
+ * JsonSchemaRegexCompileChecked, and with annex_b (drafts before 2020-12,
+ * which do not ask for the "u" flag) a pattern the Unicode grammar refuses
+ * is tried with the grammar without "u" (ECMA-262 Annex B identity escapes
+ * such as "\&").
+ */
+extern JsonSchemaRegex *JsonSchemaRegexCompileMode(const char *pattern, int len,
+												   MemoryContext cxt, char **errmsg,
+												   bool *unsupported, bool annex_b);
+
+/*
  * Does the pattern match anywhere in the UTF-8 string (ECMA RegExp.test,
  * unanchored)?  Honours interrupts; never crashes on any input.
  */

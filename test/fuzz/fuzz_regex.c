@@ -62,6 +62,35 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else if (err == NULL)
 		abort();
 
+	/*
+	 * The grammar without the "u" flag (drafts before 2020-12): the same
+	 * promises, and it accepts everything the Unicode grammar accepts.
+	 */
+	{
+		bool		legacy_ok;
+
+		err = NULL;
+		legacy_ok = EcmaRegexCheckSyntaxMode(pattern, plen, true, &err);
+		if (!legacy_ok && err == NULL)
+			abort();
+		if (syntax_ok && !legacy_ok)
+			abort();
+		memset(&t, 0, sizeof(t));
+		err = NULL;
+		if (EcmaRegexTranslateMode(pattern, plen, true, &t, &err))
+		{
+			if (!legacy_ok)
+				abort();
+			if (t.are == NULL || strlen(t.are) != t.are_len || t.ncaptures < 0)
+				abort();
+			if (t.fast != NULL)
+				(void) EcmaFastMatch(t.fast, subject, slen);
+			EcmaTranslationFree(&t);
+		}
+		else if (err == NULL)
+			abort();
+	}
+
 done:
 	free(pattern);
 	free(subject);

@@ -78,6 +78,23 @@ if [ -f test/unit/test_regex.c ]; then
 		rc=1
 	fi
 fi
+# src/jsonschema/ecma_unicode.h is generated (one generator, one Unicode
+# version for every \p{..} table): regenerating it from the Unicode
+# Character Database of the unicode-data package must give the same file.
+ucd=/usr/share/unicode
+if [ -f "$ucd/Scripts.txt" ] && grep -q "^# Scripts-$(sed -n 's/^#define ECMA_UNICODE_VERSION "\(.*\)"/\1/p' $src/ecma_unicode.h)\.txt" "$ucd/Scripts.txt"; then
+	if python3 test/unit/gen_ecma_unicode.py "$ucd" >"$out/ecma_unicode.h" 2>"$out/gen_unicode.log" &&
+		cmp -s "$out/ecma_unicode.h" $src/ecma_unicode.h; then
+		echo "PASS unit:ecma_unicode_generated" >>"$GG_RESULTS"
+	else
+		cat "$out/gen_unicode.log" >&2
+		echo "FAIL unit:ecma_unicode_generated (src/jsonschema/ecma_unicode.h differs from gen_ecma_unicode.py's output)" >>"$GG_RESULTS"
+		rc=1
+	fi
+else
+	echo "SKIP unit:ecma_unicode_generated (no Unicode Character Database of the tables' version in $ucd)" >>"$GG_RESULTS"
+fi
+
 # Random patterns: a crash fuzz of parser, translator and fast path (ASan),
 # and the syntax check against node's RegExp(p, "u") when node is there.
 if [ -x "$out/test_regex" ]; then

@@ -46,4 +46,37 @@ else
 	echo "FAIL upgrade:path (install or update failed)" >>"$GG_RESULTS"
 fi
 for db in gg_upgraded gg_fresh; do q -d postgres -c "DROP DATABASE IF EXISTS $db"; done
+
+# 1.1 -> 1.2 refuses an unknown "$schema" that 1.1 read as the default draft:
+# the update names the registered types and documents it would now refuse.
+# The rows are made the way a 1.1 database holds them (the 1.2 library
+# already refuses to register them).
+if printf '%s\n' "${versions[@]}" | grep -qx '1.1' && [ "$current" = "1.2" ]; then
+	q -d postgres -c "DROP DATABASE IF EXISTS gg_upgrade_meta" -c "CREATE DATABASE gg_upgrade_meta"
+	q -d gg_upgrade_meta >/dev/null <<'SQL'
+CREATE EXTENSION goodgo_events VERSION '1.1';
+SELECT goodgo_events.register_event_type('meta.unknown', '{"type": "object"}');
+SELECT goodgo_events.register_event_type('meta.known', '{"$schema": "http://json-schema.org/draft-07/schema#"}');
+SELECT goodgo_events.register_schema('https://example.com/meta-doc', '{"type": "object"}');
+SELECT goodgo_events.register_schema('https://example.com/custom-meta', '{"$schema": "https://json-schema.org/draft/2020-12/schema"}');
+SELECT goodgo_events.register_event_type('meta.custom', '{"$schema": "https://example.com/custom-meta"}');
+ALTER TABLE goodgo_events.event_type_versions DISABLE TRIGGER USER;
+UPDATE goodgo_events.event_type_versions SET schema = '{"$schema": "invalid-uri", "type": "object"}'
+ WHERE event_type = 'meta.unknown';
+ALTER TABLE goodgo_events.event_type_versions ENABLE TRIGGER USER;
+UPDATE goodgo_events.schema_documents SET schema = '{"$schema": "https://example.com/unknown-meta"}'
+ WHERE uri = 'https://example.com/meta-doc';
+SQL
+	out=$(psql -X -q -v ON_ERROR_STOP=1 -d gg_upgrade_meta -c "ALTER EXTENSION goodgo_events UPDATE TO '1.2'" 2>&1)
+	echo "$out"
+	if echo "$out" | grep -q "WARNING:  goodgo_events 1.2 refuses the JSON Schema of event type 'meta.unknown' version 1 (22023): unknown metaschema \"invalid-uri\"" &&
+		echo "$out" | grep -q "WARNING:  goodgo_events 1.2 refuses the JSON Schema of schema document 'https://example.com/meta-doc' (22023): unknown metaschema \"https://example.com/unknown-meta\"" &&
+		echo "$out" | grep -q "WARNING:  goodgo_events 1.2: 2 registered schema(s) name an unknown" &&
+		! echo "$out" | grep -q "meta.known\|meta.custom\|custom-meta'"; then
+		echo "PASS upgrade:unknown_schema_warnings" >>"$GG_RESULTS"
+	else
+		echo "FAIL upgrade:unknown_schema_warnings (the update did not name exactly the two unknown \$schema)" >>"$GG_RESULTS"
+	fi
+	q -d postgres -c "DROP DATABASE IF EXISTS gg_upgrade_meta"
+fi
 exit 0

@@ -1,56 +1,184 @@
 #!/usr/bin/python3
-"""Generate src/jsonschema/ecma_unicode.h: Unicode General_Category ranges.
+"""Generate src/jsonschema/ecma_unicode.h: the Unicode tables of \\p{..}.
 
-The ECMA-262 translator needs \\p{..} sets, which PostgreSQL's regex engine
-does not have.  This script writes one sorted range table per two-letter
-General_Category value from the Python standard library's unicodedata, whose
-Unicode version is recorded in the header.  Rerun it (and commit the result)
-to move to a newer Unicode version:
+The ECMA-262 translator needs property sets that PostgreSQL's regex engine
+does not have: General_Category (\\p{Lu}, \\p{Letter}), Script (\\p{Script=Greek},
+\\p{sc=Grek}) and Script_Extensions (\\p{scx=Hira}).  This script writes them
+all from one version of the Unicode Character Database, as sorted, merged
+code point ranges:
 
-    python3 test/unit/gen_ecma_unicode.py > src/jsonschema/ecma_unicode.h
+  - UnicodeData.txt          General_Category (code points it does not
+                             list are Cn)
+  - Scripts.txt              Script (code points it does not list are Unknown)
+  - ScriptExtensions.txt     Script_Extensions (a code point it does not list
+                             has its Script as its only extension)
+  - PropertyValueAliases.txt the names and aliases of every Script value
+                             (ECMA-262 accepts exactly those)
+
+Debian's unicode-data package ships them in /usr/share/unicode.  Rerun it
+(and commit the result) to move to another Unicode version:
+
+    apt-get install unicode-data
+    python3 test/unit/gen_ecma_unicode.py [UCD_DIR] > src/jsonschema/ecma_unicode.h
 """
+import os
+import re
 import sys
-import unicodedata
 
 CATS = ["Cc", "Cf", "Cn", "Co", "Cs", "Ll", "Lm", "Lo", "Lt", "Lu", "Mc",
         "Me", "Mn", "Nd", "Nl", "No", "Pc", "Pd", "Pe", "Pf", "Pi", "Po",
         "Ps", "Sc", "Sk", "Sm", "So", "Zl", "Zp", "Zs"]
+MAX_CP = 0x10FFFF
+
+
+def data_lines(path):
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if line:
+                yield [field.strip() for field in line.split(";")]
+
+
+def cp_range(text):
+    if ".." in text:
+        lo, hi = text.split("..")
+        return int(lo, 16), int(hi, 16)
+    return int(text, 16), int(text, 16)
+
+
+def to_ranges(cps):
+    out = []
+    for cp in sorted(cps):
+        if out and out[-1][1] + 1 == cp:
+            out[-1][1] = cp
+        else:
+            out.append([cp, cp])
+    return out
+
+
+def general_category(ucd):
+    cat = ["Cn"] * (MAX_CP + 1)
+    first = None
+    with open(os.path.join(ucd, "UnicodeData.txt"), encoding="utf-8") as f:
+        for line in f:
+            fields = line.rstrip("\n").split(";")
+            cp = int(fields[0], 16)
+            name, gc = fields[1], fields[2]
+            if name.endswith(", First>"):
+                first = cp
+                continue
+            if name.endswith(", Last>"):
+                for c in range(first, cp + 1):
+                    cat[c] = gc
+                first = None
+                continue
+            cat[cp] = gc
+    return cat
 
 
 def main():
-    ranges = {c: [] for c in CATS}
-    prev = None
-    start = 0
-    for cp in range(0x110000):
-        cat = unicodedata.category(chr(cp))
-        if cat != prev:
+    ucd = sys.argv[1] if len(sys.argv) > 1 else "/usr/share/unicode"
+    with open(os.path.join(ucd, "Scripts.txt"), encoding="utf-8") as f:
+        m = re.match(r"# Scripts-(\d+\.\d+\.\d+)\.txt", f.readline())
+    if not m:
+        sys.exit("cannot read the Unicode version from Scripts.txt")
+    version = m.group(1)
+
+    cat = general_category(ucd)
+    gc_ranges = {c: [] for c in CATS}
+    prev, start = None, 0
+    for cp in range(MAX_CP + 2):
+        c = cat[cp] if cp <= MAX_CP else None
+        if c != prev:
             if prev is not None:
-                ranges[prev].append((start, cp - 1))
-            prev = cat
-            start = cp
-    ranges[prev].append((start, 0x10FFFF))
+                gc_ranges[prev].append((start, cp - 1))
+            prev, start = c, cp
+
+    # Script values: long name, short name and other aliases
+    names = {}          # short -> long
+    aliases = {}        # any alias -> short
+    for f in data_lines(os.path.join(ucd, "PropertyValueAliases.txt")):
+        if f[0] != "sc":
+            continue
+        short, long_ = f[1], f[2]
+        names[short] = long_
+        for a in f[1:]:
+            aliases[a] = short
+    long_to_short = {v: k for k, v in names.items()}
+
+    script = ["Zzzz"] * (MAX_CP + 1)
+    for f in data_lines(os.path.join(ucd, "Scripts.txt")):
+        lo, hi = cp_range(f[0])
+        short = long_to_short[f[1]]
+        for c in range(lo, hi + 1):
+            script[c] = short
+    ext = {}
+    for f in data_lines(os.path.join(ucd, "ScriptExtensions.txt")):
+        lo, hi = cp_range(f[0])
+        for c in range(lo, hi + 1):
+            ext[c] = f[1].split()
+    sc_sets = {s: [] for s in names}
+    scx_sets = {s: [] for s in names}
+    for c in range(MAX_CP + 1):
+        sc_sets[script[c]].append(c)
+        for s in ext.get(c, [script[c]]):
+            scx_sets[s].append(c)
 
     out = sys.stdout
     out.write("/*\n * ecma_unicode.h\n"
-              " *\t\tUnicode General_Category ranges for \\p{..} in ECMA-262 patterns.\n"
-              " *\n * GENERATED by test/unit/gen_ecma_unicode.py from Unicode %s: do not\n"
-              " * edit by hand.\n */\n" % unicodedata.unidata_version)
+              " *\t\tUnicode tables for \\p{..} in ECMA-262 patterns: General_Category,\n"
+              " *\t\tScript and Script_Extensions ranges, Script value names.\n"
+              " *\n * GENERATED by test/unit/gen_ecma_unicode.py from the Unicode Character\n"
+              " * Database %s (UnicodeData.txt, Scripts.txt, ScriptExtensions.txt,\n"
+              " * PropertyValueAliases.txt): do not edit by hand.\n */\n" % version)
     out.write("#ifndef GOODGO_ECMA_UNICODE_H\n#define GOODGO_ECMA_UNICODE_H\n\n")
-    out.write("#define ECMA_UNICODE_VERSION \"%s\"\n\n" % unicodedata.unidata_version)
+    out.write("#define ECMA_UNICODE_VERSION \"%s\"\n\n" % version)
+
     out.write("static const uint32_t ecma_gc_ranges[][2] = {\n")
-    index = []
-    n = 0
+    index, n = [], 0
     for c in CATS:
-        index.append((c, n, len(ranges[c])))
+        index.append((c, n, len(gc_ranges[c])))
         out.write("\t/* %s */\n" % c)
-        for lo, hi in ranges[c]:
+        for lo, hi in gc_ranges[c]:
             out.write("\t{0x%X, 0x%X},\n" % (lo, hi))
-        n += len(ranges[c])
+        n += len(gc_ranges[c])
     out.write("};\n\n")
     out.write("static const struct\n{\n\tconst char *name;\n\tint\t\t\tfirst;\n"
               "\tint\t\t\tcount;\n}\t\t\tecma_gc_index[] = {\n")
     for c, first, count in index:
         out.write("\t{\"%s\", %d, %d},\n" % (c, first, count))
+    out.write("};\n\n")
+
+    shorts = sorted(names, key=lambda s: names[s])
+    sc_index, scx_index = {}, {}
+    for label, sets, idx in (("sc", sc_sets, sc_index), ("scx", scx_sets, scx_index)):
+        out.write("static const uint32_t ecma_%s_ranges[][2] = {\n" % label)
+        n = 0
+        for s in shorts:
+            r = to_ranges(sets[s])
+            idx[s] = (n, len(r))
+            if r:
+                out.write("\t/* %s */\n" % names[s])
+            for lo, hi in r:
+                out.write("\t{0x%X, 0x%X},\n" % (lo, hi))
+            n += len(r)
+        out.write("};\n\n")
+
+    out.write("/* one per Script value, by long name: Script and Script_Extensions ranges */\n")
+    out.write("static const struct\n{\n\tconst char *name;\n\tint\t\t\tsc_first;\n"
+              "\tint\t\t\tsc_count;\n\tint\t\t\tscx_first;\n\tint\t\t\tscx_count;\n"
+              "}\t\t\tecma_script_index[] = {\n")
+    number = {}
+    for i, s in enumerate(shorts):
+        number[s] = i
+        out.write("\t{\"%s\", %d, %d, %d, %d},\n"
+                  % (names[s], sc_index[s][0], sc_index[s][1], scx_index[s][0], scx_index[s][1]))
+    out.write("};\n\n")
+    out.write("/* every name and alias of a Script value (PropertyValueAliases.txt) */\n")
+    out.write("static const struct\n{\n\tconst char *alias;\n\tint\t\t\tscript;\n"
+              "}\t\t\tecma_script_aliases[] = {\n")
+    for a in sorted(aliases):
+        out.write("\t{\"%s\", %d},\n" % (a, number[aliases[a]]))
     out.write("};\n\n#endif\t\t\t\t\t\t\t/* GOODGO_ECMA_UNICODE_H */\n")
 
 

@@ -143,7 +143,9 @@ static const struct
 	{"\\pL", "invalid property escape", false},
 	{"a\xff", "pattern is not valid UTF-8", false},
 	/* valid ECMA-262 that ARE cannot express faithfully */
-	{"\\p{Script=Greek}", "unicode script properties are not supported", true},
+	{"\\p{Script=Klingon}", "unknown unicode property value", false},
+	{"\\p{scx=greek}", "unknown unicode property value", false},
+	{"\\p{Script_Extensions}", "unknown unicode property name", false},
 	{"\\p{Alphabetic}", "this unicode binary property is not supported", true},
 	{"(?i:a)", "inline modifier groups are not supported", true},
 	{"a{65280}", "quantifier bounds above 65025 are not supported", true},
@@ -304,6 +306,13 @@ run_fast(void)
 		bool		match;
 	}			cases[] = {
 		{"^[A-Z]{3}$", "USD", true},
+		/* Script and Script_Extensions (generated tables) */
+		{"^\\p{Script=Greek}+$", "\xce\xb1\xce\xb2", true},
+		{"^\\p{Script=Greek}+$", "ab", false},
+		{"^\\p{sc=Latn}$", "\xe1\xba\xa1", true},	/* U+1EA1, Vietnamese */
+		{"^\\P{sc=Latn}$", "a", false},
+		{"^\\p{scx=Hira}$", "\xe3\x83\xbc", true},	/* U+30FC: Common, scx Hira Kana */
+		{"^\\p{sc=Hira}$", "\xe3\x83\xbc", false},
 		{"^[A-Z]{3}$", "usd", false},
 		{"^[A-Z]{3}$", "USDX", false},
 		{"^[A-Z]{3}$", "US", false},
@@ -369,6 +378,7 @@ static const char *const corpus_patterns[] = {
 	"^\\uD83D\\uDC32$", "^[\\u00e0-\\u00ff]$", "^[\\s\\S]$", "^\\cC$",
 	"^\\t$", "^[\\b]$", "^\\x41\\u0042$", "^[^\\n]$", "^-?\\d+$",
 	"^\\p{ASCII}{2}$", "^\\P{Assigned}$",
+	"^\\p{sc=Grek}+$", "^\\P{Script=Latin}$", "^\\p{sc=Beng}$", "^[\\p{sc=Zyyy}a]$",
 	"^a{2}b{1,3}$", "^ab*$", "^a{300}$", "^.{2,300}$", "^[ab]{0,600}$", "^\\d+$",
 	/* slow-path shapes */
 	"^(a|b)+$", "^(?:ab|c)*$", "(a)\\1", "^(\\w)\\w\\1$", "\\bab\\b", "\\Ba",

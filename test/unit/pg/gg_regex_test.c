@@ -23,6 +23,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+#include "compat.h"
 #include "jsonschema/regex.h"
 
 PG_MODULE_MAGIC;
