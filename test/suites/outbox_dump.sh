@@ -65,7 +65,8 @@ SELECT goodgo_events.emit('refund.booked', jsonb_build_object('amount', i), 'ref
 SELECT goodgo_events.register_event_type('order.noted', '{"type": "object"}');
 SELECT goodgo_events.emit('order.noted', jsonb_build_object('note', i), 'order-' || i)
   FROM generate_series(1, 2) i;
-SELECT goodgo_events.register_event_type('order.noted', '{"type": "object", "required": ["text"]}');
+SELECT goodgo_events.register_event_type('order.noted', '{"type": "object", "required": ["text"]}', 'enforce',
+	'test: a stricter version on purpose');
 -- (iv) let in with unknown_event_types = allow
 SET goodgo_events.unknown_event_types = allow;
 SELECT goodgo_events.emit(t, '{}', 'mystery-' || t) FROM unnest(ARRAY['mystery.seen', 'mystery.heard']) t;
