@@ -3,7 +3,7 @@
 # jsonschema-benchmark data set (real schemas, each with a JSONL file of
 # instances, every instance valid).
 #
-#   bash bench/jsonschema_public.sh DIR [ROUNDS [MINROWS [LOOP]]]
+#   bash bench/jsonschema_public.sh DIR [ROUNDS [MINROWS [LOOP [RUNS]]]]
 #
 # DIR is a checkout of github.com/sourcemeta-research/jsonschema-benchmark
 # (only schemas/*/schema.json and schemas/*/instances.jsonl are read; a
@@ -20,16 +20,18 @@
 # default_json_schema_draft, Blaze's --default-dialect).
 #
 # Per schema:
-#  - ours: the instances go into a jsonb table (repeated to at least MINROWS
-#    rows); in one backend, after a warm-up that compiles the schema, ROUNDS
+#  - ours: the instances go into a jsonb table (repeated to MINROWS rows, or
+#    to 8 MB of JSON when that is less); in one backend, after a warm-up that compiles the schema, ROUNDS
 #    times a scan that validates every row and a baseline scan that reads
 #    every document (jsonb_typeof, so detoasting is in both) with the same
 #    schema literal, interleaved.  Ours = median on-CPU time of the backend
 #    (/proc/self/schedstat) of the validating scan minus the baseline's,
 #    per row.
 #  - Blaze: `jsonschema validate --benchmark --loop LOOP --fast`, which
-#    compiles once and times every instance LOOP times; Blaze = the mean of
-#    its per-instance means.
+#    compiles once and times every instance LOOP times, RUNS times; Blaze =
+#    the mean over the instances of the median of the RUNS per-instance
+#    means (a sub-microsecond instance's mean varies several-fold from one
+#    run to the next on a shared machine).
 #  - the verdict of every instance on both sides; every instance of the data
 #    set is valid, so a FAIL on either side is printed and counted.
 # Then the ratio ours/Blaze per schema, its geometric mean and the worst.
@@ -38,10 +40,11 @@
 # Uses its own throwaway cluster (test/lib.sh), with jit and parallel query
 # off.  Not part of CI; takes a few minutes.
 set -euo pipefail
-DIR=${1:?usage: bench/jsonschema_public.sh DIR [ROUNDS [MINROWS [LOOP]]]}
-ROUNDS=${2:-5}
-MINROWS=${3:-2000}
-LOOP=${4:-50}
+DIR=${1:?usage: bench/jsonschema_public.sh DIR [ROUNDS [MINROWS [LOOP [RUNS]]]]}
+ROUNDS=${2:-7}
+MINROWS=${3:-10000}
+LOOP=${4:-100}
+RUNS=${5:-5}
 DIR=$(cd "$DIR" && pwd)
 . "$(dirname "${BASH_SOURCE[0]}")/../test/lib.sh"
 cd "$GG_ROOT"
@@ -96,7 +99,8 @@ dialects = {
 uri = schema.get("$schema", "http://json-schema.org/draft-07/schema#") if isinstance(schema, dict) else "http://json-schema.org/draft-07/schema#"
 print(dialects.get(uri.rstrip("#"), "draft7"))
 lines = [l for l in open(src + "/instances.jsonl") if l.strip()]
-copies = max(1, math.ceil(minrows / len(lines)))
+size = sum(len(l) for l in lines)
+copies = max(1, min(math.ceil(minrows / len(lines)), (8 << 20) // size))
 with open(out + "/rows.copy", "w") as f:
     for c in range(copies):
         for i, l in enumerate(lines):
@@ -123,20 +127,26 @@ for sd in "$DIR"/schemas/*/; do
 	chmod -R a+r "$w"
 
 	# Blaze: per-instance verdicts and mean times
-	"$BLAZE" validate "$w/schema.json" "$sd/instances.jsonl" --benchmark --loop "$LOOP" --fast \
-		--default-dialect "http://json-schema.org/draft-07/schema#" >"$w/blaze.out" 2>&1 || true
-	read -r blaze_us blaze_verdicts < <(python3 - "$w/blaze.out" "$ndocs" <<'PY'
-import re, sys
+	for r in $(seq "$RUNS"); do
+		"$BLAZE" validate "$w/schema.json" "$sd/instances.jsonl" --benchmark --loop "$LOOP" --fast \
+			--default-dialect "http://json-schema.org/draft-07/schema#" >"$w/blaze.$r.out" 2>&1 || true
+	done
+	read -r blaze_us blaze_verdicts < <(python3 - "$ndocs" "$w"/blaze.*.out <<'PY'
+import re, sys, statistics
+n = int(sys.argv[1])
 v = {}
-t = []
-for line in open(sys.argv[1]):
-    m = re.search(r"\[(\d+)\]: (PASS|FAIL)\s+([0-9.]+)?", line)
-    if m:
-        v[int(m.group(1))] = "1" if m.group(2) == "PASS" else "0"
-        if m.group(3):
-            t.append(float(m.group(3)))
-n = int(sys.argv[2])
-print("%.4f" % (sum(t) / len(t)) if t else "nan",
+t = {}
+for f in sys.argv[2:]:
+    for line in open(f):
+        m = re.search(r"\[(\d+)\]: (PASS|FAIL)\s+([0-9.]+)?", line)
+        if m:
+            i = int(m.group(1))
+            # one FAIL in any run makes the verdict FAIL
+            v[i] = min(v.get(i, "1"), "1" if m.group(2) == "PASS" else "0")
+            if m.group(3):
+                t.setdefault(i, []).append(float(m.group(3)))
+med = [statistics.median(x) for x in t.values()]
+print("%.4f" % (sum(med) / len(med)) if med else "nan",
       "".join(v.get(i, "?") for i in range(1, n + 1)))
 PY
 )
