@@ -158,17 +158,29 @@ ipop(VCtx *cx, int old)
 }
 
 static void
-add_error(VCtx *cx, SchemaNode *node, const char *kw, const char *fmt,...)
+add_error_unit(VCtx *cx, SchemaNode *node, const char *kw, const char *fmt,...)
 pg_attribute_printf(4, 5);
 
+/*
+ * Record an error unit, only when errors are being collected.  A macro so
+ * that in yes/no mode, and inside "not", "if" and the branches of
+ * anyOf/oneOf/contains, the arguments of the message (type_names() formats
+ * and allocates) are never evaluated: a failing branch costs no more than
+ * the test that failed.
+ */
+#define add_error(cx, ...) \
+	do { \
+		if ((cx)->collect) \
+			add_error_unit((cx), __VA_ARGS__); \
+	} while (0)
+
 static void
-add_error(VCtx *cx, SchemaNode *node, const char *kw, const char *fmt,...)
+add_error_unit(VCtx *cx, SchemaNode *node, const char *kw, const char *fmt,...)
 {
 	JsonSchemaError *e;
 	StringInfoData msg;
 
-	if (!cx->collect)
-		return;
+	Assert(cx->collect);
 	e = palloc0(sizeof(JsonSchemaError));
 	initStringInfo(&msg);
 	for (;;)
