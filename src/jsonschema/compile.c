@@ -605,6 +605,46 @@ get_count(const Scope *scope, const char *kw, JsonbValue *v)
 	return n;
 }
 
+typedef struct HashedEnum
+{
+	uint32		hash;
+	JsonbValue	v;
+} HashedEnum;
+
+static int
+hashed_enum_cmp(const void *a, const void *b)
+{
+	uint32		ha = ((const HashedEnum *) a)->hash;
+	uint32		hb = ((const HashedEnum *) b)->hash;
+
+	return ha < hb ? -1 : (ha > hb ? 1 : 0);
+}
+
+/*
+ * Sort a big enum by JsonSchemaJsonHash, so that validation compares an
+ * instance only with the values of its hash (validate.c, enum_has()).
+ */
+static void
+hash_enum(SchemaNode *node)
+{
+	HashedEnum *h = palloc(sizeof(HashedEnum) * node->nenum);
+	int			i;
+
+	for (i = 0; i < node->nenum; i++)
+	{
+		h[i].v = node->enums[i];
+		h[i].hash = JsonSchemaJsonHash(&h[i].v);
+	}
+	qsort(h, node->nenum, sizeof(HashedEnum), hashed_enum_cmp);
+	node->enum_hashes = palloc(sizeof(uint32) * node->nenum);
+	for (i = 0; i < node->nenum; i++)
+	{
+		node->enums[i] = h[i].v;
+		node->enum_hashes[i] = h[i].hash;
+	}
+	pfree(h);
+}
+
 static SchemaNumber *
 get_number(const Scope *scope, const char *kw, JsonbValue *v)
 {
@@ -1013,6 +1053,8 @@ collect:
 		i = 0;
 		while (js_iter_elem(&it, &e))
 			node->enums[i++] = e;
+		if (node->nenum >= ENUM_HASH_MIN)
+			hash_enum(node);
 	}
 	if (present[K_CONST])
 	{

@@ -112,7 +112,8 @@ struct SchemaNode
 	uint8		types;
 
 	int			nenum;
-	JsonbValue *enums;
+	JsonbValue *enums;			/* sorted by hash when enum_hashes is set */
+	uint32	   *enum_hashes;	/* JsonSchemaJsonHash of each, ascending */
 	JsonbValue	constval;
 
 	/* numbers */
@@ -215,6 +216,10 @@ extern char *JsonSchemaUriStripFragment(const char *uri, char **fragment);
 /* validate.c */
 extern bool JsonSchemaValidateNode(SchemaNode *root, JsonbValue *instance, List **errors);
 extern bool JsonSchemaJsonEqual(JsonbValue *a, JsonbValue *b);
+extern uint32 JsonSchemaJsonHash(JsonbValue *v);
+
+/* enums with at least this many values are looked up by hash */
+#define ENUM_HASH_MIN		8
 
 /*
  * Direct access to jsonb containers.  JsonbValues of kind jbvBinary point
