@@ -360,13 +360,36 @@ js_iter_pair(JsIter *it, JsonbValue *k, JsonbValue *v)
 	return true;
 }
 
-/* The order jsonb keeps object keys in: by length, then bytes. */
+/*
+ * The order jsonb keeps object keys in: by length, then bytes.  Keys are
+ * short and, when a key matches, equal to the end: compare eight bytes at a
+ * time here rather than pay for a call to memcmp, bytes only where they
+ * differ.
+ */
 static inline int
 js_key_cmp(const char *a, int alen, const char *b, int blen)
 {
+	int			i = 0;
+
 	if (alen != blen)
 		return alen < blen ? -1 : 1;
-	return memcmp(a, b, alen);
+	while (i + 8 <= alen)
+	{
+		uint64		x,
+					y;
+
+		memcpy(&x, a + i, sizeof(x));
+		memcpy(&y, b + i, sizeof(y));
+		if (x != y)
+			break;
+		i += 8;
+	}
+	for (; i < alen; i++)
+	{
+		if (a[i] != b[i])
+			return (unsigned char) a[i] < (unsigned char) b[i] ? -1 : 1;
+	}
+	return 0;
 }
 
 /* The root value of a jsonb datum (scalars unwrapped). */

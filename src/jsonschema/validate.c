@@ -856,6 +856,7 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	int			i = 0;
 	int			pi = 0;
 	int			ri = 0;
+	int			pc;
 	bool		walk;
 
 	if (node->min_properties >= 0 && n < node->min_properties)
@@ -892,25 +893,28 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 			int			j;
 
 			CHECK_FOR_INTERRUPTS();
-			while (ri < node->nrequired &&
-				   js_key_cmp(node->required[ri].str, node->required[ri].len, ks, kl) < 0)
+			/* each list entry is compared with each key at most once */
+			while (ri < node->nrequired)
 			{
+				int			c = js_key_cmp(node->required[ri].str, node->required[ri].len, ks, kl);
+
+				if (c > 0)
+					break;
+				ri++;
+				if (c == 0)
+					break;
 				add_error(cx, node, "required", "must have required property \"%s\"",
-						  node->required[ri].cstr);
+						  node->required[ri - 1].cstr);
 				ok = false;
 				if (!cx->collect)
 					return false;
-				ri++;
 			}
-			if (ri < node->nrequired &&
-				js_key_cmp(node->required[ri].str, node->required[ri].len, ks, kl) == 0)
-				ri++;
 
+			pc = 1;
 			while (pi < node->nproperties &&
-				   js_key_cmp(node->properties[pi].key.str, node->properties[pi].key.len, ks, kl) < 0)
+				   (pc = js_key_cmp(node->properties[pi].key.str, node->properties[pi].key.len, ks, kl)) < 0)
 				pi++;
-			if (pi < node->nproperties &&
-				js_key_cmp(node->properties[pi].key.str, node->properties[pi].key.len, ks, kl) == 0)
+			if (pi < node->nproperties && pc == 0)
 			{
 				SchemaNode *sub = node->properties[pi].node;
 
