@@ -190,6 +190,7 @@ typedef struct CompileCtx
 	char	   *unsupported_where;	/* JSON Pointer of its keyword */
 	const char *unsupported_doc;	/* URI of its document, "" for the root */
 	char	   *unsupported_reason;
+	bool		dynamic_scope;	/* some $dynamicRef/$recursiveRef is dynamic */
 } CompileCtx;
 
 /* Bound on documents one schema may pull in, against runaway resolvers. */
@@ -1547,7 +1548,10 @@ resolve_pending(CompileCtx *cc, PendingRef *p)
 			for (i = 0; i < target->resource->ndyn; i++)
 				if (target->resource->dyn_nodes[i] == target &&
 					strcmp(target->resource->dyn_names[i], name) == 0)
+				{
 					p->node->dynref_anchor = name;
+					cc->dynamic_scope = true;
+				}
 		}
 	}
 	else
@@ -1560,7 +1564,10 @@ resolve_pending(CompileCtx *cc, PendingRef *p)
 			for (i = 0; i < target->resource->ndyn; i++)
 				if (target->resource->dyn_nodes[i] == target &&
 					target->resource->dyn_names[i][0] == '\0')
+				{
 					p->node->dynref_anchor = "";
+					cc->dynamic_scope = true;
+				}
 	}
 }
 
@@ -1693,5 +1700,6 @@ JsonSchemaCompileTree(Jsonb *schema, const JsonSchemaOptions *options,
 	}
 	if (cc.unsupported_reason != NULL)
 		report_unsupported(&cc);
+	root->dynamic_scope = cc.dynamic_scope;
 	return root;
 }

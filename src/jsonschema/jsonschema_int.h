@@ -179,6 +179,10 @@ struct SchemaNode
 	SchemaNode *ref;			/* $ref target, resolved after the walk */
 	SchemaNode *dynref;			/* $dynamicRef static target */
 	char	   *dynref_anchor;	/* name to look up in the dynamic scope, or NULL */
+
+	bool		dynamic_scope;	/* root only: some node of the tree has a
+								 * dynref_anchor, so validation keeps the
+								 * dynamic scope */
 };
 
 struct JsonSchemaCompiled

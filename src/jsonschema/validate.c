@@ -52,8 +52,10 @@ typedef struct VCtx
 	List	   *errors;
 	StringInfoData kpath;
 	StringInfoData ipath;
+	int			depth;			/* validate() calls on the stack, leaves aside */
 	int			ref_depth;		/* $refs crossed on the current path */
 	int			inplace;		/* refs followed without consuming instance */
+	bool		dynamic_scope;	/* keep the scope: the tree looks it up */
 	int			nscope;
 	int			maxscope;
 	SchemaResource **scope;
@@ -1359,6 +1361,7 @@ validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 {
 	bool		ok = true;
 	bool		pushed = false;
+	bool		deep = false;
 	Annot		local;
 	Annot	   *la = ann;
 	uint32		has = node->has;
@@ -1373,11 +1376,27 @@ validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	if (has == 0)
 		return true;
 
+	/*
+	 * A scalar under a node with no $ref, $dynamicRef or applicator is a
+	 * leaf: nothing below calls validate() again, so it needs neither the
+	 * interrupt and stack checks nor its resource in the dynamic scope.
+	 */
+	if (v->type != jbvBinary && !(has & (HAS_REF | HAS_DYNREF | HAS_APPLICATOR)))
+		goto checks;
+
 	/* schemas can branch exponentially (nested oneOf through $refs): stay cancelable */
 	CHECK_FOR_INTERRUPTS();
-	check_stack_depth();
 
-	if (cx->nscope == 0 || cx->scope[cx->nscope - 1] != node->resource)
+	/*
+	 * The stack, every fourth level: a few levels of these frames are far
+	 * less than the slop check_stack_depth() keeps below max_stack_depth.
+	 */
+	deep = true;
+	if ((++cx->depth & 3) == 0)
+		check_stack_depth();
+
+	if (cx->dynamic_scope &&
+		(cx->nscope == 0 || cx->scope[cx->nscope - 1] != node->resource))
 	{
 		if (cx->nscope == cx->maxscope)
 		{
@@ -1394,6 +1413,7 @@ validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 
 #define FAIL() do { ok = false; if (!cx->collect) goto done; } while (0)
 
+checks:
 	if ((has & (HAS_UNEVAL_PROPS | HAS_UNEVAL_ITEMS)) && v->type == jbvBinary)
 	{
 		/* this node's own marks; merged into the caller's if it passes */
@@ -1463,6 +1483,8 @@ validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 done:
 	if (pushed)
 		cx->nscope--;
+	if (deep)
+		cx->depth--;
 	return ok;
 }
 
@@ -1491,6 +1513,7 @@ JsonSchemaValidateNode(SchemaNode *root, JsonbValue *instance, List **errors)
 	}
 	cx.maxscope = lengthof(scope);
 	cx.scope = scope;
+	cx.dynamic_scope = root->dynamic_scope;
 	ok = validate(&cx, root, instance, NULL);
 	if (errors)
 		*errors = cx.errors;
