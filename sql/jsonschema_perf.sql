@@ -66,3 +66,14 @@ SELECT jsonschema_is_valid(jsonb_build_object('const', d), d) AS const_deep_equa
 	   jsonschema_is_valid('{"uniqueItems": true}', jsonb_build_array(d, d)) AS unique_deep_twice,
 	   jsonschema_is_valid('{"uniqueItems": true}', jsonb_build_array(d, jsonb_build_array(d))) AS unique_deep_other
   FROM (SELECT (repeat('[', 10000) || repeat(']', 10000))::jsonb AS d) t;
+
+-- patterns the fast matcher takes as a combination of programs: anchors in
+-- the branches of an alternation (any branch), ^ then positive lookaheads
+-- (all of them and the rest, at position 0); the answers are ECMA-262's
+SELECT p AS pattern, s AS subject, jsonschema_is_valid(jsonb_build_object('pattern', p), to_jsonb(s)) AS matches
+  FROM unnest(ARRAY['(^a$)|(^bc$)', '^(!?[-\w_\s]+)|(\*)$', '^a|b$', 'x|^y', '^(?=[^!*,;]+$)(?=(.*\w)).+$',
+					'^(?=.*[0-9])(?=.*[a-z])[a-z0-9]{4,8}$', '^(?=ab)', '(^a$)|', '^(?=(a|b)c)'
+	  ]) p,
+	   unnest(ARRAY['a', 'bc', 'abc', 'xa', '*', 'x*', '!abc', 'ab!', 'b', 'ba', 'ya', 'ay', 'a1b2', 'abcd', '1234',
+					'a1b2c3d4e', 'ab', '', 'ac', 'bcd', 'x']) s
+ ORDER BY 1, 2;
