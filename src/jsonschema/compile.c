@@ -190,6 +190,7 @@ typedef struct CompileCtx
 	char	   *unsupported_where;	/* JSON Pointer of its keyword */
 	const char *unsupported_doc;	/* URI of its document, "" for the root */
 	char	   *unsupported_reason;
+	bool		dynamic_scope;	/* some $dynamicRef/$recursiveRef is dynamic */
 } CompileCtx;
 
 /* Bound on documents one schema may pull in, against runaway resolvers. */
@@ -633,6 +634,46 @@ get_count(const Scope *scope, const char *kw, JsonbValue *v)
 	return n;
 }
 
+typedef struct HashedEnum
+{
+	uint32		hash;
+	JsonbValue	v;
+} HashedEnum;
+
+static int
+hashed_enum_cmp(const void *a, const void *b)
+{
+	uint32		ha = ((const HashedEnum *) a)->hash;
+	uint32		hb = ((const HashedEnum *) b)->hash;
+
+	return ha < hb ? -1 : (ha > hb ? 1 : 0);
+}
+
+/*
+ * Sort a big enum by JsonSchemaJsonHash, so that validation compares an
+ * instance only with the values of its hash (validate.c, enum_has()).
+ */
+static void
+hash_enum(SchemaNode *node)
+{
+	HashedEnum *h = palloc(sizeof(HashedEnum) * node->nenum);
+	int			i;
+
+	for (i = 0; i < node->nenum; i++)
+	{
+		h[i].v = node->enums[i];
+		h[i].hash = JsonSchemaJsonHash(&h[i].v);
+	}
+	qsort(h, node->nenum, sizeof(HashedEnum), hashed_enum_cmp);
+	node->enum_hashes = palloc(sizeof(uint32) * node->nenum);
+	for (i = 0; i < node->nenum; i++)
+	{
+		node->enums[i] = h[i].v;
+		node->enum_hashes[i] = h[i].hash;
+	}
+	pfree(h);
+}
+
 static SchemaNumber *
 get_number(const Scope *scope, const char *kw, JsonbValue *v)
 {
@@ -1041,6 +1082,8 @@ collect:
 		i = 0;
 		while (js_iter_elem(&it, &e))
 			node->enums[i++] = e;
+		if (node->nenum >= ENUM_HASH_MIN)
+			hash_enum(node);
 	}
 	if (present[K_CONST])
 	{
@@ -1538,7 +1581,10 @@ resolve_pending(CompileCtx *cc, PendingRef *p)
 			for (i = 0; i < target->resource->ndyn; i++)
 				if (target->resource->dyn_nodes[i] == target &&
 					strcmp(target->resource->dyn_names[i], name) == 0)
+				{
 					p->node->dynref_anchor = name;
+					cc->dynamic_scope = true;
+				}
 		}
 	}
 	else
@@ -1551,7 +1597,10 @@ resolve_pending(CompileCtx *cc, PendingRef *p)
 			for (i = 0; i < target->resource->ndyn; i++)
 				if (target->resource->dyn_nodes[i] == target &&
 					target->resource->dyn_names[i][0] == '\0')
+				{
 					p->node->dynref_anchor = "";
+					cc->dynamic_scope = true;
+				}
 	}
 }
 
@@ -1684,5 +1733,6 @@ JsonSchemaCompileTree(Jsonb *schema, const JsonSchemaOptions *options,
 	}
 	if (cc.unsupported_reason != NULL)
 		report_unsupported(&cc);
+	root->dynamic_scope = cc.dynamic_scope;
 	return root;
 }

@@ -15,7 +15,9 @@
  *	  Unicode tables), so nothing depends on the engine's locale classes;
  *	- build a "fast" program when the pattern is a plain sequence of
  *	  characters or classes with bounded quantifiers (the common
- *	  ^[A-Z]{3}$), which matches UTF-8 directly without the ARE engine.
+ *	  ^[A-Z]{3}$), which matches UTF-8 directly without the ARE engine;
+ *	  an alternation whose branches carry their own anchors, and ^ followed
+ *	  by positive lookaheads, become an "any"/"all" of such programs.
  *
  * Only RegExp.test is needed (does the pattern match anywhere?), and for that
  * question greedy and lazy quantifiers are the same, so every quantifier is
@@ -2193,6 +2195,10 @@ struct EcmaFast
 	Bits		first;			/* positions that can match first */
 	Bits		last;			/* positions that can match last */
 	Bits	   *follow;			/* position -> positions that can follow */
+	/* composite: all (or any) of nsub programs must match; nothing above */
+	int			nsub;
+	bool		sub_all;
+	EcmaFast  **sub;
 };
 
 static inline void
@@ -2233,6 +2239,14 @@ EcmaFastFree(EcmaFast *f)
 {
 	if (f == NULL)
 		return;
+	if (f->sub)
+	{
+		int			i;
+
+		for (i = 0; i < f->nsub; i++)
+			EcmaFastFree(f->sub[i]);
+		free(f->sub);
+	}
 	free(f->pieces);
 	free(f->follow);
 	free(f->range_store);
@@ -2529,7 +2543,7 @@ fast_finish(FastBuild *b, bool bol, bool eol, bool linear)
 }
 
 static EcmaFast *
-build_fast(Node *root)
+build_fast_simple(Node *root)
 {
 	Node	  **items;
 	int			nitems,
@@ -2623,6 +2637,153 @@ build_fast(Node *root)
 		}
 		return f;
 	}
+}
+
+/*
+ * Composite fast programs, for two shapes the automaton cannot take whole
+ * (its anchors are only a leading ^ and a trailing $):
+ *
+ *	- an alternation whose branches have their own anchors, (^a$)|(^b$) or
+ *	  ^a|b$: the pattern matches somewhere when one branch does, so it is
+ *	  the "any" of the branches' programs;
+ *	- ^ followed by positive lookaheads, ^(?=A)(?=B)C: each lookahead looks
+ *	  at position 0, where the rest must match too, so it is the "all" of
+ *	  ^A, ^B and ^C.
+ *
+ * Groups around the whole are dropped (only "does it match" is asked).
+ * Any part that has no fast program leaves the pattern to the ARE engine.
+ */
+#define FAST_MAX_SUBS 64
+
+static void
+fast_reset(Node *n)
+{
+	int			i;
+
+	if (n == NULL)
+		return;
+	n->fast_piece = 0;
+	fast_reset(n->child);
+	for (i = 0; i < n->nkids; i++)
+		fast_reset(n->kids[i]);
+}
+
+static EcmaFast *build_fast_composite(Node *n, int depth);
+
+/* A fast program for n alone: plain, else composite. */
+static EcmaFast *
+build_fast_part(Node *n, int depth)
+{
+	EcmaFast   *f;
+
+	fast_reset(n);
+	f = build_fast_simple(n);
+	if (f == NULL)
+		f = build_fast_composite(n, depth + 1);
+	return f;
+}
+
+/* ^ then the nodes of n (a sequence's items spliced in), as a sequence. */
+static EcmaFast *
+build_fast_anchored(Node *bol, Node **items, int nitems, int depth)
+{
+	Node		seq;
+	Node	  **kids = malloc(sizeof(Node *) * (nitems + 1));
+	EcmaFast   *f;
+
+	if (kids == NULL)
+		return NULL;
+	kids[0] = bol;
+	memcpy(kids + 1, items, sizeof(Node *) * nitems);
+	memset(&seq, 0, sizeof(seq));
+	seq.kind = N_SEQ;
+	seq.kids = kids;
+	seq.nkids = nitems + 1;
+	seq.kidscap = nitems + 1;
+	f = build_fast_part(&seq, depth);
+	free(kids);
+	return f;
+}
+
+static EcmaFast *
+build_fast_composite(Node *n, int depth)
+{
+	EcmaFast  **subs;
+	EcmaFast   *f;
+	int			nsub = 0,
+				i;
+	bool		all;
+
+	if (depth > 4)
+		return NULL;
+	if ((n->kind == N_GROUP && n->child != NULL) || (n->kind == N_SEQ && n->nkids == 1))
+	{
+		while ((n->kind == N_GROUP && n->child != NULL) || (n->kind == N_SEQ && n->nkids == 1))
+			n = n->kind == N_GROUP ? n->child : n->kids[0];
+		/* (^a$) is ^a$ */
+		fast_reset(n);
+		if ((f = build_fast_simple(n)) != NULL)
+			return f;
+	}
+	subs = calloc(FAST_MAX_SUBS, sizeof(EcmaFast *));
+	if (subs == NULL)
+		return NULL;
+	if (n->kind == N_ALT && n->nkids <= FAST_MAX_SUBS)
+	{
+		all = false;
+		for (i = 0; i < n->nkids; i++)
+			if ((subs[nsub++] = build_fast_part(n->kids[i], depth)) == NULL)
+				goto fail;
+	}
+	else if (n->kind == N_SEQ && n->nkids >= 2 && n->kids[0]->kind == N_BOL &&
+			 n->kids[1]->kind == N_LOOK && n->kids[1]->look == LOOK_AHEAD)
+	{
+		int			k;
+
+		all = true;
+		for (k = 1; k < n->nkids && n->kids[k]->kind == N_LOOK &&
+			 n->kids[k]->look == LOOK_AHEAD && nsub < FAST_MAX_SUBS - 1; k++)
+		{
+			Node	   *c = n->kids[k]->child;
+
+			if (c == NULL)
+				goto fail;
+			if (c->kind == N_SEQ)
+				subs[nsub] = build_fast_anchored(n->kids[0], c->kids, c->nkids, depth);
+			else
+				subs[nsub] = build_fast_anchored(n->kids[0], &c, 1, depth);
+			if (subs[nsub++] == NULL)
+				goto fail;
+		}
+		if ((subs[nsub++] = build_fast_anchored(n->kids[0], n->kids + k, n->nkids - k, depth)) == NULL)
+			goto fail;
+	}
+	else
+		goto fail;
+
+	f = calloc(1, sizeof(EcmaFast));
+	if (f == NULL)
+		goto fail;
+	f->nsub = nsub;
+	f->sub_all = all;
+	f->sub = subs;
+	return f;
+
+fail:
+	for (i = 0; i < nsub; i++)
+		EcmaFastFree(subs[i]);
+	free(subs);
+	return NULL;
+}
+
+static EcmaFast *
+build_fast(Node *root)
+{
+	EcmaFast   *f = build_fast_simple(root);
+
+	if (f == NULL)
+		f = build_fast_composite(root, 0);
+	return f;
 }
 
 static inline bool
@@ -2748,6 +2909,15 @@ EcmaFastMatch(const EcmaFast *f, const char *str, size_t len)
 	bool		fresh = true;	/* a match may start here */
 	int			nw = f->nwords;
 
+	if (f->nsub > 0)
+	{
+		int			i;
+
+		for (i = 0; i < f->nsub; i++)
+			if (EcmaFastMatch(f->sub[i], str, len) != f->sub_all)
+				return !f->sub_all;
+		return f->sub_all;
+	}
 	if (f->linear)
 		return fast_linear(f, s, len);
 	if (nw == 1)

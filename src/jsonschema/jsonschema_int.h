@@ -113,7 +113,8 @@ struct SchemaNode
 	uint8		types;
 
 	int			nenum;
-	JsonbValue *enums;
+	JsonbValue *enums;			/* sorted by hash when enum_hashes is set */
+	uint32	   *enum_hashes;	/* JsonSchemaJsonHash of each, ascending */
 	JsonbValue	constval;
 
 	/* numbers */
@@ -179,6 +180,10 @@ struct SchemaNode
 	SchemaNode *ref;			/* $ref target, resolved after the walk */
 	SchemaNode *dynref;			/* $dynamicRef static target */
 	char	   *dynref_anchor;	/* name to look up in the dynamic scope, or NULL */
+
+	bool		dynamic_scope;	/* root only: some node of the tree has a
+								 * dynref_anchor, so validation keeps the
+								 * dynamic scope */
 };
 
 struct JsonSchemaCompiled
@@ -225,6 +230,10 @@ extern char *JsonSchemaUriStripFragment(const char *uri, char **fragment);
 /* validate.c */
 extern bool JsonSchemaValidateNode(SchemaNode *root, JsonbValue *instance, List **errors);
 extern bool JsonSchemaJsonEqual(JsonbValue *a, JsonbValue *b);
+extern uint32 JsonSchemaJsonHash(JsonbValue *v);
+
+/* enums with at least this many values are looked up by hash */
+#define ENUM_HASH_MIN		8
 
 /*
  * Direct access to jsonb containers.  JsonbValues of kind jbvBinary point
@@ -365,13 +374,36 @@ js_iter_pair(JsIter *it, JsonbValue *k, JsonbValue *v)
 	return true;
 }
 
-/* The order jsonb keeps object keys in: by length, then bytes. */
+/*
+ * The order jsonb keeps object keys in: by length, then bytes.  Keys are
+ * short and, when a key matches, equal to the end: compare eight bytes at a
+ * time here rather than pay for a call to memcmp, bytes only where they
+ * differ.
+ */
 static inline int
 js_key_cmp(const char *a, int alen, const char *b, int blen)
 {
+	int			i = 0;
+
 	if (alen != blen)
 		return alen < blen ? -1 : 1;
-	return memcmp(a, b, alen);
+	while (i + 8 <= alen)
+	{
+		uint64		x,
+					y;
+
+		memcpy(&x, a + i, sizeof(x));
+		memcpy(&y, b + i, sizeof(y));
+		if (x != y)
+			break;
+		i += 8;
+	}
+	for (; i < alen; i++)
+	{
+		if (a[i] != b[i])
+			return (unsigned char) a[i] < (unsigned char) b[i] ? -1 : 1;
+	}
+	return 0;
 }
 
 /* The root value of a jsonb datum (scalars unwrapped). */

@@ -52,8 +52,10 @@ typedef struct VCtx
 	List	   *errors;
 	StringInfoData kpath;
 	StringInfoData ipath;
+	int			depth;			/* validate() calls on the stack, leaves aside */
 	int			ref_depth;		/* $refs crossed on the current path */
 	int			inplace;		/* refs followed without consuming instance */
+	bool		dynamic_scope;	/* keep the scope: the tree looks it up */
 	int			nscope;
 	int			maxscope;
 	SchemaResource **scope;
@@ -158,17 +160,29 @@ ipop(VCtx *cx, int old)
 }
 
 static void
-add_error(VCtx *cx, SchemaNode *node, const char *kw, const char *fmt,...)
+add_error_unit(VCtx *cx, SchemaNode *node, const char *kw, const char *fmt,...)
 pg_attribute_printf(4, 5);
 
+/*
+ * Record an error unit, only when errors are being collected.  A macro so
+ * that in yes/no mode, and inside "not", "if" and the branches of
+ * anyOf/oneOf/contains, the arguments of the message (type_names() formats
+ * and allocates) are never evaluated: a failing branch costs no more than
+ * the test that failed.
+ */
+#define add_error(cx, ...) \
+	do { \
+		if ((cx)->collect) \
+			add_error_unit((cx), __VA_ARGS__); \
+	} while (0)
+
 static void
-add_error(VCtx *cx, SchemaNode *node, const char *kw, const char *fmt,...)
+add_error_unit(VCtx *cx, SchemaNode *node, const char *kw, const char *fmt,...)
 {
 	JsonSchemaError *e;
 	StringInfoData msg;
 
-	if (!cx->collect)
-		return;
+	Assert(cx->collect);
 	e = palloc0(sizeof(JsonSchemaError));
 	initStringInfo(&msg);
 	for (;;)
@@ -232,11 +246,20 @@ numeric_equal(Numeric a, Numeric b)
 	return JsNumericCmp(a, b) == 0;
 }
 
-/* JSON equality: 1 equals 1.0, member order is irrelevant, true is not 1. */
+/*
+ * JSON equality: 1 equals 1.0, member order is irrelevant, true is not 1.
+ * The last member or element of a container is compared by looping rather
+ * than by recursion, so a deep chain of one-element containers (a hostile
+ * [[[...]]]) costs no stack.
+ */
 bool
 JsonSchemaJsonEqual(JsonbValue *a, JsonbValue *b)
 {
+	JsonbValue	lasta,
+				lastb;
+
 	check_stack_depth();
+again:
 	if (a->type != b->type)
 		return false;
 	switch (a->type)
@@ -254,6 +277,8 @@ JsonSchemaJsonEqual(JsonbValue *a, JsonbValue *b)
 			{
 				JsonbContainer *ca = a->val.binary.data;
 				JsonbContainer *cb = b->val.binary.data;
+				int			n = JsonContainerSize(ca);
+				int			i;
 				JsIter		ia,
 							ib;
 				JsonbValue	ka,
@@ -262,40 +287,57 @@ JsonSchemaJsonEqual(JsonbValue *a, JsonbValue *b)
 							vb;
 
 				if (JsonContainerIsObject(ca) != JsonContainerIsObject(cb) ||
-					JsonContainerSize(ca) != JsonContainerSize(cb))
+					n != (int) JsonContainerSize(cb))
 					return false;
+				if (n == 0)
+					return true;
 				js_iter_init(&ia, ca);
 				js_iter_init(&ib, cb);
-				if (JsonContainerIsObject(ca))
+				for (i = 0; i < n; i++)
 				{
-					/* jsonb sorts keys the same way in both */
-					while (js_iter_pair(&ia, &ka, &va) && js_iter_pair(&ib, &kb, &vb))
+					CHECK_FOR_INTERRUPTS();
+					if (JsonContainerIsObject(ca))
 					{
-						if (!JsonSchemaJsonEqual(&ka, &kb) || !JsonSchemaJsonEqual(&va, &vb))
+						/* jsonb sorts keys the same way in both */
+						(void) js_iter_pair(&ia, &ka, &va);
+						(void) js_iter_pair(&ib, &kb, &vb);
+						if (ka.val.string.len != kb.val.string.len ||
+							memcmp(ka.val.string.val, kb.val.string.val, ka.val.string.len) != 0)
 							return false;
 					}
-				}
-				else
-				{
-					while (js_iter_elem(&ia, &va) && js_iter_elem(&ib, &vb))
+					else
 					{
-						CHECK_FOR_INTERRUPTS();
-						if (!JsonSchemaJsonEqual(&va, &vb))
-							return false;
+						(void) js_iter_elem(&ia, &va);
+						(void) js_iter_elem(&ib, &vb);
 					}
+					if (i == n - 1)
+						break;
+					if (!JsonSchemaJsonEqual(&va, &vb))
+						return false;
 				}
-				return true;
+				lasta = va;
+				lastb = vb;
+				a = &lasta;
+				b = &lastb;
+				goto again;
 			}
 		default:
 			return false;
 	}
 }
 
-/* A hash consistent with JsonSchemaJsonEqual: equal values hash equal. */
+/*
+ * A hash consistent with JsonSchemaJsonEqual: equal values hash equal.
+ * Stored numerics carry no trailing zeros, so whether a number is a small
+ * integer depends on its value only (1 and 1.0 both are): those hash their
+ * int64, the rest through hash_numeric, which ignores the display scale.
+ * Containers below the second level hash as their kind and size only: the
+ * hash stays cheap and bounded in depth however deep the value is (equal
+ * values still hash equal; equality sorts out the rest).
+ */
 static uint32
-json_hash(JsonbValue *v)
+json_hash(JsonbValue *v, int depth)
 {
-	check_stack_depth();
 	switch (v->type)
 	{
 		case jbvNull:
@@ -305,8 +347,14 @@ json_hash(JsonbValue *v)
 		case jbvString:
 			return hash_bytes((const unsigned char *) v->val.string.val, v->val.string.len);
 		case jbvNumeric:
-			/* hash_numeric ignores the display scale: 1 and 1.0 hash alike */
-			return DatumGetUInt32(DirectFunctionCall1(hash_numeric, NumericGetDatum(v->val.numeric)));
+			{
+				int64		i;
+
+				if (JsNumericSmallInt(v->val.numeric, &i))
+					return hash_bytes((const unsigned char *) &i, sizeof(i));
+				return DatumGetUInt32(DirectFunctionCall1(hash_numeric,
+														  NumericGetDatum(v->val.numeric)));
+			}
 		case jbvBinary:
 			{
 				JsIter		it;
@@ -314,22 +362,24 @@ json_hash(JsonbValue *v)
 							e;
 				uint32		h;
 
+				h = JsonContainerIsObject(v->val.binary.data) ? 0xabcdef : 0xfedcba;
+				h = hash_combine(h, JsonContainerSize(v->val.binary.data));
+				if (depth >= 2)
+					return h;
 				js_iter_init(&it, v->val.binary.data);
 				if (JsonContainerIsObject(v->val.binary.data))
 				{
 					/* keys are in jsonb order in both of two equal objects */
-					h = 0xabcdef;
 					while (js_iter_pair(&it, &k, &e))
 					{
-						h = hash_combine(h, json_hash(&k));
-						h = hash_combine(h, json_hash(&e));
+						h = hash_combine(h, json_hash(&k, depth + 1));
+						h = hash_combine(h, json_hash(&e, depth + 1));
 					}
 				}
 				else
 				{
-					h = 0xfedcba;
 					while (js_iter_elem(&it, &e))
-						h = hash_combine(h, json_hash(&e));
+						h = hash_combine(h, json_hash(&e, depth + 1));
 				}
 				return h;
 			}
@@ -338,19 +388,116 @@ json_hash(JsonbValue *v)
 	}
 }
 
-typedef struct HashedValue
+uint32
+JsonSchemaJsonHash(JsonbValue *v)
 {
-	uint32		hash;
-	JsonbValue	v;
-} HashedValue;
+	return json_hash(v, 0);
+}
 
-static int
-hashed_cmp(const void *a, const void *b)
+/*
+ * Is v one of the node's enum values?  Small enums are scanned; from
+ * ENUM_HASH_MIN values on, compile.c sorted them by JsonSchemaJsonHash and
+ * only the values with v's hash are compared.
+ */
+static bool
+enum_has(SchemaNode *node, JsonbValue *v)
 {
-	uint32		ha = ((const HashedValue *) a)->hash;
-	uint32		hb = ((const HashedValue *) b)->hash;
+	int			i;
 
-	return ha < hb ? -1 : (ha > hb ? 1 : 0);
+	if (node->enum_hashes == NULL)
+	{
+		for (i = 0; i < node->nenum; i++)
+			if (JsonSchemaJsonEqual(v, &node->enums[i]))
+				return true;
+		return false;
+	}
+	else
+	{
+		uint32		h = JsonSchemaJsonHash(v);
+		int			lo = 0,
+					hi = node->nenum;
+
+		/* the first value whose hash is >= h */
+		while (lo < hi)
+		{
+			int			mid = lo + (hi - lo) / 2;
+
+			if (node->enum_hashes[mid] < h)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (i = lo; i < node->nenum && node->enum_hashes[i] == h; i++)
+			if (JsonSchemaJsonEqual(v, &node->enums[i]))
+				return true;
+		return false;
+	}
+}
+
+/* Arrays up to this long are checked for duplicates pair by pair. */
+#define UNIQUE_PAIRWISE_MAX 12
+
+/*
+ * Does the array hold two JSON-equal items?  Short arrays: every pair (no
+ * hashing, no allocation).  Longer ones: each item's JsonSchemaJsonHash goes
+ * into an open-addressing table, and only items of equal hash are compared:
+ * O(n) expected.
+ */
+static bool
+has_duplicates(JsonbContainer *jc, int n)
+{
+	JsIter		it;
+	int			i,
+				j;
+
+	js_iter_init(&it, jc);
+	if (n <= UNIQUE_PAIRWISE_MAX)
+	{
+		JsonbValue	vals[UNIQUE_PAIRWISE_MAX];
+
+		for (i = 0; i < n && js_iter_elem(&it, &vals[i]); i++)
+		{
+			for (j = 0; j < i; j++)
+				if (JsonSchemaJsonEqual(&vals[i], &vals[j]))
+					return true;
+		}
+		return false;
+	}
+	else
+	{
+		JsonbValue *vals = palloc(sizeof(JsonbValue) * n);
+		uint32	   *hashes = palloc(sizeof(uint32) * n);
+		int			size = 32;
+		int		   *slots;
+		bool		dup = false;
+
+		while (size < 2 * n)
+			size *= 2;
+		slots = palloc0(sizeof(int) * size);	/* item index + 1; 0: empty */
+		for (i = 0; i < n && !dup && js_iter_elem(&it, &vals[i]); i++)
+		{
+			uint32		pos;
+
+			CHECK_FOR_INTERRUPTS();
+			hashes[i] = JsonSchemaJsonHash(&vals[i]);
+			pos = hashes[i] & (size - 1);
+			while (slots[pos] != 0)
+			{
+				j = slots[pos] - 1;
+				if (hashes[j] == hashes[i] && JsonSchemaJsonEqual(&vals[i], &vals[j]))
+				{
+					dup = true;
+					break;
+				}
+				pos = (pos + 1) & (size - 1);
+			}
+			slots[pos] = i + 1;
+		}
+		pfree(slots);
+		pfree(hashes);
+		pfree(vals);
+		return dup;
+	}
 }
 
 /* ---------- keyword groups ---------- */
@@ -384,7 +531,7 @@ type_names(uint8 types)
 	return buf.data;
 }
 
-static bool
+static inline bool
 type_ok(SchemaNode *node, JsonbValue *v)
 {
 	uint8		t = node->types;
@@ -548,6 +695,13 @@ validate_child(VCtx *cx, SchemaNode *node, JsonbValue *v)
 	int			saved = cx->inplace;
 	bool		ok;
 
+	/*
+	 * The commonest child schema is {"type": ...} alone: when it passes
+	 * there is nothing else to do, so answer without the call (a failing
+	 * one goes through validate() for its error).
+	 */
+	if (node->kind == SN_OBJECT && node->has == HAS_TYPE && type_ok(node, v))
+		return true;
 	cx->inplace = 0;
 	ok = validate(cx, node, v, NULL);
 	cx->inplace = saved;
@@ -677,33 +831,8 @@ check_array(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 
 	if (node->unique_items && n > 1)
 	{
-		HashedValue *vals = palloc(sizeof(HashedValue) * n);
-		int			j;
-		bool		dup = false;
+		bool		dup = has_duplicates(jc, n);
 
-		/*
-		 * Hash every item consistently with JSON equality, sort by hash, and
-		 * compare only items whose hashes are equal: O(n log n), not O(n^2).
-		 */
-		js_iter_init(&it, jc);
-		i = 0;
-		while (js_iter_elem(&it, &vals[i].v))
-		{
-			vals[i].hash = json_hash(&vals[i].v);
-			i++;
-		}
-		qsort(vals, n, sizeof(HashedValue), hashed_cmp);
-		for (i = 0; i < n && !dup; i++)
-		{
-			CHECK_FOR_INTERRUPTS();
-			for (j = i + 1; j < n && vals[j].hash == vals[i].hash; j++)
-				if (JsonSchemaJsonEqual(&vals[i].v, &vals[j].v))
-				{
-					dup = true;
-					break;
-				}
-		}
-		pfree(vals);
 		if (dup)
 		{
 			add_error(cx, node, "uniqueItems", "must not contain duplicate items");
@@ -736,6 +865,7 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	int			i = 0;
 	int			pi = 0;
 	int			ri = 0;
+	int			pc;
 	bool		walk;
 
 	if (node->min_properties >= 0 && n < node->min_properties)
@@ -772,25 +902,28 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 			int			j;
 
 			CHECK_FOR_INTERRUPTS();
-			while (ri < node->nrequired &&
-				   js_key_cmp(node->required[ri].str, node->required[ri].len, ks, kl) < 0)
+			/* each list entry is compared with each key at most once */
+			while (ri < node->nrequired)
 			{
+				int			c = js_key_cmp(node->required[ri].str, node->required[ri].len, ks, kl);
+
+				if (c > 0)
+					break;
+				ri++;
+				if (c == 0)
+					break;
 				add_error(cx, node, "required", "must have required property \"%s\"",
-						  node->required[ri].cstr);
+						  node->required[ri - 1].cstr);
 				ok = false;
 				if (!cx->collect)
 					return false;
-				ri++;
 			}
-			if (ri < node->nrequired &&
-				js_key_cmp(node->required[ri].str, node->required[ri].len, ks, kl) == 0)
-				ri++;
 
+			pc = 1;
 			while (pi < node->nproperties &&
-				   js_key_cmp(node->properties[pi].key.str, node->properties[pi].key.len, ks, kl) < 0)
+				   (pc = js_key_cmp(node->properties[pi].key.str, node->properties[pi].key.len, ks, kl)) < 0)
 				pi++;
-			if (pi < node->nproperties &&
-				js_key_cmp(node->properties[pi].key.str, node->properties[pi].key.len, ks, kl) == 0)
+			if (pi < node->nproperties && pc == 0)
 			{
 				SchemaNode *sub = node->properties[pi].node;
 
@@ -1235,6 +1368,7 @@ validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 {
 	bool		ok = true;
 	bool		pushed = false;
+	bool		deep = false;
 	Annot		local;
 	Annot	   *la = ann;
 	uint32		has = node->has;
@@ -1249,11 +1383,27 @@ validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	if (has == 0)
 		return true;
 
+	/*
+	 * A scalar under a node with no $ref, $dynamicRef or applicator is a
+	 * leaf: nothing below calls validate() again, so it needs neither the
+	 * interrupt and stack checks nor its resource in the dynamic scope.
+	 */
+	if (v->type != jbvBinary && !(has & (HAS_REF | HAS_DYNREF | HAS_APPLICATOR)))
+		goto checks;
+
 	/* schemas can branch exponentially (nested oneOf through $refs): stay cancelable */
 	CHECK_FOR_INTERRUPTS();
-	check_stack_depth();
 
-	if (cx->nscope == 0 || cx->scope[cx->nscope - 1] != node->resource)
+	/*
+	 * The stack, every fourth level: a few levels of these frames are far
+	 * less than the slop check_stack_depth() keeps below max_stack_depth.
+	 */
+	deep = true;
+	if ((++cx->depth & 3) == 0)
+		check_stack_depth();
+
+	if (cx->dynamic_scope &&
+		(cx->nscope == 0 || cx->scope[cx->nscope - 1] != node->resource))
 	{
 		if (cx->nscope == cx->maxscope)
 		{
@@ -1270,6 +1420,7 @@ validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 
 #define FAIL() do { ok = false; if (!cx->collect) goto done; } while (0)
 
+checks:
 	if ((has & (HAS_UNEVAL_PROPS | HAS_UNEVAL_ITEMS)) && v->type == jbvBinary)
 	{
 		/* this node's own marks; merged into the caller's if it passes */
@@ -1294,12 +1445,7 @@ validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	}
 	if (has & HAS_ENUM)
 	{
-		int			i;
-		bool		found = false;
-
-		for (i = 0; i < node->nenum && !found; i++)
-			found = JsonSchemaJsonEqual(v, &node->enums[i]);
-		if (!found)
+		if (!enum_has(node, v))
 		{
 			add_error(cx, node, "enum", "must be equal to one of the allowed values");
 			FAIL();
@@ -1344,6 +1490,8 @@ validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 done:
 	if (pushed)
 		cx->nscope--;
+	if (deep)
+		cx->depth--;
 	return ok;
 }
 
@@ -1372,6 +1520,7 @@ JsonSchemaValidateNode(SchemaNode *root, JsonbValue *instance, List **errors)
 	}
 	cx.maxscope = lengthof(scope);
 	cx.scope = scope;
+	cx.dynamic_scope = root->dynamic_scope;
 	ok = validate(&cx, root, instance, NULL);
 	if (errors)
 		*errors = cx.errors;

@@ -1,0 +1,79 @@
+-- JSON Schema validator: the fast paths (hashed enums, hashed uniqueItems,
+-- error text built only when errors are collected) give the answers of the
+-- plain ones.
+SET search_path = goodgo_events, public;
+
+-- An enum of 8 values or more is looked up by hash: JSON equality still
+-- decides (1 = 1.0 = 1e0, keys in any order, true is not 1, "1" is not 1).
+CREATE TEMP TABLE big_enum AS SELECT '{"enum": [
+	1, 100000000000000000000, 2.5, "a", "1", null, true,
+	{"x": 1, "y": [1, {"z": [3]}]}, [1, [2, [3, [4]]]], [], {}
+]}'::jsonb AS s;
+SELECT i AS instance, jsonschema_is_valid(s, i) AS big, jsonschema_is_valid('{"enum": [1, "a"]}', i) AS small
+  FROM big_enum, unnest(ARRAY[
+	'1', '1.0', '1e0', '1.000000000000000000001', '100000000000000000000', '1e20', '100000000000000000000.0',
+	'2.50', '2.6', '-1', '"a"', '"b"', '"1"', 'null', 'true', 'false', '0',
+	'{"y": [1.0, {"z": [3.0]}], "x": 1}', '{"y": [1, {"z": [4]}], "x": 1}', '{"x": 1}',
+	'[1, [2, [3, [4.0]]]]', '[1, [2, [3, [5]]]]', '[1, [2, [3]]]', '[]', '{}', '[[]]'
+]::jsonb[]) i;
+-- an instance whose type no value has, and a deep one: false, no error
+SELECT jsonschema_is_valid(s, '{"a": "b"}') AS obj,
+	   jsonschema_is_valid(s, (repeat('[', 5000) || repeat(']', 5000))::jsonb) AS deep
+  FROM big_enum;
+-- duplicate values in the enum, and a big enum of objects only
+SELECT jsonschema_is_valid('{"enum": [1, 1.0, 2, 3, 4, 5, 6, 7, 8, 1e0]}', '1.00') AS dup_values,
+	   jsonschema_is_valid((SELECT jsonb_build_object('enum', jsonb_agg(jsonb_build_object('k', g, 'v', ARRAY[g, g + 1])))
+							  FROM generate_series(1, 300) g), '{"v": [150, 151], "k": 150.0}') AS objects_in,
+	   jsonschema_is_valid((SELECT jsonb_build_object('enum', jsonb_agg(jsonb_build_object('k', g, 'v', ARRAY[g, g + 1])))
+							  FROM generate_series(1, 300) g), '{"v": [150, 152], "k": 150}') AS objects_out;
+-- the error unit is the same as for a small enum
+SELECT * FROM jsonb_array_elements(jsonschema_errors((SELECT s FROM big_enum), '{"p": 3}'));
+
+-- uniqueItems hashes items (small integers without numeric calls, the
+-- rest as numeric does, containers below two levels by kind and size)
+SELECT a AS instance, jsonschema_is_valid('{"uniqueItems": true}', a) AS unique_items
+  FROM unnest(ARRAY[
+	'[1, 1.0]', '[1, "1"]', '[1, true]', '[0, -0]', '[0.1, 0.10]', '[1e20, 100000000000000000000]',
+	'[1e20, 100000000000000000001]', '[12345678901234567, 12345678901234567.0]',
+	'[{"a": [[1]]}, {"a": [[1.0]]}]', '[{"a": [[1]]}, {"a": [[2]]}]',
+	'[[[[1]]], [[[1]]]]', '[[[[1]]], [[[2]]]]', '[[[[1]]], [[[1, 2]]]]',
+	'[null, false, 0, "", [], {}]', '[null, false, 0, "", [], {}, []]',
+	'["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "a"]'
+]::jsonb[]) a;
+-- past 12 items, a hash table: the same answers
+SELECT n, jsonschema_is_valid('{"uniqueItems": true}', a) AS distinct_items,
+	   jsonschema_is_valid('{"uniqueItems": true}', a || '[1.0]') AS one_as_1_0,
+	   jsonschema_is_valid('{"uniqueItems": true}', a || '[[[["x"]]]]') AS deep_twice,
+	   jsonschema_is_valid('{"uniqueItems": true}', a || '[[[["y"]]]]') AS deep_other
+  FROM generate_series(11, 14) n,
+	   LATERAL (SELECT jsonb_agg(g) || '[[[["x"]]], "s", {"k": null}]' AS a FROM generate_series(1, n - 3) g) t;
+SELECT jsonschema_is_valid('{"uniqueItems": true}', (SELECT jsonb_agg(g % 997) FROM generate_series(1, 997) g)) AS no_dup,
+	   jsonschema_is_valid('{"uniqueItems": true}', (SELECT jsonb_agg(g % 997) FROM generate_series(1, 998) g)) AS last_dup,
+	   jsonschema_is_valid('{"uniqueItems": true}', (SELECT jsonb_agg(g::text) FROM generate_series(1, 5000) g)) AS strings;
+
+-- errors are built only when collected, and then as before: "not" and "if"
+-- leave no units of their own, a failing anyOf keeps its branches' units,
+-- a passing oneOf none; type lists are spelt out
+SELECT * FROM jsonb_array_elements(jsonschema_errors(
+	'{"anyOf": [{"type": "string"}, {"type": ["integer", "null"]}],
+	  "not": {"type": "number"}, "if": {"type": "boolean"}, "else": {"type": ["object", "array"]}}', '1.5'));
+SELECT jsonschema_errors('{"oneOf": [{"type": "string"}, {"type": "number"}]}', '1.5') AS one_of_passes;
+
+-- equal deep values compare without recursion (the last member of each
+-- container is compared in a loop): true, not "stack depth limit exceeded"
+SELECT jsonschema_is_valid(jsonb_build_object('const', d), d) AS const_deep_equal,
+	   jsonschema_is_valid(jsonb_build_object('enum', jsonb_build_array(1, 2, 3, 4, 5, 6, 7, 8, d)), d) AS enum_deep_equal,
+	   jsonschema_is_valid('{"uniqueItems": true}', jsonb_build_array(d, d)) AS unique_deep_twice,
+	   jsonschema_is_valid('{"uniqueItems": true}', jsonb_build_array(d, jsonb_build_array(d))) AS unique_deep_other
+  FROM (SELECT (repeat('[', 10000) || repeat(']', 10000))::jsonb AS d) t;
+
+-- patterns the fast matcher takes as a combination of programs: anchors in
+-- the branches of an alternation (any branch), ^ then positive lookaheads
+-- (all of them and the rest, at position 0); the answers are ECMA-262's
+SELECT p AS pattern, s AS subject, jsonschema_is_valid(jsonb_build_object('pattern', p), to_jsonb(s)) AS matches
+  FROM unnest(ARRAY['(^a$)|(^bc$)', '^(!?[-\w_\s]+)|(\*)$', '^a|b$', 'x|^y', '^(?=[^!*,;]+$)(?=(.*\w)).+$',
+					'^(?=.*[0-9])(?=.*[a-z])[a-z0-9]{4,8}$', '^(?=ab)', '(^a$)|', '^(?=(a|b)c)'
+	  ]) p,
+	   unnest(ARRAY['a', 'bc', 'abc', 'xa', '*', 'x*', '!abc', 'ab!', 'b', 'ba', 'ya', 'ay', 'a1b2', 'abcd', '1234',
+					'a1b2c3d4e', 'ab', '', 'ac', 'bcd', 'x']) s
+ ORDER BY 1, 2;
