@@ -62,7 +62,7 @@ typedef struct Relay
 {
 	RelayConfig cfg;
 	PGconn	   *pg;
-	redisContext *redis;
+	Router	   *router;			/* Redis: one server, or the nodes of a cluster */
 	int			nparts;
 	int			lo;
 	int			hi;
@@ -70,6 +70,11 @@ typedef struct Relay
 	bool	   *check_loss;
 	int		   *claim_size;		/* per partition: grows while claims come back full */
 	RelayBatch *pending;		/* per partition: claimed by relay_ack_claim, not published yet */
+	int		   *slot;			/* per partition: its Redis Cluster slot */
+	int		   *pfailures;		/* per partition: consecutive Redis-side failures */
+	double	   *retry_at;		/* per partition: backing off until then */
+	double	   *progress_at;	/* per partition: last publish, or last time nothing was pending */
+	double	   *relock_at;		/* per partition: released as unhealthy, not retaken before */
 	double		last_lock_try;
 	double		last_redis_use;
 	int			failures;		/* consecutive, for the backoff */
@@ -135,9 +140,22 @@ drop_pg(Relay *r)
 static void
 drop_redis(Relay *r)
 {
-	if (r->redis)
-		redisFree(r->redis);
-	r->redis = NULL;
+	RouterClose(r->router);
+	r->router = NULL;
+}
+
+/*
+ * A Redis-side failure of one partition (its node unreachable, a refusal,
+ * a slot in migration): only this partition waits, the others go on.
+ */
+static void
+partition_backoff(Relay *r, int part, const char *why)
+{
+	int			ms = BackoffDelay(r->pfailures[part]++, r->cfg.backoff_max_ms);
+
+	r->retry_at[part] = NowSeconds() + ms / 1000.0;
+	relay_log(LOG_INFO, "msg=\"backing off partition\" partition=%d reason=\"%s\" delay_ms=%d attempt=%d",
+			  part, why, ms, r->pfailures[part]);
 }
 
 /* Try to take every partition of our range that we do not lead yet. */
@@ -151,7 +169,7 @@ try_locks(Relay *r)
 	{
 		int			got;
 
-		if (r->led[p])
+		if (r->led[p] || r->last_lock_try < r->relock_at[p])
 			continue;
 		got = PgTryLock(r->pg, r->cfg.relay_name, p);
 		if (got < 0)
@@ -160,6 +178,9 @@ try_locks(Relay *r)
 		{
 			r->led[p] = true;
 			r->check_loss[p] = true;
+			r->progress_at[p] = NowSeconds();
+			r->pfailures[p] = 0;
+			r->retry_at[p] = 0;
 			r->k.partitions_led++;
 			relay_log(LOG_INFO, "msg=\"leading partition\" relay=%s partition=%d",
 					  r->cfg.relay_name, p);
@@ -170,7 +191,8 @@ try_locks(Relay *r)
 static bool
 ensure_pg(Relay *r)
 {
-	int			n;
+	int			n,
+				p;
 
 	if (PgConnectionOk(r->pg))
 		return true;
@@ -183,6 +205,7 @@ ensure_pg(Relay *r)
 	r->pg = PgConnect(&r->cfg);
 	if (r->pg == NULL)
 		return false;
+	PgSetIdleTimeout(r->pg, r->cfg.unhealthy_after_ms + r->cfg.poll_ms + r->cfg.standby_retry_ms);
 	n = PgPartitions(r->pg);
 	if (n <= 0)
 	{
@@ -195,11 +218,23 @@ ensure_pg(Relay *r)
 		free(r->check_loss);
 		free(r->claim_size);
 		free(r->pending);
+		free(r->slot);
+		free(r->pfailures);
+		free(r->retry_at);
+		free(r->progress_at);
+		free(r->relock_at);
 		r->nparts = n;
 		r->led = calloc(n, sizeof(bool));
 		r->check_loss = calloc(n, sizeof(bool));
 		r->claim_size = calloc(n, sizeof(int));
 		r->pending = calloc(n, sizeof(RelayBatch));
+		r->slot = calloc(n, sizeof(int));
+		r->pfailures = calloc(n, sizeof(int));
+		r->retry_at = calloc(n, sizeof(double));
+		r->progress_at = calloc(n, sizeof(double));
+		r->relock_at = calloc(n, sizeof(double));
+		for (p = 0; p < n; p++)
+			r->slot[p] = PartitionSlot(&r->cfg, p);
 	}
 	r->lo = r->cfg.part_lo >= 0 ? r->cfg.part_lo : 0;
 	r->hi = r->cfg.part_hi >= 0 ? r->cfg.part_hi : n - 1;
@@ -219,10 +254,10 @@ ensure_redis(Relay *r)
 {
 	int			p;
 
-	if (r->redis != NULL)
+	if (r->router != NULL)
 		return true;
-	r->redis = RedisConnect(&r->cfg);
-	if (r->redis == NULL)
+	r->router = RouterOpen(&r->cfg);
+	if (r->router == NULL)
 		return false;
 	r->k.redis_reconnects++;
 	r->last_redis_use = NowSeconds();
@@ -254,11 +289,8 @@ recover_loss(Relay *r, int part)
 		r->check_loss[part] = false;
 		return true;
 	}
-	if (RedisPartitionTop(r->redis, &r->cfg, part, &top) != 0)
-	{
-		drop_redis(r);
+	if (RedisPartitionTop(r->router, &r->cfg, part, &top) != 0)
 		return false;
-	}
 	if (PgLastBatch(r->pg, r->cfg.relay_name, part, &last) != 0)
 		return false;
 	if (last <= top)
@@ -291,10 +323,8 @@ recover_loss(Relay *r, int part)
 		for (j = 0; j < slice.nevents; j++)
 			slice.events[j].replay = false; /* the same entries, restored */
 		failures = calloc(slice.nevents, sizeof(EntryFailure));
-		pr = RedisPublish(r->redis, &r->cfg, &slice, failures, &nfail, &r->k);
+		pr = RedisPublish(r->router, &r->cfg, &slice, failures, &nfail, &r->k);
 		free(failures);
-		if (pr == PUBLISH_RECONNECT)
-			drop_redis(r);
 		if (pr != PUBLISH_OK)
 		{
 			relay_log(LOG_WARNING, "msg=\"could not restore lost events of partition %d\" result=%d", part, (int) pr);
@@ -312,24 +342,17 @@ recover_loss(Relay *r, int part)
 	return true;
 }
 
-/* Idle: a PING now and then, so a restarted Redis is noticed before the next claim. */
+/*
+ * Idle: a PING now and then, so a restarted Redis is noticed before the
+ * next claim (and, on a cluster, the slot map reloaded now and then).
+ */
 static void
 idle_ping(Relay *r)
 {
-	redisReply *rep;
-
-	if (r->redis == NULL || NowSeconds() - r->last_redis_use < 1.0)
+	if (r->router == NULL || NowSeconds() - r->last_redis_use < 1.0)
 		return;
-	rep = redisCommand(r->redis, "PING");
+	RouterPing(r->router);
 	r->last_redis_use = NowSeconds();
-	if (rep == NULL || rep->type == REDIS_REPLY_ERROR)
-	{
-		relay_log(LOG_WARNING, "msg=\"Redis stopped answering: %s\"",
-				  rep ? rep->str : r->redis->errstr);
-		drop_redis(r);
-	}
-	if (rep)
-		freeReplyObject(rep);
 }
 
 /* Report the failed entries; true when all of them are dead letters now. */
@@ -377,8 +400,9 @@ grow_claim(Relay *r, int part, int n)
 /*
  * Publish and ack one batch of one partition: the one claimed ahead by the
  * previous round's relay_ack_claim, else a fresh claim.  Returns the number of
- * events handled (0: nothing to do), or -1 after a failure (already backed
- * off).
+ * events handled (0: nothing to do), -1 after a PostgreSQL failure (already
+ * backed off), or -2 after a Redis-side failure of this partition (it backs
+ * off alone: partition_backoff).
  */
 static int
 relay_partition(Relay *r, int part)
@@ -445,7 +469,7 @@ relay_partition(Relay *r, int part)
 		n >= b.asked)
 		peeking = PgPeekStart(r->pg, r->cfg.relay_name, part, max_next, &job);
 	failures = calloc(n, sizeof(EntryFailure));
-	pr = RedisPublish(r->redis, &r->cfg, &b, failures, &nfail, &r->k);
+	pr = RedisPublish(r->router, &r->cfg, &b, failures, &nfail, &r->k);
 	r->last_redis_use = t_pub = NowSeconds();
 	if (peeking)
 	{
@@ -475,15 +499,14 @@ relay_partition(Relay *r, int part)
 		case PUBLISH_OK:
 			break;
 		case PUBLISH_RECONNECT:
-			drop_redis(r);
 			r->k.retries++;
-			backoff(r, "Redis connection lost");
-			n = -1;
+			partition_backoff(r, part, "Redis node unreachable");
+			n = -2;
 			goto out;
 		case PUBLISH_RETRY:
 			r->k.retries++;
-			backoff(r, "Redis refused the chunk");
-			n = -1;
+			partition_backoff(r, part, "Redis refused the chunk");
+			n = -2;
 			goto out;
 		case PUBLISH_ENTRY_FAILED:
 			if (!nack_failures(r, &b, failures, nfail))
@@ -533,6 +556,7 @@ relay_partition(Relay *r, int part)
 		goto out;
 	}
 	r->failures = 0;
+	r->pfailures[part] = 0;
 	r->k.batches++;
 	r->k.last_batch_ms = (NowSeconds() - t0) * 1000.0;
 	relay_log(LOG_DEBUG, "msg=\"batch\" partition=%d batch=%" PRId64 " events=%d ms=%.1f claim_ms=%.1f publish_ms=%.1f peek_wait_ms=%.1f ack_ms=%.1f peeked=%d next_confirmed=%d lag_s=%.3f published=%llu duplicates=%llu",
@@ -547,6 +571,50 @@ out:
 	BatchFree(&peek);
 	BatchFree(&b);
 	return n;
+}
+
+/*
+ * Leadership follows health: a partition that made no progress for
+ * --unhealthy-after (its pending events could not be published: its Redis
+ * node unreachable, ...) is released with relay_unlock, so that a standby
+ * that can reach Redis takes it; we try to take it back only after a while,
+ * as a standby.  Its open batch stays open: the next leader claims it again.
+ */
+static void
+release_unhealthy(Relay *r, int part)
+{
+	double		hold = r->cfg.standby_retry_ms * 3 / 1000.0;
+
+	if (hold < 2.0)
+		hold = 2.0;
+	relay_log(LOG_WARNING, "msg=\"releasing partition: no progress for --unhealthy-after\" partition=%d unhealthy_after_ms=%d retake_after_s=%.1f",
+			  part, r->cfg.unhealthy_after_ms, hold);
+	drop_pending(r, part);
+	if (PgUnlock(r->pg, r->cfg.relay_name, part) != 0)
+	{
+		/* The session is in trouble: ending it frees every lock. */
+		drop_pg(r);
+		return;
+	}
+	r->led[part] = false;
+	r->k.partitions_led--;
+	r->relock_at[part] = NowSeconds() + hold;
+	r->retry_at[part] = 0;
+	r->pfailures[part] = 0;
+}
+
+/* Milliseconds until the first partition in backoff may retry, at most a poll. */
+static int
+next_retry_ms(Relay *r)
+{
+	double		now = NowSeconds(),
+				first = now + r->cfg.poll_ms / 1000.0;
+	int			p;
+
+	for (p = r->lo; p <= r->hi; p++)
+		if (r->led[p] && r->retry_at[p] > now && r->retry_at[p] < first)
+			first = r->retry_at[p];
+	return (int) ((first - now) * 1000.0) + 1;
 }
 
 /* Wait up to ms for a scrape or a signal. */
@@ -579,6 +647,15 @@ main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	LogSetup(r.cfg.log_level, r.cfg.log_file);
+	{
+		const char *bad = CheckHashTags(&r.cfg);
+
+		if (bad != NULL)
+		{
+			relay_log(LOG_ERROR, "msg=\"stream family \\\"%s\\\" would break the partition's hash tag: its keys would not share the partition's cluster slot\"", bad);
+			return RELAY_EXIT_USAGE;
+		}
+	}
 	if (getenv("GOODGO_RELAY_TEST_CRASH_AFTER_PUBLISH"))
 		crash_after_publish = atoi(getenv("GOODGO_RELAY_TEST_CRASH_AFTER_PUBLISH"));
 	spoil_peeks = getenv("GOODGO_RELAY_TEST_SPOIL_PEEKS") != NULL;
@@ -605,7 +682,8 @@ main(int argc, char **argv)
 	{
 		int			p;
 		int			handled = 0;
-		bool		failed = false;
+		bool		failed = false,
+					waiting = false;
 
 		if (relay_reload_requested)
 		{
@@ -620,6 +698,9 @@ main(int argc, char **argv)
 		}
 		if (!ensure_redis(&r))
 		{
+			for (p = r.lo; p <= r.hi; p++)
+				if (r.led[p] && NowSeconds() - r.progress_at[p] > r.cfg.unhealthy_after_ms / 1000.0)
+					release_unhealthy(&r, p);
 			backoff(&r, "Redis unavailable");
 			continue;
 		}
@@ -629,21 +710,46 @@ main(int argc, char **argv)
 		for (p = r.lo; p <= r.hi && !relay_stop_requested; p++)
 		{
 			int			n;
+			double		now;
 
 			if (!r.led[p])
 				continue;
+			now = NowSeconds();
+			if (now - r.progress_at[p] > r.cfg.unhealthy_after_ms / 1000.0)
+			{
+				release_unhealthy(&r, p);
+				continue;
+			}
+			if (now < r.retry_at[p])
+			{
+				waiting = true;
+				continue;
+			}
+			if (RouterTakeSuspect(r.router, r.slot[p]))
+				r.check_loss[p] = true;
 			if (r.check_loss[p] && !recover_loss(&r, p))
 			{
-				failed = true;
-				backoff(&r, "could not compare stream tops with the acknowledged position");
-				break;
+				if (!PgConnectionOk(r.pg))
+				{
+					failed = true;
+					break;
+				}
+				waiting = true;
+				partition_backoff(&r, p, "could not compare stream tops with the acknowledged position");
+				continue;
 			}
 			n = relay_partition(&r, p);
+			if (n == -2)
+			{
+				waiting = true;
+				continue;
+			}
 			if (n < 0)
 			{
 				failed = true;
 				break;
 			}
+			r.progress_at[p] = NowSeconds();
 			handled += n;
 			if (r.metrics_fd >= 0)
 				MetricsServe(r.metrics_fd, &r.k);
@@ -651,6 +757,13 @@ main(int argc, char **argv)
 		MetricsLogMinute(&r.k, false);
 		if (failed || handled > 0)
 			continue;
+		if (waiting)
+		{
+			/* Some partitions back off: wait for the first of them, at most a poll. */
+			idle_wait(&r, next_retry_ms(&r));
+			idle_ping(&r);
+			continue;
+		}
 		if (r.cfg.once)
 		{
 			if (r.k.partitions_led == 0)
@@ -670,7 +783,7 @@ main(int argc, char **argv)
 	 * fails, the batch stays open and the next relay claims it again.
 	 */
 	for (rc = r.lo; r.pending && rc <= r.hi; rc++)
-		if (r.pending[rc].nevents > 0 && r.led[rc] && PgConnectionOk(r.pg) && r.redis)
+		if (r.pending[rc].nevents > 0 && r.led[rc] && PgConnectionOk(r.pg) && r.router)
 			(void) relay_partition(&r, rc);
 	MetricsLogMinute(&r.k, true);
 	relay_log(LOG_INFO, "msg=\"stopping\" published=%llu duplicates=%llu dead_letters=%llu",

@@ -37,6 +37,24 @@
 
 #define DUP_ERROR "equal or smaller than the target stream top item"
 
+/*
+ * Where a chunk goes: the slot owner's connection, or an ASK target's (then
+ * every command is preceded by ASKING, which holds for one command, or for a
+ * whole MULTI ... EXEC).
+ */
+typedef struct ChunkTarget
+{
+	redisContext *c;
+	bool		asking;
+} ChunkTarget;
+
+/* Is this refusal a cluster redirect (handled by the caller, not an error)? */
+static bool
+redirect_error(const char *msg)
+{
+	return strncmp(msg, "MOVED ", 6) == 0 || strncmp(msg, "ASK ", 4) == 0;
+}
+
 /* Fields of one XADD, kept alive until the pipeline is written. */
 typedef struct XaddArgs
 {
@@ -64,10 +82,16 @@ log_redis_error(const char *what, const redisContext *c, const redisReply *r)
 redisContext *
 RedisConnect(const RelayConfig *cfg)
 {
+	return RedisConnectTarget(cfg, &cfg->redis);
+}
+
+/* Connect to t with cfg's timeout; AUTH, SELECT, PING.  NULL on failure (logged). */
+redisContext *
+RedisConnectTarget(const RelayConfig *cfg, const RedisTarget *t)
+{
 	struct timeval tv;
 	redisContext *c;
 	redisReply *r;
-	const RedisTarget *t = &cfg->redis;
 
 	tv.tv_sec = cfg->redis_timeout_ms / 1000;
 	tv.tv_usec = (cfg->redis_timeout_ms % 1000) * 1000;
@@ -77,8 +101,9 @@ RedisConnect(const RelayConfig *cfg)
 		c = redisConnectWithTimeout(t->host, t->port, tv);
 	if (c == NULL || c->err)
 	{
-		relay_log(LOG_WARNING, "msg=\"could not connect to Redis at %s: %s\"",
-				  t->unix_path ? t->unix_path : t->host, c ? c->errstr : "out of memory");
+		relay_log(LOG_WARNING, "msg=\"could not connect to Redis at %s:%d: %s\"",
+				  t->unix_path ? t->unix_path : t->host, t->unix_path ? 0 : t->port,
+				  c ? c->errstr : "out of memory");
 		if (c)
 			redisFree(c);
 		return NULL;
@@ -190,16 +215,27 @@ append_xadd(redisContext *c, const RelayConfig *cfg, const RelayEvent *e,
  * EXEC's array (caller frees).  Returns PUBLISH_OK, _RETRY or _RECONNECT.
  */
 static PublishResult
-send_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
+send_chunk(ChunkTarget *t, const RelayConfig *cfg, const RelayBatch *batch,
 		   const int *which, int n, XaddArgs *args, char **keys, char **ids,
-		   redisReply **exec)
+		   redisReply **exec, char *firsterr, size_t errlen)
 {
+	redisContext *c = t->c;
 	redisReply *r = NULL;
 	int			i;
 	bool		refused = false;
-	char		firsterr[256] = "";
 
 	*exec = NULL;
+	firsterr[0] = '\0';
+	if (t->asking)
+	{
+		redisAppendCommand(c, "ASKING");
+		if (redisGetReply(c, (void **) &r) != REDIS_OK || r == NULL)
+		{
+			relay_log(LOG_WARNING, "msg=\"could not read a reply from Redis: %s\"", c->errstr);
+			return PUBLISH_RECONNECT;
+		}
+		freeReplyObject(r);
+	}
 	redisAppendCommand(c, "MULTI");
 	for (i = 0; i < n; i++)
 		append_xadd(c, cfg, &batch->events[which[i]], &args[i], keys[i], ids[i]);
@@ -219,7 +255,7 @@ send_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 			{
 				refused = true;
 				if (firsterr[0] == '\0')
-					snprintf(firsterr, sizeof(firsterr), "%s", r->str);
+					snprintf(firsterr, errlen, "%s", r->str);
 			}
 			freeReplyObject(r);
 			continue;
@@ -230,28 +266,37 @@ send_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 			*exec = r;
 			return PUBLISH_OK;
 		}
-		if (r->type == REDIS_REPLY_ERROR && firsterr[0] == '\0')
-			snprintf(firsterr, sizeof(firsterr), "%s", r->str);
+		if (r->type == REDIS_REPLY_ERROR && (firsterr[0] == '\0' ||
+											 strncmp(firsterr, "EXECABORT", 9) == 0))
+			snprintf(firsterr, errlen, "%s", r->str);
 		freeReplyObject(r);
 	}
-	relay_log(transient_error(firsterr) ? LOG_WARNING : LOG_ERROR,
+	relay_log(redirect_error(firsterr) ? LOG_DEBUG :
+			  transient_error(firsterr) ? LOG_WARNING : LOG_ERROR,
 			  "msg=\"could not publish chunk of batch %" PRId64 " of partition %d: %s\" retry=true",
 			  batch->batch_id, batch->part, firsterr[0] ? firsterr : "unexpected EXEC reply");
 	return PUBLISH_RETRY;
 }
 
 /*
- * Does the stream hold id with this eventId?  1 yes, 0 no, -1 I/O error.
- * The checks of a chunk are pipelined by the caller: this reads one reply.
+ * Does the stream hold id with this eventId?  1 yes, 0 no, -1 I/O error,
+ * -2 refused (a redirect: copied into err).  The checks of a chunk are
+ * pipelined by the caller: this reads one reply.
  */
 static int
-read_holds(redisContext *c, const char *event_id)
+read_holds(redisContext *c, const char *event_id, char *err, size_t errlen)
 {
 	redisReply *r = NULL;
 	int			found = 0;
 
 	if (redisGetReply(c, (void **) &r) != REDIS_OK || r == NULL)
 		return -1;
+	if (r->type == REDIS_REPLY_ERROR)
+	{
+		snprintf(err, errlen, "%s", r->str);
+		freeReplyObject(r);
+		return -2;
+	}
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
 		r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2)
 	{
@@ -268,9 +313,11 @@ read_holds(redisContext *c, const char *event_id)
 }
 
 static PublishResult
-publish_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
-			  EntryFailure *failures, int *nfailures, RelayCounters *counters)
+publish_chunk(ChunkTarget *t, const RelayConfig *cfg, const RelayBatch *batch,
+			  EntryFailure *failures, int *nfailures, RelayCounters *counters,
+			  char *err, size_t errlen)
 {
+	redisContext *c = t->c;
 	int			n = batch->nevents;
 	XaddArgs   *args = calloc(n, sizeof(XaddArgs));
 	char	  **keys = calloc(n, sizeof(char *));
@@ -322,7 +369,7 @@ publish_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 	}
 
 	if (nsend > 0)
-		result = send_chunk(c, cfg, batch, which, nsend, args, skeys, sids, &exec);
+		result = send_chunk(t, cfg, batch, which, nsend, args, skeys, sids, &exec, err, errlen);
 	else
 		result = PUBLISH_OK;
 	if (result != PUBLISH_OK)
@@ -366,14 +413,41 @@ publish_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 	/* Refused ids: already there (a replayed chunk), or another writer? */
 	if (nrefused > 0)
 	{
+		int			hold_error = 0;
+
 		for (i = 0; i < nrefused; i++)
+		{
+			if (t->asking)
+				redisAppendCommand(c, "ASKING");
 			redisAppendCommand(c, "XRANGE %s %s %s COUNT 1", keys[refused[i]],
 							   ids[refused[i]], ids[refused[i]]);
+		}
 		for (i = 0; i < nrefused; i++)
 		{
 			const RelayEvent *e = &batch->events[refused[i]];
-			int			h = read_holds(c, e->event_id);
+			int			h;
 
+			if (t->asking)
+			{
+				redisReply *ar = NULL;
+
+				if (redisGetReply(c, (void **) &ar) != REDIS_OK || ar == NULL)
+				{
+					relay_log(LOG_WARNING, "msg=\"could not read a reply from Redis: %s\"", c->errstr);
+					result = PUBLISH_RECONNECT;
+					goto done;
+				}
+				freeReplyObject(ar);
+			}
+			h = read_holds(c, e->event_id, err, errlen);
+			if (h == -2)
+			{
+				/* Read every reply, then retry the chunk (a redirect, most likely). */
+				hold_error = 1;
+				continue;
+			}
+			if (hold_error)
+				continue;
 			if (h < 0)
 			{
 				relay_log(LOG_WARNING, "msg=\"could not read a reply from Redis: %s\"", c->errstr);
@@ -390,6 +464,14 @@ publish_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 						  "msg=\"stream \\\"%s\\\" has another writer: its top is beyond id %s; publishing event %s with an automatic id\"",
 						  keys[refused[i]], ids[refused[i]], e->event_id);
 			fallback[nfallback++] = refused[i];
+		}
+		if (hold_error)
+		{
+			relay_log(redirect_error(err) ? LOG_DEBUG : LOG_WARNING,
+					  "msg=\"could not check the entries of batch %" PRId64 " of partition %d already in Redis: %s\" retry=true",
+					  batch->batch_id, batch->part, err);
+			result = PUBLISH_RETRY;
+			goto done;
 		}
 	}
 
@@ -416,7 +498,8 @@ publish_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 				fkeys[i] = keys[fallback[i]];
 				fids[i] = ids[fallback[i]];
 			}
-			result = send_chunk(c, cfg, batch, fallback, nfallback, args, fkeys, fids, &exec);
+			result = send_chunk(t, cfg, batch, fallback, nfallback, args, fkeys, fids, &exec,
+								err, errlen);
 			free(fkeys);
 			free(fids);
 		}
@@ -452,6 +535,33 @@ publish_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 	if (newest_ms > 0)
 		counters->lag_seconds = (NowMillis() - newest_ms) / 1000.0;
 	result = *nfailures > 0 ? PUBLISH_ENTRY_FAILED : PUBLISH_OK;
+
+	/*
+	 * --wait-replicas: the chunk counts as published only once that many
+	 * replicas have it.  Otherwise it is sent again later; its entries are
+	 * then refused as duplicates and found in place, and WAIT asked again.
+	 */
+	if (cfg->wait_replicas > 0 && nsend > 0)
+	{
+		redisReply *w = redisCommand(c, "WAIT %d %d", cfg->wait_replicas, cfg->wait_timeout_ms);
+
+		if (w == NULL)
+		{
+			relay_log(LOG_WARNING, "msg=\"could not read a reply from Redis: %s\"", c->errstr);
+			result = PUBLISH_RECONNECT;
+			goto done;
+		}
+		if (w->type != REDIS_REPLY_INTEGER || w->integer < cfg->wait_replicas)
+		{
+			relay_log(LOG_WARNING, "msg=\"too few replicas acknowledged the chunk: sending it again later\" partition=%d batch=%" PRId64 " replicas=%lld wanted=%d",
+					  batch->part, batch->batch_id,
+					  w->type == REDIS_REPLY_INTEGER ? (long long) w->integer : -1LL,
+					  cfg->wait_replicas);
+			snprintf(err, errlen, "%s", w->type == REDIS_REPLY_ERROR ? w->str : "NOREPLICAS");
+			result = PUBLISH_RETRY;
+		}
+		freeReplyObject(w);
+	}
 
 done:
 	if (exec)
@@ -489,15 +599,20 @@ glob_escape(const char *s, char *out, size_t outlen)
  * replay streams excepted), 0 when it has none.  0 ok, -1 I/O error.
  */
 int
-RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part, int64_t *top_batch)
+RedisPartitionTop(Router *rt, const RelayConfig *cfg, int part, int64_t *top_batch)
 {
 	char		prefix[300];
 	char		pattern[400];
 	char		suffix[320];
 	char		cursor[32] = "0";
 	redisReply *r;
+	int			slot = PartitionSlot(cfg, part),
+				node;
+	redisContext *c = RouterGet(rt, slot, &node);
 
 	*top_batch = 0;
+	if (c == NULL)
+		return -1;
 	glob_escape(cfg->stream_prefix, prefix, sizeof(prefix));
 	snprintf(pattern, sizeof(pattern), "*:{%s:p%d}", prefix, part);
 	snprintf(suffix, sizeof(suffix), ":replay:{%s:p%d}", cfg->stream_prefix, part);
@@ -511,6 +626,8 @@ RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part, int64_t *to
 			log_redis_error("scan the partition's streams", c, r);
 			if (r)
 				freeReplyObject(r);
+			else
+				RouterNodeFailed(rt, node);
 			return -1;
 		}
 		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
@@ -524,9 +641,19 @@ RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part, int64_t *to
 			if (kl >= sl && strcmp(key + kl - sl, suffix) == 0)
 				continue;
 			top = redisCommand(c, "XREVRANGE %s + - COUNT 1", key);
-			if (top == NULL)
+			if (top == NULL || top->type == REDIS_REPLY_ERROR)
 			{
+				/* A key moving away (MOVED/ASK): compare again later. */
+				int			other;
+
 				log_redis_error("read the top of a stream", c, top);
+				if (top == NULL)
+					RouterNodeFailed(rt, node);
+				else
+				{
+					RouterRedirect(rt, slot, top->str, &other);
+					freeReplyObject(top);
+				}
 				freeReplyObject(r);
 				return -1;
 			}
@@ -555,8 +682,69 @@ RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part, int64_t *to
  * large (a claim's cost grows with the window it picks from).
  * Per-entry failures of every chunk are collected with their batch index.
  */
+/*
+ * Publish one chunk on the owner of its partition's slot.  MOVED: the map
+ * is updated and the chunk sent to the new owner; ASK: sent once more to the
+ * importing node after ASKING.  A few hops at most, then a retry later.
+ * PUBLISH_RECONNECT when the owner cannot be reached (its connection is
+ * dropped by the router): only this partition waits.
+ */
+static PublishResult
+publish_routed(Router *rt, const RelayConfig *cfg, const RelayBatch *batch,
+			   EntryFailure *failures, int *nfailures, RelayCounters *counters)
+{
+	int			slot = PartitionSlot(cfg, batch->part);
+	int			node = -1,
+				hops;
+	ChunkTarget t = {NULL, false};
+	char		err[256];
+
+	for (hops = 0;; hops++)
+	{
+		PublishResult pr;
+		RedirectKind kind;
+		int			target;
+
+		if (!t.asking)
+			t.c = RouterGet(rt, slot, &node);
+		if (t.c == NULL)
+		{
+			char		name[300];
+
+			relay_log(LOG_DEBUG, "msg=\"no reachable Redis node owns the partition's slot\" partition=%d slot=%d node=%s",
+					  batch->part, slot, RouterNodeName(rt, node, name, sizeof(name)));
+			return PUBLISH_RECONNECT;
+		}
+		err[0] = '\0';
+		pr = publish_chunk(&t, cfg, batch, failures, nfailures, counters, err, sizeof(err));
+		if (pr == PUBLISH_RECONNECT)
+		{
+			RouterNodeFailed(rt, node);
+			return pr;
+		}
+		if (pr != PUBLISH_RETRY || hops >= 5)
+			return pr;
+		kind = RouterRedirect(rt, slot, err, &target);
+		if (kind == REDIRECT_MOVED)
+		{
+			t.asking = false;
+			continue;
+		}
+		if (kind == REDIRECT_ASK && !t.asking)
+		{
+			t.c = RouterNode(rt, target);
+			node = target;
+			t.asking = true;
+			if (t.c == NULL)
+				return PUBLISH_RECONNECT;
+			continue;
+		}
+		return pr;
+	}
+}
+
 PublishResult
-RedisPublish(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
+RedisPublish(Router *rt, const RelayConfig *cfg, const RelayBatch *batch,
 			 EntryFailure *failures, int *nfailures, RelayCounters *counters)
 {
 	int			off;
@@ -573,7 +761,7 @@ RedisPublish(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 		chunk.res = NULL;
 		chunk.events = batch->events + off;
 		chunk.nevents = batch->nevents - off < cfg->batch ? batch->nevents - off : cfg->batch;
-		pr = publish_chunk(c, cfg, &chunk, failures + *nfailures, &nf, counters);
+		pr = publish_routed(rt, cfg, &chunk, failures + *nfailures, &nf, counters);
 		for (i = 0; i < nf; i++)
 			failures[*nfailures + i].index += off;
 		*nfailures += nf;
