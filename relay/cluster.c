@@ -712,6 +712,13 @@ RouterTakeSuspect(Router *rt, int slot)
 	return s;
 }
 
+/* Is slot suspected of loss (the mark stays)? */
+bool
+RouterIsSuspect(const Router *rt, int slot)
+{
+	return rt->suspect[slot] != 0;
+}
+
 /* Mark every slot suspect (a new leadership: compare every stream top). */
 void
 RouterSuspectAll(Router *rt)

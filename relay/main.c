@@ -182,8 +182,8 @@ try_locks(Relay *r)
 			r->pfailures[p] = 0;
 			r->retry_at[p] = 0;
 			r->k.partitions_led++;
-			relay_log(LOG_INFO, "msg=\"leading partition\" relay=%s partition=%d",
-					  r->cfg.relay_name, p);
+			relay_log(LOG_INFO, "msg=\"leading partition\" relay=%s partition=%d slot=%d",
+					  r->cfg.relay_name, p, r->slot[p]);
 		}
 	}
 }
@@ -506,6 +506,11 @@ relay_partition(Relay *r, int part)
 		case PUBLISH_RETRY:
 			r->k.retries++;
 			partition_backoff(r, part, "Redis refused the chunk");
+			n = -2;
+			goto out;
+		case PUBLISH_SUSPECT:
+			/* Compare the stream tops first (next round), then publish. */
+			r->check_loss[part] = true;
 			n = -2;
 			goto out;
 		case PUBLISH_ENTRY_FAILED:

@@ -715,6 +715,9 @@ publish_routed(Router *rt, const RelayConfig *cfg, const RelayBatch *batch,
 					  batch->part, slot, RouterNodeName(rt, node, name, sizeof(name)));
 			return PUBLISH_RECONNECT;
 		}
+		/* Nothing goes to a node that may have lost entries before the check. */
+		if (RouterIsSuspect(rt, slot))
+			return PUBLISH_SUSPECT;
 		err[0] = '\0';
 		pr = publish_chunk(&t, cfg, batch, failures, nfailures, counters, err, sizeof(err));
 		if (pr == PUBLISH_RECONNECT)

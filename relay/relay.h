@@ -146,7 +146,9 @@ typedef enum PublishResult
 	PUBLISH_OK,					/* every entry is in its stream (or dead-lettered) */
 	PUBLISH_RETRY,				/* transient: back off, then resend the batch */
 	PUBLISH_RECONNECT,			/* connection lost: reconnect, resend the batch */
-	PUBLISH_ENTRY_FAILED		/* some entries failed permanently: nack them */
+	PUBLISH_ENTRY_FAILED,		/* some entries failed permanently: nack them */
+	PUBLISH_SUSPECT				/* the slot's node is new or came back: compare the
+								 * stream tops with the acked position first */
 } PublishResult;
 
 /* Per-entry failure kept for relay_nack. */
@@ -238,6 +240,7 @@ extern redisContext *RouterNode(Router *rt, int node);
 extern void RouterNodeFailed(Router *rt, int node);
 extern RedirectKind RouterRedirect(Router *rt, int slot, const char *err, int *node);
 extern bool RouterTakeSuspect(Router *rt, int slot);
+extern bool RouterIsSuspect(const Router *rt, int slot);
 extern void RouterSuspectAll(Router *rt);
 extern void RouterPing(Router *rt);
 extern const char *RouterNodeName(const Router *rt, int node, char *buf, size_t buflen);
