@@ -735,6 +735,8 @@ publish_routed(Router *rt, const RelayConfig *cfg, const RelayBatch *batch,
 		}
 		if (kind == REDIRECT_ASK && !t.asking)
 		{
+			relay_log(LOG_DEBUG, "msg=\"slot being imported: ASKING the importing node\" partition=%d slot=%d",
+					  batch->part, slot);
 			t.c = RouterNode(rt, target);
 			node = target;
 			t.asking = true;

@@ -72,7 +72,7 @@ rl_relay_bg relay_cluster_stop --redis "redis://127.0.0.1:$seed" --batch 50 --re
 relay=$RL_LAST_PID
 mi=$(rl_cluster_index c1 "$m"); ri=$(rl_cluster_index c1 "$rport")
 kill -STOP "$(cat "$GG_TMP/cluster-c1/$mi/redis.pid")" "$(cat "$GG_TMP/cluster-c1/$ri/redis.pid")"
-rl_emit 2000 4 200 >/dev/null || rl_fail emit2
+/usr/bin/python3 "$RL_PY" emit --events 2000 --clients 4 --aggregates 200 --agg-base 1000 >/dev/null || rl_fail emit2
 total=$((total + 2000))
 others_done=
 for i in $(seq 300); do
@@ -103,7 +103,7 @@ rl_log "resharding slots 0-1199 (partitions 3: $slot3, 7: $slot7) :$a -> :$b -> 
 log=$GG_TMP/relay_cluster_reshard.log
 rl_relay_bg relay_cluster_reshard --redis "redis://127.0.0.1:$seed" --batch 10 --batch-max 10
 relay=$RL_LAST_PID
-rl_emit 6000 4 200 >"$GG_TMP/emit3.out" 2>&1 &
+/usr/bin/python3 "$RL_PY" emit --events 6000 --clients 4 --aggregates 200 --agg-base 2000 >"$GG_TMP/emit3.out" 2>&1 &
 emitter=$!
 sleep 1
 reshard() {
@@ -127,7 +127,7 @@ done
 rl_check reshard:drained [ -n "$drained" ]
 kill -TERM "$relay"; wait "$relay"
 rl_check reshard:sigterm_exit_0 [ $? -eq 0 ]
-rl_log "during the reshard: $(grep -c 'msg="slot moved"' "$log") MOVED, $(grep -c 'ASK' "$log") ASK lines, $(grep -c 'backing off partition' "$log") partition backoffs"
+rl_log "during the reshard: $(grep -c 'msg="slot moved"' "$log") MOVED, $(grep -c 'ASKING the importing node' "$log") ASK, $(grep -c 'backing off partition' "$log") partition backoffs"
 rl_check reshard:moved_followed grep -q 'msg="slot moved"' "$log"
 cverify "$total" && rl_pass reshard:every_event_once_in_order || rl_fail reshard:every_event_once_in_order
 rl_check reshard:no_false_loss_alarm sh -c "! grep -q 'Redis lost published events' '$log'"
