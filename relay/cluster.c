@@ -548,8 +548,6 @@ RouterOpen(const RelayConfig *cfg)
 			redisFree(c);
 			break;
 		}
-		if (t->db != 0)
-			relay_log(LOG_WARNING, "msg=\"Redis Cluster has database 0 only: the database of --redis is ignored\"");
 		break;
 	}
 	if (!rt->cluster)
@@ -745,9 +743,13 @@ RouterPing(Router *rt)
 		rep = redisCommand(rt->nodes[i].c, "PING");
 		if (rep == NULL || rep->type == REDIS_REPLY_ERROR)
 		{
-			relay_log(LOG_WARNING, "msg=\"Redis stopped answering: %s\" node=%s:%d",
-					  rep ? rep->str : rt->nodes[i].c->errstr,
+			char		line[600];
+
+			snprintf(line, sizeof(line), "Redis stopped answering: %s",
+					 rep ? rep->str : rt->nodes[i].c->errstr);
+			relay_log(LOG_WARNING, "msg=\"%s\" node=%s:%d", line,
 					  rt->nodes[i].host ? rt->nodes[i].host : "socket", rt->nodes[i].port);
+			NoteFailure(SERVER_REDIS, rep ? RedisErrorClass(rep->str) : ERRCLASS_TRANSIENT, line);
 			node_drop(rt, i, true);
 			rt->refresh_wanted = true;
 		}

@@ -45,7 +45,8 @@ enum
 	OPT_OVERLAP,
 	OPT_WAIT_REPLICAS,
 	OPT_WAIT_TIMEOUT,
-	OPT_UNHEALTHY_AFTER
+	OPT_UNHEALTHY_AFTER,
+	OPT_ONCE_TIMEOUT
 };
 
 static const struct option long_options[] = {
@@ -63,6 +64,7 @@ static const struct option long_options[] = {
 	{"overlap", required_argument, NULL, OPT_OVERLAP},
 	{"partitions", required_argument, NULL, OPT_PARTITIONS},
 	{"once", no_argument, NULL, OPT_ONCE},
+	{"once-timeout", required_argument, NULL, OPT_ONCE_TIMEOUT},
 	{"metrics-port", required_argument, NULL, OPT_METRICS},
 	{"redis-timeout", required_argument, NULL, OPT_REDIS_TIMEOUT},
 	{"backoff-max", required_argument, NULL, OPT_BACKOFF_MAX},
@@ -119,6 +121,8 @@ usage(void)
 	printf("                             published that long, for a healthy standby (default: 30000)\n");
 	printf("      --backoff-max=MS       cap of the jittered exponential retry delay (default: 30000)\n");
 	printf("      --once                 drain what is committed, then exit\n");
+	printf("      --once-timeout=S       --once gives up (exit 1) after S seconds without progress\n");
+	printf("                             (Redis or PostgreSQL unavailable; default: 60)\n");
 	printf("\nObservability:\n");
 	printf("      --metrics-port=PORT    serve Prometheus metrics on 127.0.0.1:PORT (default: off)\n");
 	printf("      --log-level=LEVEL      debug, info, warning or error (default: info)\n");
@@ -130,6 +134,10 @@ usage(void)
 	printf("\nEvery option can also be set as GOODGO_RELAY_<OPTION> in the environment\n");
 	printf("(e.g. GOODGO_RELAY_REDIS); the command line wins.  SIGTERM or SIGINT finish the\n");
 	printf("current chunk and exit 0; SIGHUP reopens the log file.\n");
+	printf("\nExit status: 0 done (--once: drained; else stopped by a signal), 1 a permanent\n");
+	printf("error (authentication, permission, missing database or extension: at once with\n");
+	printf("--once; the daemon keeps retrying) or --once without progress for --once-timeout,\n");
+	printf("2 bad usage.\n");
 }
 
 static int
@@ -465,6 +473,11 @@ apply_option(RelayConfig *cfg, int opt, const char *name, const char *arg)
 		case OPT_ONCE:
 			cfg->once = true;
 			break;
+		case OPT_ONCE_TIMEOUT:
+			if (!parse_long(arg, 1, 86400, &v))
+				return bad_value(name, arg, "must be seconds from 1 to 86400");
+			cfg->once_timeout_s = (int) v;
+			break;
 		case OPT_METRICS:
 			if (!parse_long(arg, 0, 65535, &v))
 				return bad_value(name, arg, "must be a TCP port from 1 to 65535, or 0 for off");
@@ -598,6 +611,7 @@ dump_config(const RelayConfig *cfg)
 	else
 		printf("partitions=%d-%d\n", cfg->part_lo, cfg->part_hi);
 	printf("once=%s\n", cfg->once ? "yes" : "no");
+	printf("once-timeout=%d\n", cfg->once_timeout_s);
 	printf("metrics-port=%d\n", cfg->metrics_port);
 	printf("redis-timeout=%d\n", cfg->redis_timeout_ms);
 	printf("backoff-max=%d\n", cfg->backoff_max_ms);
@@ -633,6 +647,7 @@ ConfigParse(RelayConfig *cfg, int argc, char **argv)
 	cfg->batch_max = 4000;
 	cfg->overlap = true;
 	cfg->poll_ms = 50;
+	cfg->once_timeout_s = 60;
 	cfg->part_lo = -1;
 	cfg->part_hi = -1;
 	cfg->redis_timeout_ms = 5000;

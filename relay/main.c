@@ -42,12 +42,14 @@
  * with relay_nack; when it has become a dead letter the batch is acked
  * without it.
  *
- * Redis losing data (restart without persistence, failover): on every
- * Redis (re)connect and every partition takeover, the highest batch id at
- * the top of the partition's streams is compared with the acknowledged
- * position; if Redis is behind, the retained events after its top are read
- * with relay_replay and published again under their original ids, before
- * any new batch, so the stream ends up as if nothing had been lost.
+ * Redis losing data (restart without persistence or from an older
+ * snapshot, failover): on every Redis (re)connect and every partition
+ * takeover, the highest entry id (batch, ord) at the top of the
+ * partition's streams is compared with the last acknowledged entry; if
+ * Redis is behind, even inside a batch, the retained events from the top
+ * batch on are read with relay_replay and published again under their
+ * original ids, before any new batch, so the stream ends up as if nothing
+ * had been lost (recover.c).
  */
 #include <poll.h>
 #include <signal.h>
@@ -78,6 +80,7 @@ typedef struct Relay
 	double		last_lock_try;
 	double		last_redis_use;
 	int			failures;		/* consecutive, for the backoff */
+	double		last_progress;	/* --once: start, or the last batch acked or check done */
 	double		peek_retry_at;	/* no relay_peek (extension 1.0): not before then */
 	bool		warned_no_peek;
 	int			metrics_fd;
@@ -103,14 +106,67 @@ static bool spoil_peeks = false;
  */
 static double peek_retry_s = 60.0;
 
+/* Something was done: --once's clock starts again, the failures are over. */
+static void
+progress(Relay *r, bool published)
+{
+	r->last_progress = NowSeconds();
+	r->failures = 0;
+	StatusProgress(r->last_progress, published);
+}
+
+/*
+ * --once gives up, exit 1: at once after a permanent error (authentication,
+ * permission, a missing database or extension: no retry can fix those), or
+ * when --once-timeout seconds passed without progress (transient errors).
+ * A drain that keeps publishing makes progress, so it is never cut.  The
+ * daemon keeps retrying both kinds; the metrics say so.
+ */
+static void
+once_give_up_check(Relay *r)
+{
+	ErrorClass	cls;
+	RelayServer server;
+	char		msg[512];
+	bool		noted;
+
+	if (!r->cfg.once)
+		return;
+	noted = LastFailure(&cls, &server, msg, sizeof(msg));
+	if (noted && cls == ERRCLASS_PERMANENT)
+	{
+		relay_log(LOG_ERROR, "msg=\"--once: giving up on a permanent error: %s\" server=%s",
+				  msg, server == SERVER_REDIS ? "redis" : "postgresql");
+		exit(RELAY_EXIT_FAILURE);
+	}
+	if (NowSeconds() - r->last_progress >= r->cfg.once_timeout_s)
+	{
+		relay_log(LOG_ERROR, "msg=\"--once: giving up after %d s without progress: %s\"",
+				  r->cfg.once_timeout_s, noted ? msg : "no successful round");
+		exit(RELAY_EXIT_FAILURE);
+	}
+}
+
 static void
 backoff(Relay *r, const char *why)
 {
 	int			ms = BackoffDelay(r->failures++, r->cfg.backoff_max_ms);
 
+	StatusBackoff();
+	StatusCounters(&r->k);
+	once_give_up_check(r);
+	/* --once: never sleep past its deadline. */
+	if (r->cfg.once)
+	{
+		double		left = r->last_progress + r->cfg.once_timeout_s - NowSeconds();
+
+		if (left * 1000.0 < ms)
+			ms = left > 0 ? (int) (left * 1000.0) + 1 : 1;
+	}
 	relay_log(LOG_INFO, "msg=\"backing off\" reason=\"%s\" delay_ms=%d attempt=%d", why, ms,
 			  r->failures);
 	SleepMillis(ms);
+	once_give_up_check(r);
 }
 
 /* Forget a batch claimed ahead (it stays open: the next claim returns it). */
@@ -153,6 +209,10 @@ partition_backoff(Relay *r, int part, const char *why)
 {
 	int			ms = BackoffDelay(r->pfailures[part]++, r->cfg.backoff_max_ms);
 
+	StatusBackoff();
+	StatusCounters(&r->k);
+	/* --once: a permanent error, or no progress for --once-timeout, ends it. */
+	once_give_up_check(r);
 	r->retry_at[part] = NowSeconds() + ms / 1000.0;
 	relay_log(LOG_INFO, "msg=\"backing off partition\" partition=%d reason=\"%s\" delay_ms=%d attempt=%d",
 			  part, why, ms, r->pfailures[part]);
@@ -206,6 +266,7 @@ ensure_pg(Relay *r)
 	if (r->pg == NULL)
 		return false;
 	PgSetIdleTimeout(r->pg, r->cfg.unhealthy_after_ms + r->cfg.poll_ms + r->cfg.standby_retry_ms);
+	StatusServerUp(SERVER_POSTGRES, true);
 	n = PgPartitions(r->pg);
 	if (n <= 0)
 	{
@@ -261,85 +322,33 @@ ensure_redis(Relay *r)
 		return false;
 	r->k.redis_reconnects++;
 	r->last_redis_use = NowSeconds();
+	StatusServerUp(SERVER_REDIS, true);
 	for (p = 0; p < r->nparts; p++)
 		r->check_loss[p] = true;
 	return true;
 }
 
 /*
- * Compare the partition's stream tops with its acknowledged position and
- * re-publish what Redis lost.  The retained events come back from
- * relay_replay with their original batch ids and ords, so they take their
- * original entry ids: whatever survived is refused as "equal or smaller"
- * and found in place, what was lost is added again at the same position.
- * false on an I/O or SQL error (the check is then redone from the start).
+ * Verify the partition's streams against its acknowledged position and
+ * re-publish what Redis lost (recover.c), before anything newer goes to
+ * them.  false on an I/O or SQL error (the check is then redone).
  */
 static bool
 recover_loss(Relay *r, int part)
 {
-	int64_t		top,
-				last;
-	RelayBatch	all;
-	int			n,
-				i;
-	bool		ok = true;
-
-	if (r->cfg.id_mode != ID_DETERMINISTIC)
+	switch (RecoverPartition(r->router, r->pg, &r->cfg, part, &r->k))
 	{
-		r->check_loss[part] = false;
-		return true;
+		case RECOVER_OK:
+			/* (not progress for --once: a Redis that drops every publish would reconnect and check forever) */
+			r->check_loss[part] = false;
+			return true;
+		case RECOVER_REDIS_FAILED:
+			/* The router dropped the node that failed: this partition waits alone. */
+			return false;
+		case RECOVER_PG_FAILED:
+			break;
 	}
-	if (RedisPartitionTop(r->router, &r->cfg, part, &top) != 0)
-		return false;
-	if (PgLastBatch(r->pg, r->cfg.relay_name, part, &last) != 0)
-		return false;
-	if (last <= top)
-	{
-		r->check_loss[part] = false;
-		return true;
-	}
-	relay_log(LOG_WARNING,
-			  "msg=\"Redis lost published events: publishing them again\" partition=%d stream_top_batch=%" PRId64 " acked_batch=%" PRId64,
-			  part, top, last);
-	n = PgReplay(r->pg, r->cfg.relay_name, part, top + 1, &all);
-	if (n < 0)
-		return false;
-	if (n == 0 || all.events[0].batch_id > top + 1)
-		relay_log(LOG_ERROR,
-				  "msg=\"events Redis lost are no longer retained in the outbox: they cannot be published again\" partition=%d first_lost_batch=%" PRId64 " first_retained_batch=%" PRId64,
-				  part, top + 1, n > 0 ? all.events[0].batch_id : (int64_t) 0);
-	for (i = 0; i < n && ok; i += r->cfg.batch)
-	{
-		RelayBatch	slice = all;
-		EntryFailure *failures;
-		int			nfail = 0,
-					j;
-		PublishResult pr;
-
-		slice.res = NULL;
-		slice.events = all.events + i;
-		slice.nevents = n - i < r->cfg.batch ? n - i : r->cfg.batch;
-		slice.batch_id = slice.events[0].batch_id;
-		for (j = 0; j < slice.nevents; j++)
-			slice.events[j].replay = false; /* the same entries, restored */
-		failures = calloc(slice.nevents, sizeof(EntryFailure));
-		pr = RedisPublish(r->router, &r->cfg, &slice, failures, &nfail, &r->k);
-		free(failures);
-		if (pr != PUBLISH_OK)
-		{
-			relay_log(LOG_WARNING, "msg=\"could not restore lost events of partition %d\" result=%d", part, (int) pr);
-			ok = false;
-		}
-		else
-			r->k.events_replayed += slice.nevents;
-	}
-	BatchFree(&all);
-	if (!ok)
-		return false;
-	r->k.loss_recoveries++;
-	relay_log(LOG_INFO, "msg=\"restored lost events\" partition=%d events=%d", part, n);
-	r->check_loss[part] = false;
-	return true;
+	return false;
 }
 
 /*
@@ -560,7 +569,7 @@ relay_partition(Relay *r, int part)
 		n = -1;
 		goto out;
 	}
-	r->failures = 0;
+	progress(r, true);
 	r->pfailures[part] = 0;
 	r->k.batches++;
 	r->k.last_batch_ms = (NowSeconds() - t0) * 1000.0;
@@ -666,7 +675,18 @@ main(int argc, char **argv)
 	spoil_peeks = getenv("GOODGO_RELAY_TEST_SPOIL_PEEKS") != NULL;
 	if (getenv("GOODGO_RELAY_TEST_PEEK_RETRY_S"))
 		peek_retry_s = atof(getenv("GOODGO_RELAY_TEST_PEEK_RETRY_S"));
+	{
+		char	   *bad = PgCheckConninfo(r.cfg.db);
+
+		if (bad != NULL)
+		{
+			relay_log(LOG_ERROR, "msg=\"invalid PostgreSQL connection string (--db): %s\"", bad);
+			free(bad);
+			return RELAY_EXIT_FAILURE;
+		}
+	}
 	SignalsSetup();
+	r.last_progress = NowSeconds();
 	r.metrics_fd = -1;
 	if (r.cfg.metrics_port > 0)
 	{
@@ -760,6 +780,7 @@ main(int argc, char **argv)
 				MetricsServe(r.metrics_fd, &r.k);
 		}
 		MetricsLogMinute(&r.k, false);
+		StatusCounters(&r.k);
 		if (failed || handled > 0)
 			continue;
 		if (waiting)
@@ -769,6 +790,8 @@ main(int argc, char **argv)
 			idle_ping(&r);
 			continue;
 		}
+		/* A full round without failure: both servers answered. */
+		progress(&r, false);
 		if (r.cfg.once)
 		{
 			if (r.k.partitions_led == 0)

@@ -52,7 +52,8 @@ MetricsServe(int fd, const RelayCounters *k)
 
 	while ((client = accept(fd, NULL, NULL)) >= 0)
 	{
-		char		body[4096];
+		char		body[6144];
+		RelayStatus st;
 		char		head[256];
 		char		req[1024];
 		struct timeval tv = {1, 0};
@@ -65,6 +66,7 @@ MetricsServe(int fd, const RelayCounters *k)
 			close(client);
 			continue;
 		}
+		StatusRead(&st);
 		len = snprintf(body, sizeof(body),
 					   "# HELP goodgo_relay_events_published_total Events accepted by Redis.\n"
 					   "# TYPE goodgo_relay_events_published_total counter\n"
@@ -99,7 +101,16 @@ MetricsServe(int fd, const RelayCounters *k)
 					   "goodgo_relay_partitions_led %d\n"
 					   "# HELP goodgo_relay_lag_seconds Age (from its UUIDv7) of the newest event published.\n"
 					   "# TYPE goodgo_relay_lag_seconds gauge\n"
-					   "goodgo_relay_lag_seconds %.3f\n",
+					   "goodgo_relay_lag_seconds %.3f\n"
+					   "# HELP goodgo_relay_consecutive_failures Failures backed off from since the last progress (0: working).\n"
+					   "# TYPE goodgo_relay_consecutive_failures gauge\n"
+					   "goodgo_relay_consecutive_failures %llu\n"
+					   "# HELP goodgo_relay_failures_total Failures backed off from.\n"
+					   "# TYPE goodgo_relay_failures_total counter\n"
+					   "goodgo_relay_failures_total %llu\n"
+					   "# HELP goodgo_relay_last_error_permanent 1 when the last failure cannot go away by itself (authentication, permission, missing database or extension): the daemon retries, someone must fix it.\n"
+					   "# TYPE goodgo_relay_last_error_permanent gauge\n"
+					   "goodgo_relay_last_error_permanent %d\n",
 					   (unsigned long long) k->events_published,
 					   (unsigned long long) k->events_duplicate,
 					   (unsigned long long) k->events_replayed,
@@ -110,7 +121,10 @@ MetricsServe(int fd, const RelayCounters *k)
 					   (unsigned long long) k->redis_reconnects,
 					   (unsigned long long) k->pg_reconnects,
 					   (unsigned long long) k->loss_recoveries,
-					   k->partitions_led, k->lag_seconds);
+					   k->partitions_led, k->lag_seconds,
+					   (unsigned long long) st.consecutive_failures,
+					   (unsigned long long) st.failures_total,
+					   st.consecutive_failures > 0 && st.last_error_permanent ? 1 : 0);
 		snprintf(head, sizeof(head),
 				 "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
 				 "Content-Length: %d\r\nConnection: close\r\n\r\n", len);

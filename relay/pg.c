@@ -49,15 +49,53 @@ log_failure(PGconn *conn, PGresult *res, const char *what)
 			  state ? state : "none");
 }
 
-/* Log a failed result; remember 55P03. */
+/*
+ * Log a failed result; remember 55P03 (leadership lost, not a failure);
+ * note anything else as a failure, classified by its SQLSTATE.
+ */
 static void
 report(PGconn *conn, PGresult *res, const char *what)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(conn);
+	char		line[600];
 
-	if (state != NULL && strcmp(state, "55P03") == 0)
-		lost_lock = true;
 	log_failure(conn, res, what);
+	if (state != NULL && strcmp(state, "55P03") == 0)
+	{
+		lost_lock = true;
+		return;
+	}
+	snprintf(line, sizeof(line), "could not %s: %s%s%s", what, msg ? msg : "",
+			 state ? " SQLSTATE " : "", state ? state : "");
+	/* No SQLSTATE: the connection broke (transient). */
+	NoteFailure(SERVER_POSTGRES, state ? PgErrorClass(state, msg) : ERRCLASS_TRANSIENT, line);
+}
+
+/*
+ * Is the conninfo (or URI) well-formed?  Checked once at start: a malformed
+ * one can never connect.  NULL when it is, else a message (malloc'd).
+ */
+char *
+PgCheckConninfo(const char *conninfo)
+{
+	char	   *err = NULL;
+	PQconninfoOption *opts;
+
+	if (conninfo == NULL || conninfo[0] == '\0')
+		return NULL;
+	opts = PQconninfoParse(conninfo, &err);
+	if (opts == NULL)
+	{
+		char	   *msg = malloc(512);
+
+		snprintf(msg, 512, "%s", err ? err : "out of memory");
+		if (err)
+			PQfreemem(err);
+		return msg;
+	}
+	PQconninfoFree(opts);
+	return NULL;
 }
 
 /* Server notices and warnings go to our log, on one line. */
@@ -97,6 +135,12 @@ PgConnect(const RelayConfig *cfg)
 			if (clean[i] == '\n' || clean[i] == '"')
 				clean[i] = ' ';
 		relay_log(LOG_WARNING, "msg=\"could not connect to PostgreSQL: %s\"", clean);
+		{
+			char		line[600];
+
+			snprintf(line, sizeof(line), "could not connect to PostgreSQL: %s", clean);
+			NoteFailure(SERVER_POSTGRES, PgErrorClass(NULL, clean), line);
+		}
 		if (conn)
 			PQfinish(conn);
 		return NULL;

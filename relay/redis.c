@@ -72,11 +72,22 @@ StreamKey(const RelayConfig *cfg, const char *family, int part, bool replay,
 			 cfg->stream_prefix, part);
 }
 
+/*
+ * Log a failed Redis call and note it as a failure: an I/O error (c->err)
+ * is transient, an error reply is classified by RedisErrorClass.
+ */
 static void
 log_redis_error(const char *what, const redisContext *c, const redisReply *r)
 {
-	relay_log(LOG_WARNING, "msg=\"could not %s: %s\"", what,
-			  c->err ? c->errstr : (r && r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply"));
+	const char *reply = !c->err && r && r->type == REDIS_REPLY_ERROR ? r->str : NULL;
+	const char *msg = c->err ? c->errstr : (reply ? reply : "unexpected reply");
+	ErrorClass	cls = reply ? RedisErrorClass(reply) : ERRCLASS_TRANSIENT;
+	char		line[600];
+
+	relay_log(cls == ERRCLASS_PERMANENT ? LOG_ERROR : LOG_WARNING,
+			  "msg=\"could not %s: %s\"", what, msg);
+	snprintf(line, sizeof(line), "could not %s: %s", what, msg);
+	NoteFailure(SERVER_REDIS, cls, line);
 }
 
 redisContext *
@@ -101,9 +112,16 @@ RedisConnectTarget(const RelayConfig *cfg, const RedisTarget *t)
 		c = redisConnectWithTimeout(t->host, t->port, tv);
 	if (c == NULL || c->err)
 	{
-		relay_log(LOG_WARNING, "msg=\"could not connect to Redis at %s:%d: %s\"",
-				  t->unix_path ? t->unix_path : t->host, t->unix_path ? 0 : t->port,
-				  c ? c->errstr : "out of memory");
+		char		line[600];
+
+		if (t->unix_path)
+			snprintf(line, sizeof(line), "could not connect to Redis at %s: %s",
+					 t->unix_path, c ? c->errstr : "out of memory");
+		else
+			snprintf(line, sizeof(line), "could not connect to Redis at %s:%d: %s",
+					 t->host, t->port, c ? c->errstr : "out of memory");
+		relay_log(LOG_WARNING, "msg=\"%s\"", line);
+		NoteFailure(SERVER_REDIS, ERRCLASS_TRANSIENT, line);
 		if (c)
 			redisFree(c);
 		return NULL;
@@ -149,21 +167,6 @@ fail:
 		freeReplyObject(r);
 	redisFree(c);
 	return NULL;
-}
-
-/* Is this a refusal that goes away by itself (retry the whole chunk)? */
-static bool
-transient_error(const char *msg)
-{
-	static const char *const prefixes[] = {"OOM", "LOADING", "BUSY", "MISCONF",
-		"READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "NOREPLICAS",
-	"EXECABORT", "NOAUTH", NULL};
-	int			i;
-
-	for (i = 0; prefixes[i]; i++)
-		if (strncmp(msg, prefixes[i], strlen(prefixes[i])) == 0)
-			return true;
-	return false;
 }
 
 /* Append one XADD; id is "*" or an explicit id. */
@@ -246,7 +249,7 @@ send_chunk(ChunkTarget *t, const RelayConfig *cfg, const RelayBatch *batch,
 	{
 		if (redisGetReply(c, (void **) &r) != REDIS_OK || r == NULL)
 		{
-			relay_log(LOG_WARNING, "msg=\"could not read a reply from Redis: %s\"", c->errstr);
+			log_redis_error("read a reply from Redis", c, NULL);
 			return PUBLISH_RECONNECT;
 		}
 		if (i < n + 1)
@@ -271,17 +274,31 @@ send_chunk(ChunkTarget *t, const RelayConfig *cfg, const RelayBatch *batch,
 			snprintf(firsterr, errlen, "%s", r->str);
 		freeReplyObject(r);
 	}
-	relay_log(redirect_error(firsterr) ? LOG_DEBUG :
-			  transient_error(firsterr) ? LOG_WARNING : LOG_ERROR,
-			  "msg=\"could not publish chunk of batch %" PRId64 " of partition %d: %s\" retry=true",
-			  batch->batch_id, batch->part, firsterr[0] ? firsterr : "unexpected EXEC reply");
+	if (redirect_error(firsterr))
+	{
+		/* MOVED/ASK: the caller follows it at once; not a failure. */
+		relay_log(LOG_DEBUG, "msg=\"chunk of batch %" PRId64 " of partition %d redirected: %s\"",
+				  batch->batch_id, batch->part, firsterr);
+		return PUBLISH_RETRY;
+	}
+	{
+		ErrorClass	cls = firsterr[0] ? RedisErrorClass(firsterr) : ERRCLASS_TRANSIENT;
+		char		line[600];
+
+		snprintf(line, sizeof(line), "could not publish chunk of batch %" PRId64 " of partition %d: %s",
+				 batch->batch_id, batch->part, firsterr[0] ? firsterr : "unexpected EXEC reply");
+		relay_log(cls == ERRCLASS_PERMANENT ? LOG_ERROR : LOG_WARNING,
+				  "msg=\"%s\" retry=true", line);
+		NoteFailure(SERVER_REDIS, cls, line);
+	}
 	return PUBLISH_RETRY;
 }
 
 /*
  * Does the stream hold id with this eventId?  1 yes, 0 no, -1 I/O error,
- * -2 refused (a redirect: copied into err).  The checks of a chunk are
- * pipelined by the caller: this reads one reply.
+ * -2 an error reply (a redirect, copied into err; NOPERM for XRANGE, ...:
+ * logged and noted).  The checks of a chunk are pipelined by the caller:
+ * this reads one reply.
  */
 static int
 read_holds(redisContext *c, const char *event_id, char *err, size_t errlen)
@@ -294,6 +311,8 @@ read_holds(redisContext *c, const char *event_id, char *err, size_t errlen)
 	if (r->type == REDIS_REPLY_ERROR)
 	{
 		snprintf(err, errlen, "%s", r->str);
+		if (!redirect_error(r->str))
+			log_redis_error("check an entry Redis refused as already there", c, r);
 		freeReplyObject(r);
 		return -2;
 	}
@@ -450,7 +469,7 @@ publish_chunk(ChunkTarget *t, const RelayConfig *cfg, const RelayBatch *batch,
 				continue;
 			if (h < 0)
 			{
-				relay_log(LOG_WARNING, "msg=\"could not read a reply from Redis: %s\"", c->errstr);
+				log_redis_error("read a reply from Redis", c, NULL);
 				result = PUBLISH_RECONNECT;
 				goto done;
 			}
@@ -594,12 +613,26 @@ glob_escape(const char *s, char *out, size_t outlen)
 	out[j] = '\0';
 }
 
+/* Parse an entry id "<batch>-<ord>" into pos. */
+static void
+parse_entry_id(const char *id, StreamPos *pos)
+{
+	char	   *end;
+
+	pos->batch = strtoll(id, &end, 10);
+	pos->ord = *end == '-' ? atoi(end + 1) : 0;
+}
+
 /*
- * The highest batch id found at the top of the partition's streams (its
- * replay streams excepted), 0 when it has none.  0 ok, -1 I/O error.
+ * The highest entry id (batch, ord) found at the top of the partition's
+ * streams (its replay streams excepted), (0, 0) when it has none.  Every
+ * chunk is one MULTI/EXEC and chunks are written in (batch, ord) order, so
+ * whatever a Redis restored from a snapshot or a promoted replica holds is
+ * a prefix of what was published: everything after this position was lost.
+ * 0 ok, -1 I/O error (the reply is logged).
  */
 int
-RedisPartitionTop(Router *rt, const RelayConfig *cfg, int part, int64_t *top_batch)
+RedisPartitionTop(Router *rt, const RelayConfig *cfg, int part, StreamPos *top)
 {
 	char		prefix[300];
 	char		pattern[400];
@@ -610,7 +643,8 @@ RedisPartitionTop(Router *rt, const RelayConfig *cfg, int part, int64_t *top_bat
 				node;
 	redisContext *c = RouterGet(rt, slot, &node);
 
-	*top_batch = 0;
+	top->batch = 0;
+	top->ord = 0;
 	if (c == NULL)
 		return -1;
 	glob_escape(cfg->stream_prefix, prefix, sizeof(prefix));
@@ -636,36 +670,37 @@ RedisPartitionTop(Router *rt, const RelayConfig *cfg, int part, int64_t *top_bat
 			const char *key = r->element[1]->element[i]->str;
 			size_t		kl = strlen(key),
 						sl = strlen(suffix);
-			redisReply *top;
+			redisReply *t;
 
 			if (kl >= sl && strcmp(key + kl - sl, suffix) == 0)
 				continue;
-			top = redisCommand(c, "XREVRANGE %s + - COUNT 1", key);
-			if (top == NULL || top->type == REDIS_REPLY_ERROR)
+			t = redisCommand(c, "XREVRANGE %s + - COUNT 1", key);
+			if (t == NULL || t->type == REDIS_REPLY_ERROR)
 			{
 				/* A key moving away (MOVED/ASK): compare again later. */
 				int			other;
 
-				log_redis_error("read the top of a stream", c, top);
-				if (top == NULL)
+				log_redis_error("read the top of a stream", c, t);
+				if (t == NULL)
 					RouterNodeFailed(rt, node);
 				else
 				{
-					RouterRedirect(rt, slot, top->str, &other);
-					freeReplyObject(top);
+					RouterRedirect(rt, slot, t->str, &other);
+					freeReplyObject(t);
 				}
 				freeReplyObject(r);
 				return -1;
 			}
-			if (top->type == REDIS_REPLY_ARRAY && top->elements == 1 &&
-				top->element[0]->type == REDIS_REPLY_ARRAY)
+			if (t->type == REDIS_REPLY_ARRAY && t->elements == 1 &&
+				t->element[0]->type == REDIS_REPLY_ARRAY)
 			{
-				int64_t		b = strtoll(top->element[0]->element[0]->str, NULL, 10);
+				StreamPos	p;
 
-				if (b > *top_batch)
-					*top_batch = b;
+				parse_entry_id(t->element[0]->element[0]->str, &p);
+				if (StreamPosCmp(&p, top) > 0)
+					*top = p;
 			}
-			freeReplyObject(top);
+			freeReplyObject(t);
 		}
 		freeReplyObject(r);
 	} while (strcmp(cursor, "0") != 0);

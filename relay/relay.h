@@ -11,6 +11,7 @@
  *	pg.c		the PostgreSQL side: connect, lock, claim, ack, nack, replay
  *	redis.c		the Redis side: connect, publish a chunk, check replies
  *	cluster.c	routing: the node that owns a key's slot (Redis Cluster), MOVED/ASK
+ *	recover.c	after a Redis restart or failover: find and re-publish lost entries
  *	metrics.c	counters, the per-minute log line, the Prometheus listener
  *	util.c		logging, clocks, jittered backoff, signal flags
  *	main.c		the loop that ties them together
@@ -33,7 +34,10 @@
 
 #define RELAY_PROGNAME "goodgo-relay"
 
-/* Exit codes: 0 done, 1 runtime failure, 2 bad usage. */
+/*
+ * Exit codes: 0 done, 1 a permanent error (or, with --once, no progress for
+ * --once-timeout seconds), 2 bad usage.
+ */
 #define RELAY_EXIT_OK		0
 #define RELAY_EXIT_FAILURE	1
 #define RELAY_EXIT_USAGE	2
@@ -89,6 +93,7 @@ typedef struct RelayConfig
 	int			poll_ms;
 	long		maxlen;			/* 0: no trimming */
 	bool		once;
+	int			once_timeout_s; /* --once gives up after this long without progress */
 	int			metrics_port;	/* 0: off */
 	IdMode		id_mode;
 	bool		overlap;		/* peek the next batch while publishing */
@@ -140,6 +145,29 @@ typedef struct PeekJob
 	bool		threaded;
 } PeekJob;
 
+/* A deterministic stream entry id: <batch_id>-<ord>. */
+typedef struct StreamPos
+{
+	int64_t		batch;
+	int			ord;
+} StreamPos;
+
+static inline int
+StreamPosCmp(const StreamPos *a, const StreamPos *b)
+{
+	if (a->batch != b->batch)
+		return a->batch < b->batch ? -1 : 1;
+	return a->ord < b->ord ? -1 : (a->ord > b->ord ? 1 : 0);
+}
+
+/* Outcome of the loss check of one partition (recover.c). */
+typedef enum RecoverResult
+{
+	RECOVER_OK,					/* Redis holds every acknowledged entry (again) */
+	RECOVER_REDIS_FAILED,		/* Redis call failed: reconnect, check again */
+	RECOVER_PG_FAILED			/* PostgreSQL call failed: check again */
+} RecoverResult;
+
 /* Outcome of publishing a batch to Redis. */
 typedef enum PublishResult
 {
@@ -177,6 +205,51 @@ typedef struct RelayCounters
 	double		last_batch_ms;
 } RelayCounters;
 
+/* Which server a failure came from. */
+typedef enum RelayServer
+{
+	SERVER_REDIS,
+	SERVER_POSTGRES
+} RelayServer;
+
+/* Can a retry fix it?  (status.c) */
+typedef enum ErrorClass
+{
+	ERRCLASS_TRANSIENT,			/* connection refused or lost, timeout, LOADING, ... */
+	ERRCLASS_PERMANENT			/* authentication, permission, missing database or extension */
+} ErrorClass;
+
+/* The shared status: written by the main loop, read by the metrics thread. */
+typedef struct RelayStatus
+{
+	bool		redis_up;
+	bool		postgres_up;
+	double		last_publish_at;	/* Unix time of the last acked batch, 0: none */
+	uint64_t	consecutive_failures;
+	uint64_t	failures_total;
+	/* The failure noted since the last progress (NoteFailure). */
+	bool		failure_noted;
+	ErrorClass	failure_class;
+	RelayServer failure_server;
+	char		failure_message[512];
+	/* The last failure backed off from (kept after progress, for metrics). */
+	bool		last_error_permanent;
+	RelayServer last_error_server;
+	char		last_error[512];
+	RelayCounters k;			/* a copy of the main loop's counters */
+} RelayStatus;
+
+/* status.c */
+extern ErrorClass RedisErrorClass(const char *error);
+extern ErrorClass PgErrorClass(const char *sqlstate, const char *message);
+extern void NoteFailure(RelayServer server, ErrorClass cls, const char *message);
+extern bool LastFailure(ErrorClass *cls, RelayServer *server, char *message, size_t len);
+extern void StatusProgress(double now, bool published);
+extern void StatusServerUp(RelayServer server, bool up);
+extern void StatusBackoff(void);
+extern void StatusCounters(const RelayCounters *k);
+extern void StatusRead(RelayStatus *out);
+
 /* util.c */
 extern volatile sig_atomic_t relay_stop_requested;
 extern volatile sig_atomic_t relay_reload_requested;
@@ -199,6 +272,7 @@ extern const char *StreamFamily(const char *row_stream, char *buf, size_t buflen
 
 /* pg.c */
 extern PGconn *PgConnect(const RelayConfig *cfg);
+extern char *PgCheckConninfo(const char *conninfo);
 extern bool PgConnectionOk(PGconn *conn);
 extern int	PgPartitions(PGconn *conn);
 extern int	PgTryLock(PGconn *conn, const char *relay, int part);
@@ -252,9 +326,13 @@ extern PublishResult RedisPublish(Router *rt, const RelayConfig *cfg,
 								  const RelayBatch *batch, EntryFailure *failures,
 								  int *nfailures, RelayCounters *counters);
 extern int	RedisPartitionTop(Router *rt, const RelayConfig *cfg, int part,
-							  int64_t *top_batch);
+							  StreamPos *top);
 extern void StreamKey(const RelayConfig *cfg, const char *family, int part,
 					  bool replay, char *buf, size_t buflen);
+
+/* recover.c */
+extern RecoverResult RecoverPartition(Router *rt, PGconn *pg, const RelayConfig *cfg,
+									  int part, RelayCounters *k);
 
 /* metrics.c */
 extern int	MetricsListen(int port);

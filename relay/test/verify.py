@@ -13,6 +13,11 @@
 
 With --cluster-ports P1,P2,... the streams are read from every node of a
 Redis Cluster that answers and is a master now (each key from its owner).
+  snapshot  waits until the streams hold at least N entries, then has Redis
+          write a snapshot (BGSAVE: the data set as of one instant, between
+          two MULTI/EXEC chunks) and waits for it; prints the entries then.
+  top     prints "<batch> <ord>" of the highest entry id of partition
+          --part's main streams ("0 0" when none).
 """
 import argparse
 import json
@@ -20,6 +25,7 @@ import os
 import random
 import sys
 import threading
+import time
 
 import psycopg2
 import redis
@@ -89,10 +95,10 @@ def cmd_emit(args):
 def sources(args):
     """The Redis servers holding the streams: one, or every live master."""
     if not args.cluster_ports:
-        return [redis.Redis(port=args.redis_port)]
+        return [redis.Redis(port=args.redis_port, password=os.environ.get("GG_REDIS_PASSWORD"))]
     out = []
     for p in args.cluster_ports.split(","):
-        r = redis.Redis(port=int(p), socket_timeout=5)
+        r = redis.Redis(port=int(p), socket_timeout=5, password=os.environ.get("GG_REDIS_PASSWORD"))
         try:
             role = r.execute_command("ROLE")
         except redis.exceptions.RedisError:
@@ -133,6 +139,45 @@ def cmd_count(args):
         total += sum(r.xlen(k) for k in stream_keys(r, args.prefix, args.include_replay))
     print(total)
     return 0 if total >= args.events else 1
+
+
+def cmd_snapshot(args):
+    r = redis.Redis(port=args.redis_port, password=os.environ.get("GG_REDIS_PASSWORD"))
+    r.ping()
+    if args.ready:
+        open(args.ready, "w").close()
+    deadline = time.time() + 120
+    while True:
+        total = sum(r.xlen(k) for k in stream_keys(r, args.prefix, False))
+        if total >= args.events:
+            break
+        if time.time() > deadline:
+            print("the streams never reached %d entries (%d)" % (args.events, total), file=sys.stderr)
+            return 1
+        time.sleep(0.002)
+    before = r.lastsave()
+    r.bgsave()
+    while r.info("persistence")["rdb_bgsave_in_progress"] or r.lastsave() == before:
+        time.sleep(0.05)
+    if r.info("persistence")["rdb_last_bgsave_status"] != "ok":
+        print("BGSAVE failed", file=sys.stderr)
+        return 1
+    print(total)
+    return 0
+
+
+def cmd_top(args):
+    r = redis.Redis(port=args.redis_port, password=os.environ.get("GG_REDIS_PASSWORD"))
+    best = (0, 0)
+    for key in stream_keys(r, args.prefix, False):
+        if not key.endswith(":{%s:p%d}" % (args.prefix, args.part)):
+            continue
+        top = r.xrevrange(key, count=1)
+        if top:
+            b, o = top[0][0].decode().split("-")
+            best = max(best, (int(b), int(o)))
+    print("%d %d" % best)
+    return 0
 
 
 def cmd_verify(args):
@@ -183,8 +228,10 @@ def cmd_verify(args):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=["emit", "verify", "count"])
-    ap.add_argument("--events", type=int, required=True)
+    ap.add_argument("cmd", choices=["emit", "verify", "count", "snapshot", "top"])
+    ap.add_argument("--events", type=int, default=0)
+    ap.add_argument("--part", type=int, default=0)
+    ap.add_argument("--ready", help="snapshot: file created once watching")
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--aggregates", type=int, default=200)
     ap.add_argument("--per-txn", type=int, default=10)
@@ -195,7 +242,8 @@ def main():
     ap.add_argument("--include-replay", action="store_true")
     ap.add_argument("--allow-duplicates", action="store_true")
     args = ap.parse_args()
-    return {"emit": cmd_emit, "verify": cmd_verify, "count": cmd_count}[args.cmd](args)
+    return {"emit": cmd_emit, "verify": cmd_verify, "count": cmd_count,
+            "snapshot": cmd_snapshot, "top": cmd_top}[args.cmd](args)
 
 
 if __name__ == "__main__":
