@@ -56,8 +56,22 @@ cverify "$N" && rl_pass seed:every_event_once || rl_fail seed:every_event_once
 rl_check seed:partition0_on_its_owner [ "$(redis-cli -p "$owner0" --scan --pattern '*:{goodgo:p0}' | wc -l)" -gt 0 ]
 rl_check seed:no_chunk_refused sh -c "! grep -q 'could not publish chunk' '$log'"
 
+# --- 1b. The README's ACL line, created on every node, is all the relay needs ---
+for p in $RL_CLUSTER_PORTS; do
+	redis-cli -p "$p" ACL SETUSER goodgo-relay on '>CHANGE-ME' resetkeys '~*:{goodgo:p*}' resetchannels \
+		-@all +ping +multi +exec +xadd +xrange +xrevrange +scan +info '+cluster|shards' '+cluster|slots' \
+		+asking +wait >/dev/null
+done
+/usr/bin/python3 "$RL_PY" emit --events 500 --clients 2 --aggregates 50 --agg-base 5000 >/dev/null || rl_fail emit_acl
+log=$GG_TMP/relay_cluster_acl.log
+"$RELAY" --log-level=debug --once --redis "redis://goodgo-relay:CHANGE-ME@127.0.0.1:$seed" --batch 100 \
+	--wait-replicas 1 >"$log" 2>&1
+rl_check acl:once_exit_0 [ $? -eq 0 ]
+rl_check acl:no_permission_error sh -c "! grep -q NOPERM '$log'"
+cverify $((N + 500)) && rl_pass acl:every_event_once || rl_fail acl:every_event_once
+
 # --- 2. A node unreachable: the other partitions keep publishing ---
-total=$N
+total=$((N + 500))
 slot3=$(rl_cluster_keyslot 'events:{goodgo:p3}')
 m=$(rl_cluster_owner "$slot3")
 rport=$(redis-cli -p "$m" info replication | sed -n 's/^slave0:.*port=\([0-9]*\).*/\1/p')
@@ -67,9 +81,17 @@ for p in 0 1 2 3 4 5 6 7; do
 	if [ "$o" = "$m" ]; then stopped_parts="$stopped_parts${stopped_parts:+,}$p"; else other_parts="$other_parts${other_parts:+,}$p"; fi
 done
 rl_log "stopping master :$m and its replica :$rport (partitions $stopped_parts)"
-rl_relay_bg relay_cluster_stop --redis "redis://127.0.0.1:$seed" --batch 50 --redis-timeout 500 \
+# Every node as a seed (--redis is repeatable): the stopped one is just one of them.
+seeds=
+for p in $RL_CLUSTER_PORTS; do seeds="$seeds --redis redis://127.0.0.1:$p"; done
+rl_relay_bg relay_cluster_stop $seeds --batch 50 --redis-timeout 500 \
 	--backoff-max 1000 --unhealthy-after 600000
 relay=$RL_LAST_PID
+for i in $(seq 100); do
+	[ "$(grep -c 'leading partition' "$GG_TMP/relay_cluster_stop.log")" -ge 8 ] &&
+		grep -q 'Redis Cluster mode' "$GG_TMP/relay_cluster_stop.log" && break
+	sleep 0.05
+done
 mi=$(rl_cluster_index c1 "$m"); ri=$(rl_cluster_index c1 "$rport")
 kill -STOP "$(cat "$GG_TMP/cluster-c1/$mi/redis.pid")" "$(cat "$GG_TMP/cluster-c1/$ri/redis.pid")"
 /usr/bin/python3 "$RL_PY" emit --events 2000 --clients 4 --aggregates 200 --agg-base 1000 >/dev/null || rl_fail emit2

@@ -1,7 +1,9 @@
 # Redis Cluster failover: kill -9 of a master mid-drain, its replica takes
 # over.  Replication is asynchronous, so to make the loss window certain the
-# replica is frozen (SIGSTOP) for a while before its master dies: the chunks
-# acked meanwhile exist on the master only.
+# replica is frozen (SIGSTOP) and its link closed by the master (CLIENT KILL
+# TYPE replica: what the kernel buffered before is still delivered, nothing
+# after) for a while before its master dies: the chunks acked meanwhile exist
+# on the master only.
 #  1. without --wait-replicas: the promoted replica lacks acked entries; the
 #     relay notices (the slot's new owner was its old owner's replica),
 #     re-publishes them from the retained generations: every event once;
@@ -48,9 +50,17 @@ failover_case() {
 	emitter=$!
 	sleep 1
 	kill -STOP "$(cat "$GG_TMP/cluster-c2/$ri/redis.pid")"
+	redis-cli -p "$m" client kill type replica >/dev/null
 	sleep 1.5
 	rl_cluster_node_kill c2 "$mi"
 	kill -CONT "$(cat "$GG_TMP/cluster-c2/$ri/redis.pid")"
+	for i in $(seq 200); do
+		[ "$(rl_cluster_owner "$slot")" = "$r" ] && break
+		sleep 0.1
+	done
+	rl_check "$name:replica_promoted" [ "$(rl_cluster_owner "$slot")" = "$r" ]
+	# The dead master comes back as a replica of the new one (WAIT needs one).
+	rl_cluster_node_up c2 "$mi"
 	wait "$emitter" || rl_fail "$name:emit" "$(tail -2 "$GG_TMP/emit.$name")"
 	total=$((total + N))
 	drained=
@@ -59,13 +69,10 @@ failover_case() {
 		sleep 0.1
 	done
 	rl_check "$name:drained_after_failover" [ -n "$drained" ]
-	rl_check "$name:replica_promoted" [ "$(rl_cluster_owner "$slot")" = "$r" ]
 	kill -TERM "$relay"; wait "$relay"
 	rl_check "$name:sigterm_exit_0" [ $? -eq 0 ]
 	rl_check "$name:failover_seen" grep -q 'slots_failed_over=[1-9]' "$log"
 	cverify "$total" && rl_pass "$name:every_event_once_in_order" || rl_fail "$name:every_event_once_in_order"
-	# The dead master comes back as a replica of the new one.
-	rl_cluster_node_up c2 "$mi"
 	rl_cluster_wait_ok 30 || rl_log "$name: cluster not ok after the old master's restart"
 }
 
