@@ -740,7 +740,8 @@ main(int argc, char **argv)
 			if (!r.led[p])
 				continue;
 			now = NowSeconds();
-			if (now - r.progress_at[p] > r.cfg.unhealthy_after_ms / 1000.0)
+			/* Failing (not merely busy elsewhere) for --unhealthy-after: let go. */
+			if (r.pfailures[p] > 0 && now - r.progress_at[p] > r.cfg.unhealthy_after_ms / 1000.0)
 			{
 				release_unhealthy(&r, p);
 				continue;

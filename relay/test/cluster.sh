@@ -9,6 +9,9 @@
 # RL_REDIS_PIDFILE, so rl_cleanup stops them at exit.
 
 RL_CLUSTER_NODE_TIMEOUT=${RL_CLUSTER_NODE_TIMEOUT:-2000}
+# RL_CLUSTER_NODES=3 RL_CLUSTER_REPLICAS=0: three masters only (bench/relay.sh).
+RL_CLUSTER_NODES=${RL_CLUSTER_NODES:-6}
+RL_CLUSTER_REPLICAS=${RL_CLUSTER_REPLICAS:-1}
 
 # A port p from $1 on with p and p + 10000 both free.
 rl_cluster_free_port() {
@@ -46,13 +49,13 @@ rl_cluster_node_kill() {
 	rm -f "$dir/redis.pid"
 }
 
-# rl_cluster_start NAME: sets RL_CLUSTER_PORTS (6 ports, space separated) and
+# rl_cluster_start NAME: sets RL_CLUSTER_PORTS (RL_CLUSTER_NODES ports, space separated) and
 # RL_CLUSTER_CSV (comma separated); returns non-zero when it did not come up.
 rl_cluster_start() {
 	local name=$1 i port next dir addrs=
 	next=${GG_REDIS_CLUSTER_PORT_BASE:-30000}
 	RL_CLUSTER_PORTS=
-	for i in 0 1 2 3 4 5; do
+	for i in $(seq 0 $((RL_CLUSTER_NODES - 1))); do
 		dir=$GG_TMP/cluster-$name/$i
 		mkdir -p "$dir"
 		[ "$(id -u)" -eq 0 ] && chown postgres: "$dir" "$GG_TMP/cluster-$name"
@@ -65,7 +68,7 @@ rl_cluster_start() {
 	done
 	RL_CLUSTER_PORTS=${RL_CLUSTER_PORTS# }
 	RL_CLUSTER_CSV=$(echo "$RL_CLUSTER_PORTS" | tr ' ' ,)
-	redis-cli ${RL_CLUSTER_AUTH:-} --cluster create $addrs --cluster-replicas 1 --cluster-yes \
+	redis-cli ${RL_CLUSTER_AUTH:-} --cluster create $addrs --cluster-replicas "$RL_CLUSTER_REPLICAS" --cluster-yes \
 		>"$GG_TMP/cluster-$name/create.log" 2>&1 || return 1
 	rl_cluster_wait_ok 30
 }
