@@ -692,8 +692,13 @@ RouterRedirect(Router *rt, int slot, const char *err, int *node)
 	if (!moved)
 		return REDIRECT_ASK;
 	relay_log(LOG_INFO, "msg=\"slot moved\" slot=%d node=%s:%d", slot, host, port);
+	/*
+	 * Its new owner was its old owner's replica: a failover (a restarted
+	 * old master answers MOVED too), so the entries may not all be there.
+	 */
+	if (rt->owner[slot] >= 0 && rt->owner[slot] != i && rt->nodes[i].master == rt->owner[slot])
+		rt->suspect[slot] = 1;
 	rt->owner[slot] = i;
-	rt->nodes[i].master = i;
 	rt->nodes[i].healthy = true;
 	rt->refresh_wanted = true;
 	refresh_map(rt, false);

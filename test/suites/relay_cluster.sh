@@ -7,7 +7,12 @@
 #     catch up once the node answers again;
 #  3. redis-cli --cluster reshard moves 1,200 slots (two partitions among
 #     them) to another master and back while the relay drains: every event
-#     once, per-aggregate order, MOVED followed, no false loss alarm.
+#     once, per-aggregate order, MOVED followed, no false loss alarm;
+#  4. partition 0's slot is migrated by hand, key by key (CLUSTER SETSLOT
+#     MIGRATING/IMPORTING, MIGRATE): while only some of its keys moved a
+#     chunk is refused (ASK then TRYAGAIN: the partition backs off alone),
+#     once they all moved it goes to the importing node after ASKING, and
+#     after SETSLOT NODE it follows the MOVED: every event once.
 set -uo pipefail
 RL_SUITE=relay_cluster
 . "$GG_ROOT/test/lib.sh"
@@ -154,4 +159,50 @@ rl_check reshard:moved_followed grep -q 'msg="slot moved"' "$log"
 cverify "$total" && rl_pass reshard:every_event_once_in_order || rl_fail reshard:every_event_once_in_order
 rl_check reshard:no_false_loss_alarm sh -c "! grep -q 'Redis lost published events' '$log'"
 rl_check reshard:partition3_back_on_a [ "$(redis-cli -p "$a" --scan --pattern '*:{goodgo:p3}' | wc -l)" -gt 0 ]
+
+# --- 4. A slot in migration: ASK, ASKING, TRYAGAIN ---
+src=$(rl_cluster_owner "$slot0")
+dst=
+for p in $(rl_cluster_masters); do [ "$p" != "$src" ] && { dst=$p; break; }; done
+ids=$(rl_cluster_id "$src"); idd=$(rl_cluster_id "$dst")
+keys=$(redis-cli -p "$src" --scan --pattern '*:{goodgo:p0}' | sort)
+first=$(echo "$keys" | head -1)
+rl_log "migrating slot $slot0 (partition 0) :$src -> :$dst by hand; keys: $(echo $keys)"
+log=$GG_TMP/relay_cluster_ask.log
+rl_relay_bg relay_cluster_ask $seeds --batch 20 --batch-max 20 --backoff-max 300 --unhealthy-after 600000
+relay=$RL_LAST_PID
+redis-cli -p "$dst" cluster setslot "$slot0" importing "$ids" >/dev/null
+redis-cli -p "$src" cluster setslot "$slot0" migrating "$idd" >/dev/null
+# One key moves: a chunk touching it and a key still on the source cannot run anywhere yet.
+redis-cli -p "$src" migrate 127.0.0.1 "$dst" "$first" 0 5000 >/dev/null
+/usr/bin/python3 "$RL_PY" emit --events 1000 --clients 2 --aggregates 100 --agg-base 9000 >/dev/null || rl_fail ask:emit1
+sleep 2
+# The rest moves: every key of the partition is on the importing node, reached by ASKING.
+for k in $keys; do
+	[ "$k" = "$first" ] && continue
+	redis-cli -p "$src" migrate 127.0.0.1 "$dst" "$k" 0 5000 >/dev/null
+done
+/usr/bin/python3 "$RL_PY" emit --events 1000 --clients 2 --aggregates 100 --agg-base 9100 >/dev/null || rl_fail ask:emit2
+for i in $(seq 150); do
+	[ "$(pending_of 0)" = 0 ] && break
+	sleep 0.1
+done
+p0_pending_during=$(pending_of 0)
+for p in $(rl_cluster_masters); do redis-cli -p "$p" cluster setslot "$slot0" node "$idd" >/dev/null; done
+/usr/bin/python3 "$RL_PY" emit --events 500 --clients 2 --aggregates 100 --agg-base 9200 >/dev/null || rl_fail ask:emit3
+total=$((total + 2500))
+drained=
+for i in $(seq 300); do
+	[ "$(pending_of "0,1,2,3,4,5,6,7")" = 0 ] && { drained=1; break; }
+	sleep 0.1
+done
+kill -TERM "$relay"; wait "$relay"
+rl_check ask:sigterm_exit_0 [ $? -eq 0 ]
+rl_log "slot in migration: $(grep -c 'ASKING the importing node' "$log") ASK followed, $(grep -c 'TRYAGAIN' "$log") TRYAGAIN lines, partition 0 pending while importing: $p0_pending_during"
+rl_check ask:asking_followed grep -q 'ASKING the importing node' "$log"
+rl_check ask:drained_while_importing [ "$p0_pending_during" = 0 ]
+rl_check ask:drained [ -n "$drained" ]
+rl_check ask:partition0_now_on_dst [ "$(rl_cluster_owner "$slot0")" = "$dst" ]
+cverify "$total" && rl_pass ask:every_event_once_in_order || rl_fail ask:every_event_once_in_order
+rl_check ask:no_false_loss_alarm sh -c "! grep -q 'Redis lost published events' '$log'"
 exit 0
