@@ -112,7 +112,7 @@ progress(Relay *r, bool published)
 {
 	r->last_progress = NowSeconds();
 	r->failures = 0;
-	StatusProgress(r->last_progress, published);
+	StatusProgress(NowMillis() / 1000.0, published);
 }
 
 /*
@@ -569,9 +569,10 @@ relay_partition(Relay *r, int part)
 		n = -1;
 		goto out;
 	}
-	progress(r, true);
 	r->pfailures[part] = 0;
 	r->k.batches++;
+	progress(r, true);
+	StatusCounters(&r->k);
 	r->k.last_batch_ms = (NowSeconds() - t0) * 1000.0;
 	relay_log(LOG_DEBUG, "msg=\"batch\" partition=%d batch=%" PRId64 " events=%d ms=%.1f claim_ms=%.1f publish_ms=%.1f peek_wait_ms=%.1f ack_ms=%.1f peeked=%d next_confirmed=%d lag_s=%.3f published=%llu duplicates=%llu",
 			  part, b.batch_id, n, r->k.last_batch_ms, (t_claim - t0) * 1000.0,
@@ -631,21 +632,6 @@ next_retry_ms(Relay *r)
 	return (int) ((first - now) * 1000.0) + 1;
 }
 
-/* Wait up to ms for a scrape or a signal. */
-static void
-idle_wait(Relay *r, int ms)
-{
-	if (r->metrics_fd >= 0)
-	{
-		struct pollfd pfd = {r->metrics_fd, POLLIN, 0};
-
-		if (poll(&pfd, 1, ms) > 0)
-			MetricsServe(r->metrics_fd, &r->k);
-	}
-	else
-		SleepMillis(ms);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -691,7 +677,7 @@ main(int argc, char **argv)
 	if (r.cfg.metrics_port > 0)
 	{
 		r.metrics_fd = MetricsListen(r.cfg.metrics_port);
-		if (r.metrics_fd < 0)
+		if (r.metrics_fd < 0 || !MetricsStart(r.metrics_fd, &r.cfg))
 			return RELAY_EXIT_FAILURE;
 	}
 	relay_log(LOG_INFO, "msg=\"starting\" version=%s relay=%s redis=%s prefix=%s batch=%d ids=%s",
@@ -777,17 +763,16 @@ main(int argc, char **argv)
 			}
 			r.progress_at[p] = NowSeconds();
 			handled += n;
-			if (r.metrics_fd >= 0)
-				MetricsServe(r.metrics_fd, &r.k);
 		}
 		MetricsLogMinute(&r.k, false);
 		StatusCounters(&r.k);
+		StatusLed(r.led, r.nparts);
 		if (failed || handled > 0)
 			continue;
 		if (waiting)
 		{
 			/* Some partitions back off: wait for the first of them, at most a poll. */
-			idle_wait(&r, next_retry_ms(&r));
+			SleepMillis(next_retry_ms(&r));
 			idle_ping(&r);
 			continue;
 		}
@@ -803,7 +788,7 @@ main(int argc, char **argv)
 			}
 			break;
 		}
-		idle_wait(&r, r.cfg.poll_ms);
+		SleepMillis(r.cfg.poll_ms);
 		idle_ping(&r);
 	}
 	/*

@@ -3,11 +3,21 @@
  *		Counters of goodgo-relay: the per-minute log line and an optional
  *		Prometheus text endpoint on 127.0.0.1.
  *
- * The endpoint is served from the main loop (the listening socket is
- * non-blocking and polled between chunks and while idle), so there is no
- * thread and no lock: a scrape sees the counters as of the last chunk.
+ * The endpoint is served by a thread of its own that never touches a Redis
+ * or PostgreSQL connection: it formats the shared status (status.c, copied
+ * under a mutex that no thread holds across a call to a server), so it
+ * answers while the main loop backs off or waits on a stalled Redis.  The
+ * counters are as of the main loop's last copy (after every batch and every
+ * failure).
+ *
+ * The lag is measured by a second thread with its own PostgreSQL
+ * connection: once a second, relay_lag() of every partition the main loop
+ * leads, i.e. the age of the oldest committed event not acknowledged yet.
+ * It grows while the relay is stuck, where the age of the last published
+ * event (the fallback for an extension without relay_lag) would freeze.
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +26,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "relay.h"
 
@@ -40,20 +51,17 @@ MetricsListen(int port)
 		close(fd);
 		return -1;
 	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	return fd;
 }
 
-/* Answer every pending scrape, whatever was asked: the text format. */
-void
-MetricsServe(int fd, const RelayCounters *k)
+/* Answer one scrape, whatever was asked: the text format. */
+static void
+serve_one(int client)
 {
-	int			client;
-
-	while ((client = accept(fd, NULL, NULL)) >= 0)
 	{
-		char		body[6144];
-		RelayStatus st;
+		static char body[8192];
+		static RelayStatus st;
+		const RelayCounters *k = &st.k;
 		char		head[256];
 		char		req[1024];
 		struct timeval tv = {1, 0};
@@ -64,7 +72,7 @@ MetricsServe(int fd, const RelayCounters *k)
 		if (read(client, req, sizeof(req)) < 0)
 		{
 			close(client);
-			continue;
+			return;
 		}
 		StatusRead(&st);
 		len = snprintf(body, sizeof(body),
@@ -99,9 +107,18 @@ MetricsServe(int fd, const RelayCounters *k)
 					   "# HELP goodgo_relay_partitions_led Outbox partitions this relay leads.\n"
 					   "# TYPE goodgo_relay_partitions_led gauge\n"
 					   "goodgo_relay_partitions_led %d\n"
-					   "# HELP goodgo_relay_lag_seconds Age (from its UUIDv7) of the newest event published.\n"
+					   "# HELP goodgo_relay_lag_seconds Age of the oldest committed event of the led partitions not published yet (relay_lag; 0 when none). Grows while the relay is stuck.\n"
 					   "# TYPE goodgo_relay_lag_seconds gauge\n"
 					   "goodgo_relay_lag_seconds %.3f\n"
+					   "# HELP goodgo_relay_redis_up 1 when the last call to Redis succeeded.\n"
+					   "# TYPE goodgo_relay_redis_up gauge\n"
+					   "goodgo_relay_redis_up %d\n"
+					   "# HELP goodgo_relay_postgres_up 1 when the last call to PostgreSQL succeeded.\n"
+					   "# TYPE goodgo_relay_postgres_up gauge\n"
+					   "goodgo_relay_postgres_up %d\n"
+					   "# HELP goodgo_relay_last_publish_timestamp_seconds Unix time of the last batch published and acknowledged (0: none yet).\n"
+					   "# TYPE goodgo_relay_last_publish_timestamp_seconds gauge\n"
+					   "goodgo_relay_last_publish_timestamp_seconds %.3f\n"
 					   "# HELP goodgo_relay_consecutive_failures Failures backed off from since the last progress (0: working).\n"
 					   "# TYPE goodgo_relay_consecutive_failures gauge\n"
 					   "goodgo_relay_consecutive_failures %llu\n"
@@ -121,7 +138,8 @@ MetricsServe(int fd, const RelayCounters *k)
 					   (unsigned long long) k->redis_reconnects,
 					   (unsigned long long) k->pg_reconnects,
 					   (unsigned long long) k->loss_recoveries,
-					   k->partitions_led, k->lag_seconds,
+					   k->partitions_led, StatusLagNow(&st, k->lag_seconds),
+					   st.redis_up ? 1 : 0, st.postgres_up ? 1 : 0, st.last_publish_at,
 					   (unsigned long long) st.consecutive_failures,
 					   (unsigned long long) st.failures_total,
 					   st.consecutive_failures > 0 && st.last_error_permanent ? 1 : 0);
@@ -134,12 +152,163 @@ MetricsServe(int fd, const RelayCounters *k)
 	}
 }
 
+/* Sleep in a helper thread (SleepMillis returns at once after a stop request). */
+static void
+thread_sleep(int ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long) (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+static void *
+metrics_thread(void *arg)
+{
+	int			fd = (int) (intptr_t) arg;
+
+	for (;;)
+	{
+		int			client = accept(fd, NULL, NULL);
+
+		if (client < 0)
+		{
+			if (errno != EINTR)
+				thread_sleep(10);
+			continue;
+		}
+		serve_one(client);
+	}
+	return NULL;
+}
+
+/* The led partitions as an int[] literal: "{0,2,3}". */
+static void
+led_array(const RelayStatus *st, char *buf, size_t len)
+{
+	size_t		n = 0;
+	int			p;
+
+	n += snprintf(buf + n, len - n, "{");
+	for (p = 0; p < st->nparts && n + 8 < len; p++)
+		if (st->led[p])
+			n += snprintf(buf + n, len - n, n > 1 ? ",%d" : "%d", p);
+	snprintf(buf + n, len - n, "}");
+}
+
+static void *
+lag_thread(void *arg)
+{
+	const RelayConfig *cfg = arg;
+	PGconn	   *conn = NULL;
+	double		last_warning = 0;
+	static RelayStatus st;
+	static char parts[RELAY_MAX_PARTITIONS * 6 + 3];
+
+	for (;;)
+	{
+		PGresult   *res;
+		const char *params[2];
+
+		if (conn != NULL && PQstatus(conn) != CONNECTION_OK)
+		{
+			PQfinish(conn);
+			conn = NULL;
+		}
+		if (conn == NULL)
+			conn = PgConnectQuiet(cfg);
+		if (conn == NULL)
+		{
+			StatusServerUp(SERVER_POSTGRES, false);
+			thread_sleep(1000);
+			continue;
+		}
+		StatusRead(&st);
+		led_array(&st, parts, sizeof(parts));
+		params[0] = cfg->relay_name;
+		params[1] = parts;
+		res = PQexecParams(conn,
+						   "SELECT coalesce(max(extract(epoch FROM goodgo_events.relay_lag($1, p))), 0)::float8 "
+						   "FROM pg_catalog.unnest($2::int[]) p",
+						   2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+			StatusLag(true, false, atof(PQgetvalue(res, 0, 0)), NowSeconds());
+		else
+		{
+			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+			if (state != NULL && strcmp(state, "42883") == 0)
+			{
+				/* Before 1.2: the lag stays the age of the newest event published. */
+				relay_log(LOG_WARNING, "msg=\"the goodgo_events extension has no relay_lag (before 1.2): goodgo_relay_lag_seconds is the age of the newest event published until ALTER EXTENSION goodgo_events UPDATE\"");
+				StatusLag(false, true, 0, 0);
+				PQclear(res);
+				PQfinish(conn);
+				conn = NULL;
+				thread_sleep(60000);
+				continue;
+			}
+			if (PQstatus(conn) != CONNECTION_OK)
+				StatusServerUp(SERVER_POSTGRES, false);
+			if (NowSeconds() - last_warning >= 60.0)
+			{
+				char		clean[512];
+				size_t		i;
+
+				last_warning = NowSeconds();
+				snprintf(clean, sizeof(clean), "%s", PQerrorMessage(conn));
+				for (i = 0; clean[i]; i++)
+					if (clean[i] == '\n' || clean[i] == '"')
+						clean[i] = ' ';
+				relay_log(LOG_WARNING, "msg=\"could not measure the lag (relay_lag): %s\"", clean);
+			}
+		}
+		PQclear(res);
+		thread_sleep(1000);
+	}
+	return NULL;
+}
+
+/* Start a thread that takes no signal (they stay with the main thread). */
+static bool
+start_thread(void *(*fn) (void *), void *arg)
+{
+	pthread_t	t;
+	sigset_t	all,
+				old;
+	bool		ok;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ok = pthread_create(&t, NULL, fn, arg) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ok)
+		pthread_detach(t);
+	return ok;
+}
+
+/* The metrics endpoint and the lag monitor, each on a thread of its own. */
+bool
+MetricsStart(int fd, const RelayConfig *cfg)
+{
+	if (!start_thread(metrics_thread, (void *) (intptr_t) fd) ||
+		!start_thread(lag_thread, (void *) cfg))
+	{
+		relay_log(LOG_ERROR, "msg=\"could not start the metrics threads\"");
+		return false;
+	}
+	return true;
+}
+
+
 /* One info line a minute (or now, when forced): rate, lag, retries, dead letters. */
 void
 MetricsLogMinute(RelayCounters *k, bool force)
 {
 	static double last_at = 0;
 	static uint64_t last_published = 0;
+	static RelayStatus st;
 	double		now = NowSeconds();
 
 	if (last_at == 0)
@@ -149,13 +318,14 @@ MetricsLogMinute(RelayCounters *k, bool force)
 	}
 	if (!force && now - last_at < 60.0)
 		return;
+	StatusRead(&st);
 	relay_log(LOG_INFO,
 			  "msg=\"progress\" events_per_s=%.0f published=%llu duplicates=%llu replayed=%llu lag_s=%.3f retries=%llu dead_letters=%llu partitions_led=%d",
 			  (k->events_published - last_published) / (now - last_at > 0 ? now - last_at : 1),
 			  (unsigned long long) k->events_published,
 			  (unsigned long long) k->events_duplicate,
 			  (unsigned long long) k->events_replayed,
-			  k->lag_seconds,
+			  StatusLagNow(&st, k->lag_seconds),
 			  (unsigned long long) k->retries,
 			  (unsigned long long) k->dead_letters,
 			  k->partitions_led);

@@ -112,8 +112,34 @@ notice_to_log(void *arg, const char *message)
 	relay_log(LOG_WARNING, "msg=\"server said: %s\"", clean);
 }
 
+static PGconn *connect_pg(const RelayConfig *cfg, bool note);
+
 PGconn *
 PgConnect(const RelayConfig *cfg)
+{
+	return connect_pg(cfg, true);
+}
+
+/*
+ * A connection of the lag monitor (metrics.c): its failures are not the
+ * main loop's (no NoteFailure, --once does not act on them), and no
+ * statement of it runs longer than 5 s.
+ */
+PGconn *
+PgConnectQuiet(const RelayConfig *cfg)
+{
+	PGconn	   *conn = connect_pg(cfg, false);
+	PGresult   *res;
+
+	if (conn == NULL)
+		return NULL;
+	res = PQexec(conn, "SET statement_timeout = 5000");
+	PQclear(res);
+	return conn;
+}
+
+static PGconn *
+connect_pg(const RelayConfig *cfg, bool note)
 {
 	const char *keys[] = {"dbname", "application_name", "connect_timeout",
 		"keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
@@ -134,7 +160,9 @@ PgConnect(const RelayConfig *cfg)
 		for (i = 0; clean[i]; i++)
 			if (clean[i] == '\n' || clean[i] == '"')
 				clean[i] = ' ';
-		relay_log(LOG_WARNING, "msg=\"could not connect to PostgreSQL: %s\"", clean);
+		if (note)
+			relay_log(LOG_WARNING, "msg=\"could not connect to PostgreSQL: %s\"", clean);
+		if (note)
 		{
 			char		line[600];
 

@@ -205,6 +205,9 @@ typedef struct RelayCounters
 	double		last_batch_ms;
 } RelayCounters;
 
+/* --partitions takes 0..1023. */
+#define RELAY_MAX_PARTITIONS 1024
+
 /* Which server a failure came from. */
 typedef enum RelayServer
 {
@@ -237,6 +240,14 @@ typedef struct RelayStatus
 	RelayServer last_error_server;
 	char		last_error[512];
 	RelayCounters k;			/* a copy of the main loop's counters */
+	/* Led partitions, for the lag monitor. */
+	int			nparts;
+	bool		led[RELAY_MAX_PARTITIONS];
+	/* relay_lag of the led partitions (metrics.c's monitor thread). */
+	bool		lag_measured;	/* at least once */
+	bool		lag_unsupported;	/* the extension has no relay_lag (before 1.2) */
+	double		lag_seconds;
+	double		lag_measured_at;	/* NowSeconds() */
 } RelayStatus;
 
 /* status.c */
@@ -249,6 +260,9 @@ extern void StatusServerUp(RelayServer server, bool up);
 extern void StatusBackoff(void);
 extern void StatusCounters(const RelayCounters *k);
 extern void StatusRead(RelayStatus *out);
+extern void StatusLed(const bool *led, int nparts);
+extern void StatusLag(bool measured, bool unsupported, double lag_seconds, double at);
+extern double StatusLagNow(const RelayStatus *st, double fallback);
 
 /* util.c */
 extern volatile sig_atomic_t relay_stop_requested;
@@ -272,6 +286,7 @@ extern const char *StreamFamily(const char *row_stream, char *buf, size_t buflen
 
 /* pg.c */
 extern PGconn *PgConnect(const RelayConfig *cfg);
+extern PGconn *PgConnectQuiet(const RelayConfig *cfg);
 extern char *PgCheckConninfo(const char *conninfo);
 extern bool PgConnectionOk(PGconn *conn);
 extern int	PgPartitions(PGconn *conn);
@@ -336,7 +351,7 @@ extern RecoverResult RecoverPartition(Router *rt, PGconn *pg, const RelayConfig 
 
 /* metrics.c */
 extern int	MetricsListen(int port);
-extern void MetricsServe(int fd, const RelayCounters *counters);
+extern bool MetricsStart(int fd, const RelayConfig *cfg);
 extern void MetricsLogMinute(RelayCounters *counters, bool force);
 extern int64_t UuidV7Millis(const char *uuid);
 

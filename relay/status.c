@@ -202,3 +202,46 @@ StatusRead(RelayStatus *out)
 	*out = status;
 	pthread_mutex_unlock(&status_lock);
 }
+
+/* The partitions the main loop leads now. */
+void
+StatusLed(const bool *led, int nparts)
+{
+	pthread_mutex_lock(&status_lock);
+	status.nparts = nparts < RELAY_MAX_PARTITIONS ? nparts : RELAY_MAX_PARTITIONS;
+	memset(status.led, 0, sizeof(status.led));
+	if (led != NULL)
+		memcpy(status.led, led, status.nparts * sizeof(bool));
+	pthread_mutex_unlock(&status_lock);
+}
+
+/* A result of the lag monitor. */
+void
+StatusLag(bool measured, bool unsupported, double lag_seconds, double at)
+{
+	pthread_mutex_lock(&status_lock);
+	if (measured)
+	{
+		status.lag_measured = true;
+		status.lag_seconds = lag_seconds;
+		status.lag_measured_at = at;
+	}
+	status.lag_unsupported = unsupported;
+	pthread_mutex_unlock(&status_lock);
+}
+
+/*
+ * The lag to report now: the last relay_lag measured, plus the time since
+ * when events were pending then (so it keeps growing while PostgreSQL
+ * cannot be asked either); fallback (the age of the newest event
+ * published) when relay_lag is not available.
+ */
+double
+StatusLagNow(const RelayStatus *st, double fallback)
+{
+	if (!st->lag_measured || st->lag_unsupported)
+		return fallback;
+	if (st->lag_seconds <= 0)
+		return 0;
+	return st->lag_seconds + (NowSeconds() - st->lag_measured_at);
+}

@@ -926,6 +926,57 @@ CREATE FUNCTION goodgo_events.relay_position(relay text, part integer)
 COMMENT ON FUNCTION goodgo_events.relay_position(text, integer) IS
 	'position of (relay, part): last acked batch id and time, open batch; no row before its first claim';
 
+-- How far behind a relay is: the age of the oldest committed event of (relay,
+-- part) it has not acknowledged, 0 when there is none.  It grows while the
+-- relay is stuck (Redis down, a poison batch), where the age of the last
+-- published event would freeze.  Cheap at any backlog: it reads the first
+-- unacknowledged row of the open window, the committed row with the lowest
+-- txid after the window (index outbox_part_txid, LIMIT 1) and the rows of
+-- the transactions the window's snapshot saw in progress; no count.  Ages
+-- are from created_at (the inserting transaction's start).
+CREATE FUNCTION goodgo_events.relay_lag(relay text, part integer) RETURNS interval
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL SAFE AS $$
+DECLARE
+	p goodgo_events.relay_positions;
+	cur pg_snapshot := pg_current_snapshot();
+	s pg_snapshot;
+	oldest timestamptz;
+	t timestamptz;
+BEGIN
+	SELECT * INTO p FROM goodgo_events.relay_positions rp
+	 WHERE rp.relay OPERATOR(pg_catalog.=) relay_lag.relay AND rp.part OPERATOR(pg_catalog.=) relay_lag.part;
+	IF NOT FOUND THEN
+		-- Never claimed: every committed event of the partition is pending.
+		SELECT o.created_at INTO oldest FROM goodgo_events.outbox o
+		 WHERE o.part OPERATOR(pg_catalog.=) relay_lag.part AND pg_catalog.pg_visible_in_snapshot(o.txid, cur)
+		 ORDER BY o.txid LIMIT 1;
+		RETURN coalesce(pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) oldest, interval '0');
+	END IF;
+	IF p.win_snap IS NOT NULL THEN
+		-- The open window: its rows up to win_pos are acknowledged.
+		SELECT o.created_at INTO oldest FROM goodgo_events.outbox o
+		 WHERE o.seq OPERATOR(pg_catalog.=) p.win_seqs[p.win_pos + 1] LIMIT 1;
+		s := p.win_snap;
+	ELSE
+		s := p.snap;
+	END IF;
+	SELECT o.created_at INTO t FROM goodgo_events.outbox o
+	 WHERE o.part OPERATOR(pg_catalog.=) relay_lag.part
+	   AND o.txid OPERATOR(pg_catalog.>=) pg_catalog.pg_snapshot_xmax(s)
+	   AND pg_catalog.pg_visible_in_snapshot(o.txid, cur)
+	 ORDER BY o.txid LIMIT 1;
+	oldest := least(oldest, t);
+	SELECT min(o.created_at) INTO t FROM goodgo_events.outbox o
+	 WHERE o.part OPERATOR(pg_catalog.=) relay_lag.part
+	   AND o.txid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT pg_catalog.pg_snapshot_xip(s)))
+	   AND pg_catalog.pg_visible_in_snapshot(o.txid, cur)
+	   AND NOT pg_catalog.pg_visible_in_snapshot(o.txid, p.snap);
+	oldest := least(oldest, t);
+	RETURN coalesce(pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) oldest, interval '0');
+END $$;
+COMMENT ON FUNCTION goodgo_events.relay_lag(text, integer) IS
+	'age of the oldest committed event of (relay, part) not acknowledged yet, 0 when none (grows while the relay is stuck)';
+
 CREATE FUNCTION goodgo_events.relay_replay(relay text, part integer, from_batch bigint)
 	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
 				  aggregate_id text, stream text, envelope jsonb, attempts integer, replay boolean)

@@ -76,6 +76,8 @@ ALTER FUNCTION goodgo_events.relay_nack(text, integer, bigint, bigint, text)
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION goodgo_events.relay_position(text, integer)
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION goodgo_events.relay_lag(text, integer)
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION goodgo_events.relay_replay(text, integer, bigint)
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION goodgo_events.relay_replay(text, integer, timestamptz)
@@ -105,6 +107,7 @@ REVOKE EXECUTE ON FUNCTION
 	goodgo_events.relay_peek(text, integer, integer),
 	goodgo_events.relay_nack(text, integer, bigint, bigint, text),
 	goodgo_events.relay_position(text, integer),
+	goodgo_events.relay_lag(text, integer),
 	goodgo_events.relay_replay(text, integer, bigint),
 	goodgo_events.relay_replay(text, integer, timestamptz),
 	-- internal steps of claim and ack: they skip the leadership check, so
@@ -134,6 +137,7 @@ GRANT EXECUTE ON FUNCTION
 	goodgo_events.relay_peek(text, integer, integer),
 	goodgo_events.relay_nack(text, integer, bigint, bigint, text),
 	goodgo_events.relay_position(text, integer),
+	goodgo_events.relay_lag(text, integer),
 	goodgo_events.relay_replay(text, integer, bigint),
 	goodgo_events.relay_replay(text, integer, timestamptz),
 	goodgo_events.outbox_rotate(interval)

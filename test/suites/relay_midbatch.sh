@@ -35,9 +35,9 @@ for attempt in 1 2 3; do
 	rl_register_types
 	export GG_RELAY_EMITTED=$GG_TMP/emitted.midbatch_once
 	rm -f "$GG_RELAY_EMITTED"
-	[ -n "${port:-}" ] && rl_redis_down once kill
-	rm -rf "$GG_TMP/redis-once"
-	port=$(rl_redis_start once)
+	[ -n "${port:-}" ] && rl_redis_down mb_once kill
+	rm -rf "$GG_TMP/redis-mb_once"
+	port=$(rl_redis_start mb_once)
 	url=redis://127.0.0.1:$port
 	log=$GG_TMP/relay_midbatch.once.log
 	/usr/bin/python3 "$RL_PY" emit --events "$N" --clients 4 --aggregates 200 >/dev/null ||
@@ -51,8 +51,8 @@ for attempt in 1 2 3; do
 	rc=$?
 	wait "$watcher"
 	snap=$(cat "$GG_TMP/snap.out")
-	rl_redis_down once kill
-	rl_redis_up once
+	rl_redis_down mb_once kill
+	rl_redis_up mb_once
 	top=$(/usr/bin/python3 "$RL_PY" top --redis-port "$port")
 	cut_inside_batch "$top" && break
 done
@@ -73,24 +73,32 @@ else
 	rl_fail once:every_event_once_in_order
 fi
 
-# Daemon: producers and the relay run; the snapshot is taken mid-drain;
-# after the drain Redis restarts from it and more events are committed.
+# Daemon: a backlog (so that claims are large), then the relay and more
+# producers run; the snapshot is taken mid-drain; after the drain Redis
+# restarts from it and more events are committed.
 rl_database relay_midbatch_d || { rl_fail setup "could not create the database"; exit 0; }
 rl_register_types
 export GG_RELAY_EMITTED=$GG_TMP/emitted.midbatch_daemon
 rm -f "$GG_RELAY_EMITTED"
-port=$(rl_redis_start daemon)
+port=$(rl_redis_start mb_daemon)
 url=redis://127.0.0.1:$port
-rl_relay_bg relay_midbatch.daemon --batch 10 --batch-max 1000 --redis "$url" --poll-interval 10 --backoff-max 300
+/usr/bin/python3 "$RL_PY" emit --events $((N / 2)) --clients 4 --aggregates 200 >/dev/null ||
+	{ rl_fail daemon:emit; exit 0; }
+rm -f "$GG_TMP/snap.ready" "$GG_TMP/snap.out"
+/usr/bin/python3 "$RL_PY" snapshot --redis-port "$port" --events $((N / 4)) \
+	--ready "$GG_TMP/snap.ready" >"$GG_TMP/snap.out" &
+watcher=$!
+for i in $(seq 100); do [ -f "$GG_TMP/snap.ready" ] && break; sleep 0.05; done
+rl_relay_bg relay_midbatch.daemon --batch 5 --batch-max 1000 --redis "$url" --poll-interval 10 --backoff-max 300
 relay=$RL_LAST_PID
 log=$GG_TMP/relay_midbatch.daemon.log
-/usr/bin/python3 "$RL_PY" emit --events "$N" --clients 4 --aggregates 200 >/dev/null 2>&1 &
+/usr/bin/python3 "$RL_PY" emit --events $((N / 2)) --clients 4 --aggregates 200 --agg-base 1000 >/dev/null 2>&1 &
 producers=$!
-snap=$(/usr/bin/python3 "$RL_PY" snapshot --redis-port "$port" --events $((N / 3)))
+wait "$watcher"
 wait "$producers" || { rl_fail daemon:emit; exit 0; }
 rl_wait_drained "$port" "$N" 120 || rl_fail daemon:drained_before_restart
-rl_redis_down daemon kill
-rl_redis_up daemon
+rl_redis_down mb_daemon kill
+rl_redis_up mb_daemon
 top=$(/usr/bin/python3 "$RL_PY" top --redis-port "$port")
 rl_check daemon:snapshot_cut_an_acked_batch cut_inside_batch "$top"
 /usr/bin/python3 "$RL_PY" emit --events 1000 --clients 2 --aggregates 50 --agg-base 5000 >/dev/null ||
@@ -105,4 +113,6 @@ if rl_verify "$port" "$total"; then
 else
 	rl_fail daemon:every_event_once_in_order
 fi
+# Leave no snapshot behind for a later suite's Redis of the same name.
+rm -f "$GG_TMP"/redis-mb_*/dump.rdb
 exit 0
