@@ -675,6 +675,12 @@ RedisPartitionTop(Router *rt, const RelayConfig *cfg, int part, StreamPos *top)
 			if (kl >= sl && strcmp(key + kl - sl, suffix) == 0)
 				continue;
 			t = redisCommand(c, "XREVRANGE %s + - COUNT 1", key);
+			if (t != NULL && t->type == REDIS_REPLY_ERROR && strncmp(t->str, "WRONGTYPE", 9) == 0)
+			{
+				/* Not a stream (a routed key someone else wrote): nothing of ours to compare. */
+				freeReplyObject(t);
+				continue;
+			}
 			if (t == NULL || t->type == REDIS_REPLY_ERROR)
 			{
 				/* A key moving away (MOVED/ASK): compare again later. */
