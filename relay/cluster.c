@@ -705,6 +705,70 @@ RouterRedirect(Router *rt, int slot, const char *err, int *node)
 	return REDIRECT_MOVED;
 }
 
+/*
+ * The node that slot is being migrated to from node (CLUSTER NODES of the
+ * source lists it as "[<slot>->-<id>]" on its own line), or -1 when it is
+ * not being migrated (or on an I/O error: the caller's next command sees it).
+ * Only asked by the loss check, which must read both halves of a slot in
+ * migration: the keys already moved are on the importing node.
+ */
+int
+RouterMigratingTo(Router *rt, int node, int slot)
+{
+	redisReply *r;
+	char		tag[32];
+	const char *line,
+			   *id,
+			   *end;
+	int			target = -1;
+
+	if (!rt->cluster || node < 0 || node >= rt->nnodes || rt->nodes[node].c == NULL)
+		return -1;
+	r = redisCommand(rt->nodes[node].c, "CLUSTER NODES");
+	if (r == NULL || r->type != REDIS_REPLY_STRING)
+	{
+		if (r)
+			freeReplyObject(r);
+		return -1;
+	}
+	snprintf(tag, sizeof(tag), "[%d->-", slot);
+	for (line = r->str; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+	{
+		const char *eol = strchr(line, '\n');
+		const char *myself = strstr(line, "myself");
+		const char *t = strstr(line, tag);
+
+		if (myself == NULL || t == NULL || (eol && (myself > eol || t > eol)))
+			continue;
+		id = t + strlen(tag);
+		end = strchr(id, ']');
+		if (end == NULL || end - id > 64)
+			break;
+		/* The importing node's own line: "<id> <ip>:<port>@<bus> ..." */
+		for (line = r->str; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		{
+			if (strncmp(line, id, end - id) == 0 && line[end - id] == ' ')
+			{
+				char		host[256];
+				const char *a = line + (end - id) + 1,
+						   *colon = strchr(a, ':');
+				size_t		hl = colon ? (size_t) (colon - a) : 0;
+
+				if (colon && hl > 0 && hl < sizeof(host))
+				{
+					memcpy(host, a, hl);
+					host[hl] = '\0';
+					target = add_node(rt, host, atoi(colon + 1));
+				}
+				break;
+			}
+		}
+		break;
+	}
+	freeReplyObject(r);
+	return target;
+}
+
 /* Was slot suspected of loss since the last call?  Clears the mark. */
 bool
 RouterTakeSuspect(Router *rt, int slot)

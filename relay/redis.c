@@ -631,25 +631,19 @@ parse_entry_id(const char *id, StreamPos *pos)
  * a prefix of what was published: everything after this position was lost.
  * 0 ok, -1 I/O error (the reply is logged).
  */
-int
-RedisPartitionTop(Router *rt, const RelayConfig *cfg, int part, StreamPos *top)
+/*
+ * Read the tops of the partition's streams on one node into *top (the
+ * highest wins).  asking: the node is importing the slot (ASKING before each
+ * read).  0 ok, -1 failed (logged; a broken connection is reported to the
+ * router, a redirect followed).
+ */
+static int
+scan_tops(Router *rt, redisContext *c, int node, int slot, bool asking,
+		  const char *pattern, const char *suffix, StreamPos *top)
 {
-	char		prefix[300];
-	char		pattern[400];
-	char		suffix[320];
 	char		cursor[32] = "0";
 	redisReply *r;
-	int			slot = PartitionSlot(cfg, part),
-				node;
-	redisContext *c = RouterGet(rt, slot, &node);
 
-	top->batch = 0;
-	top->ord = 0;
-	if (c == NULL)
-		return -1;
-	glob_escape(cfg->stream_prefix, prefix, sizeof(prefix));
-	snprintf(pattern, sizeof(pattern), "*:{%s:p%d}", prefix, part);
-	snprintf(suffix, sizeof(suffix), ":replay:{%s:p%d}", cfg->stream_prefix, part);
 	do
 	{
 		size_t		i;
@@ -670,10 +664,17 @@ RedisPartitionTop(Router *rt, const RelayConfig *cfg, int part, StreamPos *top)
 			const char *key = r->element[1]->element[i]->str;
 			size_t		kl = strlen(key),
 						sl = strlen(suffix);
-			redisReply *t;
+			redisReply *t = NULL;
 
 			if (kl >= sl && strcmp(key + kl - sl, suffix) == 0)
 				continue;
+			if (asking)
+			{
+				redisAppendCommand(c, "ASKING");
+				if (redisGetReply(c, (void **) &t) == REDIS_OK && t != NULL)
+					freeReplyObject(t);
+				t = NULL;
+			}
 			t = redisCommand(c, "XREVRANGE %s + - COUNT 1", key);
 			if (t != NULL && t->type == REDIS_REPLY_ERROR && strncmp(t->str, "WRONGTYPE", 9) == 0)
 			{
@@ -710,6 +711,45 @@ RedisPartitionTop(Router *rt, const RelayConfig *cfg, int part, StreamPos *top)
 		}
 		freeReplyObject(r);
 	} while (strcmp(cursor, "0") != 0);
+	return 0;
+}
+
+int
+RedisPartitionTop(Router *rt, const RelayConfig *cfg, int part, StreamPos *top)
+{
+	char		prefix[300];
+	char		pattern[400];
+	char		suffix[320];
+	int			slot = PartitionSlot(cfg, part),
+				node,
+				importer;
+	redisContext *c = RouterGet(rt, slot, &node);
+
+	top->batch = 0;
+	top->ord = 0;
+	if (c == NULL)
+		return -1;
+	glob_escape(cfg->stream_prefix, prefix, sizeof(prefix));
+	snprintf(pattern, sizeof(pattern), "*:{%s:p%d}", prefix, part);
+	snprintf(suffix, sizeof(suffix), ":replay:{%s:p%d}", cfg->stream_prefix, part);
+	if (scan_tops(rt, c, node, slot, false, pattern, suffix, top) != 0)
+		return -1;
+
+	/*
+	 * A slot in migration has its keys on two nodes: those already moved are
+	 * on the importing node.  Reading the source alone would under-read the
+	 * top and raise a false "lost" alarm.
+	 */
+	importer = RouterMigratingTo(rt, node, slot);
+	if (importer >= 0)
+	{
+		redisContext *ic = RouterNode(rt, importer);
+
+		if (ic == NULL)
+			return -1;
+		if (scan_tops(rt, ic, importer, slot, true, pattern, suffix, top) != 0)
+			return -1;
+	}
 	return 0;
 }
 

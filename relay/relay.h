@@ -328,6 +328,7 @@ extern redisContext *RouterGet(Router *rt, int slot, int *node);
 extern redisContext *RouterNode(Router *rt, int node);
 extern void RouterNodeFailed(Router *rt, int node);
 extern RedirectKind RouterRedirect(Router *rt, int slot, const char *err, int *node);
+extern int	RouterMigratingTo(Router *rt, int node, int slot);
 extern bool RouterTakeSuspect(Router *rt, int slot);
 extern bool RouterIsSuspect(const Router *rt, int slot);
 extern void RouterSuspectAll(Router *rt);

@@ -64,7 +64,7 @@ rl_check seed:no_chunk_refused sh -c "! grep -q 'could not publish chunk' '$log'
 # --- 1b. The README's ACL line, created on every node, is all the relay needs ---
 for p in $RL_CLUSTER_PORTS; do
 	redis-cli -p "$p" ACL SETUSER goodgo-relay on '>CHANGE-ME' resetkeys '~*:{goodgo:p*}' resetchannels \
-		-@all +ping +multi +exec +xadd +xrange +xrevrange +scan +info '+cluster|shards' '+cluster|slots' \
+		-@all +ping +multi +exec +xadd +xrange +xrevrange +scan +info '+cluster|shards' '+cluster|slots' '+cluster|nodes' \
 		+asking +wait >/dev/null
 done
 /usr/bin/python3 "$RL_PY" emit --events 500 --clients 2 --aggregates 50 --agg-base 5000 >/dev/null || rl_fail emit_acl
