@@ -34,11 +34,17 @@
  * Leadership: relay_lock per partition, a session-level advisory lock.  A
  * relay leads every partition whose lock it got; the others it retries
  * every --standby-retry ms, so a standby takes over within seconds of the
- * leader's death (its session ends, the lock frees).
+ * leader's death (its session ends, the lock frees).  Leadership follows
+ * health: a partition failing for --unhealthy-after is released
+ * (relay_unlock) for a standby that can publish it, and the session's
+ * idle_session_timeout ends a frozen relay's session (release_unhealthy).
  *
  * Faults: every failure (Redis down, OOM, LOADING, a PostgreSQL restart, a
  * stall) ends in a jittered exponential backoff, capped, then a reconnect
- * or a resend of the same batch.  A permanent per-entry error is reported
+ * or a resend of the same batch.  A Redis-side failure backs off only the
+ * partition it hit (partition_backoff): the others keep publishing.  Redis
+ * is reached through a Router (cluster.c): one server, or the masters of a
+ * Redis Cluster by slot.  A permanent per-entry error is reported
  * with relay_nack; when it has become a dead letter the batch is acked
  * without it.
  *
