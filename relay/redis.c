@@ -676,9 +676,9 @@ scan_tops(Router *rt, redisContext *c, int node, int slot, bool asking,
 				t = NULL;
 			}
 			t = redisCommand(c, "XREVRANGE %s + - COUNT 1", key);
+			/* A key of the pattern that is not a stream holds no entry of ours. */
 			if (t != NULL && t->type == REDIS_REPLY_ERROR && strncmp(t->str, "WRONGTYPE", 9) == 0)
 			{
-				/* Not a stream (a routed key someone else wrote): nothing of ours to compare. */
 				freeReplyObject(t);
 				continue;
 			}

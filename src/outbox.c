@@ -191,8 +191,8 @@ OutboxInit(void)
 
 	DefineCustomIntVariable("goodgo_events.relay_max_attempts",
 							"Failed publish attempts after which an event becomes a dead letter.",
-							NULL,
-							&relay_max_attempts, 5, 1, 1000, PGC_USERSET, 0,
+							"0 means never: the batch is retried until the event is published, so per-aggregate order is kept.",
+							&relay_max_attempts, 5, 0, 1000, PGC_USERSET, 0,
 							NULL, NULL, NULL);
 }
 

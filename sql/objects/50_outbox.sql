@@ -869,7 +869,9 @@ BEGIN
 	ON CONFLICT ON CONSTRAINT relay_failures_pkey DO UPDATE
 		SET attempts = f.attempts + 1, last_failed_at = clock_timestamp(), last_error = error
 	RETURNING f.attempts INTO a;
-	IF a < maxa THEN
+	-- relay_max_attempts = 0: never a dead letter.  The batch stays open and
+	-- is retried, so no later event of the partition overtakes this one.
+	IF maxa <= 0 OR a < maxa THEN
 		RETURN false;
 	END IF;
 	INSERT INTO goodgo_events.dead_letters
@@ -883,7 +885,7 @@ BEGIN
 	RETURN true;
 END $$;
 COMMENT ON FUNCTION goodgo_events.relay_nack(text, integer, bigint, bigint, text) IS
-	'record a failed publish of one event of the open batch; true when it became a dead letter (then ack the batch)';
+	'record a failed publish of one event of the open batch; true when it became a dead letter (then ack the batch); never with relay_max_attempts = 0';
 
 CREATE FUNCTION goodgo_events.redrive_dead_letter(id bigint) RETURNS boolean
 	LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE

@@ -4,6 +4,10 @@
 # error, the batch is acked without them and every other event is
 # published.  Once the key is fixed, redrive_dead_letters() re-queues them
 # and the relay publishes them under fresh ids: nothing was dropped.
+# With goodgo_events.relay_max_attempts = 0 (set for the relay's database)
+# nothing becomes a dead letter: the relay retries the batch, no later event
+# of the partition overtakes the failing ones, and once the key is fixed
+# everything is published in order.
 set -uo pipefail
 RL_SUITE=relay_deadletter
 . "$GG_ROOT/test/lib.sh"
@@ -41,5 +45,35 @@ if /usr/bin/python3 "$RL_PY" verify --redis-port "$port" --events 3000; then
 	rl_pass every_event_published_once
 else
 	rl_fail every_event_published_once
+fi
+
+# relay_max_attempts = 0: never a dead letter, order kept.
+rl_database relay_deadletter0 || { rl_fail zero:setup; exit 0; }
+psql -qX -c "ALTER DATABASE relay_deadletter0 SET goodgo_events.relay_max_attempts = 0" >/dev/null
+rl_register_types
+export GG_RELAY_EMITTED=$GG_TMP/emitted.deadletter0
+rm -f "$GG_RELAY_EMITTED"
+port0=$(rl_redis_start deadletter0)
+redis-cli -p "$port0" set 'broken:{goodgo:p0}' 'not a stream' >/dev/null
+/usr/bin/python3 "$RL_PY" emit --events 300 --clients 3 --aggregates 30 >/dev/null || { rl_fail zero:emit; exit 0; }
+rl_relay_bg relay_deadletter0 --route 'kyc.*=broken' --backoff-max 200 --redis "redis://127.0.0.1:$port0"
+relay0=$RL_LAST_PID
+# Wait (up to 20 s) until the failing events were tried more often than the default limit.
+for i in $(seq 40); do
+	attempts=$(psql -qXAt -c "SELECT coalesce(max(attempts), 0) FROM goodgo_events.relay_failures")
+	[ "$attempts" -gt 7 ] && break
+	sleep 0.5
+done
+rl_log "relay_max_attempts = 0: $attempts attempts of the failing events so far"
+rl_check zero:retried_past_the_default [ "$attempts" -gt 5 ]
+rl_check zero:no_dead_letter [ "$(psql -qXAt -c "SELECT count(*) FROM goodgo_events.dead_letters")" = 0 ]
+rl_check zero:partition_waits [ "$(/usr/bin/python3 "$RL_PY" count --redis-port "$port0" --events 0)" -lt 300 ]
+redis-cli -p "$port0" del 'broken:{goodgo:p0}' >/dev/null
+rl_wait_drained "$port0" 300 60 && rl_pass zero:drained_once_fixed || rl_fail zero:drained_once_fixed
+kill -TERM "$relay0"; wait "$relay0"
+if rl_verify "$port0" 300; then
+	rl_pass zero:every_event_once_in_order
+else
+	rl_fail zero:every_event_once_in_order
 fi
 exit 0
