@@ -546,8 +546,11 @@ RouterOpen(const RelayConfig *cfg)
 		{
 			relay_log(LOG_ERROR, "msg=\"a Redis Cluster is reached over TCP: give its nodes as redis://host:port seeds\"");
 			redisFree(c);
-			break;
+			free(rt);
+			return NULL;
 		}
+		/* The map is read from the nodes (this seed among them). */
+		redisFree(c);
 		break;
 	}
 	if (!rt->cluster)
