@@ -51,6 +51,9 @@ bad_usage redis_bad_port 'invalid port' --redis redis://h:99999
 bad_usage redis_bad_db 'the database after "/" must be a number' --redis redis://h/x
 bad_usage prefix_with_brace 'no "\{" or "\}"' --stream-prefix 'a{b}'
 bad_usage route_without_family 'expected TYPE=FAMILY' --route payment.completed
+# A brace in a family would put a key's hash tag elsewhere: its partition's keys would not share one cluster slot.
+bad_usage route_family_with_brace 'a stream family must contain no "\{" or "\}"' --route 'payment.*=pay{x}'
+bad_usage default_stream_with_brace 'no "\{" or "\}"' --default-stream 'ev}ents'
 bad_usage wait_replicas_negative 'invalid value "-1" for option --wait-replicas' --wait-replicas=-1
 bad_usage wait_timeout_zero 'invalid value "0" for option --wait-timeout' --wait-timeout 0
 bad_usage unhealthy_after_too_short 'invalid value "500" for option --unhealthy-after' --unhealthy-after 500
