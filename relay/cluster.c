@@ -395,6 +395,7 @@ load_map_from(Router *rt, int i, int *owner)
 	bool		opened = false;
 	redisReply *r;
 	bool		ok = false;
+	int			slot;
 
 	if (c == NULL)
 	{
@@ -405,6 +406,9 @@ load_map_from(Router *rt, int i, int *owner)
 			return false;
 		opened = true;
 	}
+	/* A reply that did not parse must not leave half a map for the next node's. */
+	for (slot = 0; slot < NSLOTS; slot++)
+		owner[slot] = -1;
 	r = redisCommand(c, "CLUSTER SHARDS");
 	if (r && r->type == REDIS_REPLY_ARRAY)
 		ok = parse_shards(rt, r, owner);
