@@ -345,7 +345,11 @@ recover_loss(Relay *r, int part)
 	switch (RecoverPartition(r->router, r->pg, &r->cfg, part, &r->k))
 	{
 		case RECOVER_OK:
-			/* (not progress for --once: a Redis that drops every publish would reconnect and check forever) */
+
+			/*
+			 * Not progress for --once: a Redis that drops every publish
+			 * would reconnect and pass this check forever.
+			 */
 			r->check_loss[part] = false;
 			return true;
 		case RECOVER_REDIS_FAILED:

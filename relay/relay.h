@@ -5,14 +5,19 @@
  * goodgo-relay is a frontend program: it talks to PostgreSQL only through
  * the public relay SQL API of goodgo_events (relay_lock, relay_claim,
  * relay_ack, relay_ack_claim, relay_nack, relay_position, relay_replay,
- * outbox_partitions) and to Redis through hiredis.  The modules are:
+ * relay_lag, outbox_partitions) and to Redis through hiredis.  The modules
+ * are:
  *
  *	config.c	command line, environment, redis:// URLs, routing rules
  *	pg.c		the PostgreSQL side: connect, lock, claim, ack, nack, replay
  *	redis.c		the Redis side: connect, publish a chunk, check replies
  *	cluster.c	routing: the node that owns a key's slot (Redis Cluster), MOVED/ASK
  *	recover.c	after a Redis restart or failover: find and re-publish lost entries
- *	metrics.c	counters, the per-minute log line, the Prometheus listener
+ *	status.c	failures classified permanent or transient; the status shared
+ *				with the metrics thread (under a mutex)
+ *	metrics.c	counters, the per-minute log line; the Prometheus listener and
+ *				the lag monitor, each a thread that never waits on the main
+ *				loop's connections
  *	util.c		logging, clocks, jittered backoff, signal flags
  *	main.c		the loop that ties them together
  */

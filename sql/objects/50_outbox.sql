@@ -944,6 +944,7 @@ DECLARE
 	s pg_snapshot;
 	oldest timestamptz;
 	t timestamptz;
+	xs xid8[];
 BEGIN
 	SELECT * INTO p FROM goodgo_events.relay_positions rp
 	 WHERE rp.relay OPERATOR(pg_catalog.=) relay_lag.relay AND rp.part OPERATOR(pg_catalog.=) relay_lag.part;
@@ -968,12 +969,16 @@ BEGIN
 	   AND pg_catalog.pg_visible_in_snapshot(o.txid, cur)
 	 ORDER BY o.txid LIMIT 1;
 	oldest := least(oldest, t);
-	SELECT min(o.created_at) INTO t FROM goodgo_events.outbox o
-	 WHERE o.part OPERATOR(pg_catalog.=) relay_lag.part
-	   AND o.txid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT pg_catalog.pg_snapshot_xip(s)))
-	   AND pg_catalog.pg_visible_in_snapshot(o.txid, cur)
-	   AND NOT pg_catalog.pg_visible_in_snapshot(o.txid, p.snap);
-	oldest := least(oldest, t);
+	-- (an array variable, not a subquery, so that the planner probes the
+	-- index for each txid instead of scanning the partition; usually empty)
+	xs := ARRAY(SELECT pg_catalog.pg_snapshot_xip(s));
+	IF pg_catalog.cardinality(xs) OPERATOR(pg_catalog.>) 0 THEN
+		SELECT min(o.created_at) INTO t FROM goodgo_events.outbox o
+		 WHERE o.part OPERATOR(pg_catalog.=) relay_lag.part
+		   AND o.txid OPERATOR(pg_catalog.=) ANY (xs)
+		   AND pg_catalog.pg_visible_in_snapshot(o.txid, cur);
+		oldest := least(oldest, t);
+	END IF;
 	RETURN coalesce(pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) oldest, interval '0');
 END $$;
 COMMENT ON FUNCTION goodgo_events.relay_lag(text, integer) IS

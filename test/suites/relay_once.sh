@@ -1,8 +1,8 @@
 # goodgo-relay --once against misconfigurations (issue 12, item 12): a cron
 # job or a CI step must never hang.  Permanent errors (Redis NOAUTH,
 # WRONGPASS, an ACL user without XADD or SCAN; a database without the
-# extension, a missing database, a role that may not log in, a malformed
-# conninfo) end --once at once: exit 1 and the error in the log.  Transient
+# extension, a missing database, a role that may not log in, a wrong
+# PostgreSQL password, a malformed conninfo) end --once at once: exit 1 and the error in the log.  Transient
 # ones (Redis or PostgreSQL refusing connections, Redis paused) are retried
 # until --once-timeout seconds pass without progress: exit 1.  A drain that
 # keeps publishing is never cut by --once-timeout.  A Redis ACL user with
@@ -60,6 +60,16 @@ once_case pg_missing_database 1 10 'database .relay_once_nosuchdb. does not exis
 PGOPTIONS="-c client_min_messages=warning" psql -qX -c "DROP ROLE IF EXISTS gg_once_nologin" -c "CREATE ROLE gg_once_nologin NOLOGIN" >/dev/null
 once_case pg_role_cannot_login 1 10 'not permitted to log in' \
 	--db "dbname=$db user=gg_once_nologin" --redis "redis://default:s3cret@127.0.0.1:$port"
+# A wrong password (scram over TCP for one role; the rest of the cluster trusts).
+hba=$GG_TMP/data/pg_hba.conf
+cp -p "$hba" "$hba.orig"
+{ echo "host all gg_once_pw 127.0.0.1/32 scram-sha-256"; cat "$hba.orig"; } >"$hba"
+PGOPTIONS="-c client_min_messages=warning" psql -qX -c "DROP ROLE IF EXISTS gg_once_pw" \
+	-c "CREATE ROLE gg_once_pw LOGIN PASSWORD 'right' IN ROLE goodgo_events_relay" -c "SELECT pg_reload_conf()" >/dev/null
+once_case pg_wrong_password 1 10 'password authentication failed' \
+	--db "host=127.0.0.1 port=$PGPORT dbname=$db user=gg_once_pw password=wrong" --redis "redis://default:s3cret@127.0.0.1:$port"
+cp -p "$hba.orig" "$hba"
+psql -qX -c "SELECT pg_reload_conf()" -c "DROP ROLE gg_once_pw" >/dev/null
 once_case pg_bad_conninfo 1 10 'invalid PostgreSQL connection string' \
 	--db "dbname=$db nosuchoption=1" --redis "redis://default:s3cret@127.0.0.1:$port"
 psql -qX -c "DROP ROLE gg_once_nologin" >/dev/null
@@ -108,12 +118,15 @@ else
 fi
 
 # The daemon (no --once) keeps retrying a permanent error.
-rl_relay_bg relay_once.daemon --redis "redis://no-xadd:pw@127.0.0.1:$port" --backoff-max 200
+mport=$(gg_free_port $((GG_REDIS_PORT + 350)))
+rl_relay_bg relay_once.daemon --redis "redis://no-xadd:pw@127.0.0.1:$port" --backoff-max 200 --metrics-port "$mport"
 d=$RL_LAST_PID
 /usr/bin/python3 "$RL_PY" emit --events 10 --clients 1 --aggregates 5 --agg-base 300 >/dev/null
 sleep 3
 rl_check daemon_keeps_retrying kill -0 "$d"
 rl_check daemon_retries_logged [ "$(grep -c 'backing off' "$GG_TMP/relay_once.daemon.log")" -ge 3 ]
+rl_check daemon_metrics_say_permanent [ "$(rl_metric "$mport" goodgo_relay_last_error_permanent)" = 1 ]
+rl_check daemon_metrics_count_failures [ "$(rl_metric "$mport" goodgo_relay_consecutive_failures)" -ge 3 ]
 kill -TERM "$d"; wait "$d"
 psql -qX -d postgres -c "DROP DATABASE IF EXISTS relay_once_noext" >/dev/null
 exit 0
