@@ -27,7 +27,7 @@
 # Cluster (GG_BENCH_CLUSTER=0 skips it): the same N events through an outbox
 # of 8 partitions (its own database), drained per round by --once into the
 # standalone Redis and into a 3-master Redis Cluster (no replicas, ports from
-# GG_REDIS_CLUSTER_PORT_BASE, default 30000, each with its bus port + 10000
+# GG_REDIS_CLUSTER_PORT_BASE, default 21000, each with its bus port + 10000
 # free), interleaved; then once into the cluster while redis-cli --cluster
 # reshard moves 1,200 slots (two of the partitions) to another master.
 #

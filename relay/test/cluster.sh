@@ -4,8 +4,12 @@
 # rl_cluster_start NAME starts 6 redis-servers with --cluster-enabled yes
 # and joins them with redis-cli --cluster create --cluster-replicas 1 (3
 # masters, 3 replicas).  A node's cluster bus listens on port + 10000, so the
-# ports come from GG_REDIS_CLUSTER_PORT_BASE (default 30000), each with its
-# bus port free too, and never above 55535.  The servers are listed in
+# ports come from GG_REDIS_CLUSTER_PORT_BASE, each with its bus port free
+# too, and never above 55535.  The default base, 21000, keeps both the ports
+# and their bus ports (31000...) below Linux's ephemeral range (32768-60999):
+# there a client socket can hold a bus port that no listener shows, and the
+# node fails to start.  A node that does not come up is started again on the
+# next free port.  The servers are listed in
 # RL_REDIS_PIDFILE, so rl_cleanup stops them at exit.
 
 RL_CLUSTER_NODE_TIMEOUT=${RL_CLUSTER_NODE_TIMEOUT:-2000}
@@ -53,16 +57,21 @@ rl_cluster_node_kill() {
 # RL_CLUSTER_CSV (comma separated); returns non-zero when it did not come up.
 rl_cluster_start() {
 	local name=$1 i port next dir addrs=
-	next=${GG_REDIS_CLUSTER_PORT_BASE:-30000}
+	next=${GG_REDIS_CLUSTER_PORT_BASE:-21000}
 	RL_CLUSTER_PORTS=
 	for i in $(seq 0 $((RL_CLUSTER_NODES - 1))); do
 		dir=$GG_TMP/cluster-$name/$i
 		mkdir -p "$dir"
 		[ "$(id -u)" -eq 0 ] && chown postgres: "$dir" "$GG_TMP/cluster-$name"
-		port=$(rl_cluster_free_port "$next") || return 1
-		next=$((port + 1))
-		echo "$port" >"$dir/port"
-		rl_cluster_node_up "$name" "$i"
+		for try in 1 2 3 4 5; do
+			port=$(rl_cluster_free_port "$next") || return 1
+			next=$((port + 1))
+			echo "$port" >"$dir/port"
+			rm -f "$dir/nodes.conf"
+			rl_cluster_node_up "$name" "$i"
+			redis-cli -p "$port" ${RL_CLUSTER_AUTH:-} ping 2>/dev/null | grep -q PONG && break
+			echo "node $i did not start on port $port: $(tail -1 "$dir/redis.log" 2>/dev/null)" >>"$GG_TMP/cluster-$name/create.log"
+		done
 		RL_CLUSTER_PORTS="$RL_CLUSTER_PORTS $port"
 		addrs="$addrs 127.0.0.1:$port"
 	done
