@@ -326,7 +326,9 @@ parse_shards(Router *rt, redisReply *r, int *owner)
 			idx = add_node(rt, ip->str, (int) port);
 			rt->nodes[idx].healthy = health == NULL || health->type != REDIS_REPLY_STRING ||
 				strcmp(health->str, "online") == 0;
-			if (role && role->type == REDIS_REPLY_STRING && strcmp(role->str, "master") == 0)
+			/* Mid-failover a shard can list two masters: the online one owns the slots. */
+			if (role && role->type == REDIS_REPLY_STRING && strcmp(role->str, "master") == 0 &&
+				(master < 0 || !rt->nodes[master].healthy))
 				master = idx;
 			if (nmembers < 32)
 				members[nmembers++] = idx;
@@ -434,8 +436,22 @@ load_map_from(Router *rt, int i, int *owner)
 }
 
 /*
- * Reload the slot map.  A slot whose new owner was a replica of its old
- * owner changed hands by a failover: suspect.  true when a map was read.
+ * Did a slot go from master was to master now by a failover (rather than a
+ * reshard)?  Yes when now was was's replica in the previous map, or when was
+ * is no healthy master any more (flagged failed, gone, or back as a
+ * replica): a reshard moves slots between two live masters, with their keys.
+ */
+static bool
+failed_over(const Router *rt, int was, int now, int nold, const int *old_master)
+{
+	if (now < nold && old_master != NULL && old_master[now] == was)
+		return true;
+	return !rt->nodes[was].healthy || rt->nodes[was].master != was;
+}
+
+/*
+ * Reload the slot map.  A slot whose owner changed by a failover is marked
+ * suspect (failed_over).  true when a map was read.
  */
 static bool
 refresh_map(Router *rt, bool force)
@@ -479,7 +495,7 @@ refresh_map(Router *rt, bool force)
 			if (was == now)
 				continue;
 			moved++;
-			if (was >= 0 && now >= 0 && now < nold && old_master[now] == was)
+			if (was >= 0 && now >= 0 && failed_over(rt, was, now, nold, old_master))
 			{
 				rt->suspect[s] = 1;
 				failovers++;
@@ -699,16 +715,20 @@ RouterRedirect(Router *rt, int slot, const char *err, int *node)
 	if (!moved)
 		return REDIRECT_ASK;
 	relay_log(LOG_INFO, "msg=\"slot moved\" slot=%d node=%s:%d", slot, host, port);
-	/*
-	 * Its new owner was its old owner's replica: a failover (a restarted
-	 * old master answers MOVED too), so the entries may not all be there.
-	 */
-	if (rt->owner[slot] >= 0 && rt->owner[slot] != i && rt->nodes[i].master == rt->owner[slot])
-		rt->suspect[slot] = 1;
-	rt->owner[slot] = i;
-	rt->nodes[i].healthy = true;
-	rt->refresh_wanted = true;
-	refresh_map(rt, false);
+	{
+		int			was = rt->owner[slot];
+
+		rt->owner[slot] = i;
+		rt->nodes[i].healthy = true;
+		rt->refresh_wanted = true;
+		/*
+		 * By a failover (a restarted old master answers MOVED too)?  Then the
+		 * entries may not all be there.  The reload tells the old owner's state.
+		 */
+		refresh_map(rt, true);
+		if (was >= 0 && was != i && rt->owner[slot] == i && failed_over(rt, was, i, 0, NULL))
+			rt->suspect[slot] = 1;
+	}
 	return REDIRECT_MOVED;
 }
 
