@@ -852,8 +852,29 @@ RouterPing(Router *rt)
 		if (rep)
 			freeReplyObject(rep);
 	}
-	if (rt->cluster && (rt->refresh_wanted || NowSeconds() - rt->last_refresh > MAP_REFRESH_IDLE_S))
-		refresh_map(rt, false);
+	if (!rt->cluster)
+		return;
+	/*
+	 * A master we know is down or flagged failed: reload often until the
+	 * map shows its replica promoted, so that the loss check runs soon
+	 * even when no event is pending.
+	 */
+	{
+		bool		degraded = false;
+		double		since = NowSeconds() - rt->last_refresh;
+
+		int			slot;
+
+		for (slot = 0; slot < NSLOTS && !degraded; slot++)
+		{
+			int			o = rt->owner[slot];
+
+			if (o >= 0 && (rt->nodes[o].broke || !rt->nodes[o].healthy))
+				degraded = true;
+		}
+		if (rt->refresh_wanted || since > MAP_REFRESH_IDLE_S || (degraded && since > 0.5))
+			refresh_map(rt, false);
+	}
 }
 
 /* "host:port" of node i, for the log. */

@@ -69,6 +69,19 @@ failover_case() {
 		sleep 0.1
 	done
 	rl_check "$name:drained_after_failover" [ -n "$drained" ]
+	# The relay may have acked everything before the kill: it must notice the
+	# failover by itself (the slot map), then check the partition.
+	for i in $(seq 300); do
+		grep -q 'slots_failed_over=[1-9]' "$log" && break
+		sleep 0.1
+	done
+	if [ "$name" = nowait ]; then
+		for i in $(seq 300); do
+			grep -q 'msg="restored lost events"' "$log" && break
+			sleep 0.1
+		done
+	fi
+	sleep 1
 	kill -TERM "$relay"; wait "$relay"
 	rl_check "$name:sigterm_exit_0" [ $? -eq 0 ]
 	rl_check "$name:failover_seen" grep -q 'slots_failed_over=[1-9]' "$log"
