@@ -24,6 +24,13 @@
 # p50/p99 of COMMIT-returned to readable-in-Redis (an upper bound of
 # commit-to-XADD).
 #
+# Cluster (GG_BENCH_CLUSTER=0 skips it): the same N events through an outbox
+# of 8 partitions (its own database), drained per round by --once into the
+# standalone Redis and into a 3-master Redis Cluster (no replicas, ports from
+# GG_REDIS_CLUSTER_PORT_BASE, default 21000, each with its bus port + 10000
+# free), interleaved; then once into the cluster while redis-cli --cluster
+# reshard moves 1,200 slots (two of the partitions) to another master.
+#
 # Uses test/lib.sh: a throwaway PostgreSQL and Redis (GG_PGPORT_BASE,
 # GG_REDIS_PORT_BASE choose the ports), removed at exit.
 set -uo pipefail
@@ -87,6 +94,65 @@ done
 r=$(median <"$GG_TMP/relay.r"); rb=$(median <"$GG_TMP/relaybig.r")
 c=$(median <"$GG_TMP/ceiling.r"); b=$(median <"$GG_TMP/baseline.r")
 
+cluster_line=
+if [ "${GG_BENCH_CLUSTER:-1}" != 0 ]; then
+	RL_REDIS_PIDFILE=$GG_TMP/bench_cluster_pids
+	: >"$RL_REDIS_PIDFILE"
+	# shellcheck source=relay/test/cluster.sh
+	RL_CLUSTER_NODES=3 RL_CLUSTER_REPLICAS=0
+	. "$GG_ROOT/relay/test/cluster.sh"
+	trap 'for p in $(cat "$RL_REDIS_PIDFILE"); do kill -9 "$p" 2>/dev/null; done; gg_cleanup' EXIT
+	rl_cluster_start bench || gg_die "could not start the Redis Cluster"
+	export PGDATABASE=bench_cluster
+	psql -qX -d postgres -c "CREATE DATABASE bench_cluster" >/dev/null
+	psql -qX -c "CREATE EXTENSION goodgo_events" -c "SELECT goodgo_events.outbox_set_partitions(8)" >/dev/null ||
+		gg_die "CREATE EXTENSION failed"
+	psql -qXAt -c "SELECT goodgo_events.register_event_type('payment.completed', '{\"type\":\"object\"}'::jsonb)" >/dev/null 2>&1 || true
+	gg_log "emitting $N events into 8 partitions"
+	$PY "$B" fill --events "$N" --per-txn 500 || gg_die "fill failed"
+	psql -qX -c "VACUUM ANALYZE goodgo_events.outbox" -c CHECKPOINT >/dev/null
+	cflush() { local p; for p in $RL_CLUSTER_PORTS; do redis-cli -p "$p" flushall >/dev/null; done; }
+	ccount() { $PY "$GG_ROOT/relay/test/verify.py" count --events 0 --cluster-ports "$RL_CLUSTER_CSV"; }
+	# cluster_run RESULT-FILE NAME REDIS-FLAGS...
+	cluster_run() {
+		local out=$1 name=$2 t0 t1 got; shift 2
+		rc flushall >/dev/null; cflush
+		t0=$(now)
+		"$RELAY" --once --name "$name" --log-file "$GG_TMP/relay.cluster.log" "$@" || gg_die "relay failed"
+		t1=$(now)
+		got=$(( $($PY "$GG_ROOT/relay/test/verify.py" count --events 0 --redis-port "$GG_REDIS_PORT") + $(ccount) ))
+		[ "$got" -eq "$N" ] || gg_die "relay published $got of $N ($name)"
+		rate "$N" "$t0" "$t1" >>"$out"
+	}
+	: >"$GG_TMP/c_standalone.r"; : >"$GG_TMP/c_cluster.r"
+	for round in $(seq "$ROUNDS"); do
+		cluster_run "$GG_TMP/c_standalone.r" "cs$round" --redis "redis://127.0.0.1:$GG_REDIS_PORT"
+		cluster_run "$GG_TMP/c_cluster.r" "cc$round" --redis "redis://127.0.0.1:${RL_CLUSTER_PORTS%% *}"
+		gg_log "cluster round $round: standalone $(tail -1 "$GG_TMP/c_standalone.r"), cluster $(tail -1 "$GG_TMP/c_cluster.r") events/s (8 partitions)"
+	done
+	# During a reshard: slots 0-1199 (partitions 3 and 7 of prefix goodgo) move to another master.
+	src=$(echo "$RL_CLUSTER_PORTS" | cut -d' ' -f1); dst=$(echo "$RL_CLUSTER_PORTS" | cut -d' ' -f2)
+	[ "$(rl_cluster_owner 0)" = "$src" ] || { tmp=$src; src=$(rl_cluster_owner 0); dst=$tmp; }
+	: >"$GG_TMP/c_reshard.r"
+	rc flushall >/dev/null; cflush
+	( sleep 0.2; redis-cli --cluster reshard "127.0.0.1:$src" --cluster-from "$(rl_cluster_id "$src")" \
+		--cluster-to "$(rl_cluster_id "$dst")" --cluster-slots 1200 --cluster-yes >"$GG_TMP/reshard.log" 2>&1 ) &
+	resharder=$!
+	t0=$(now)
+	"$RELAY" --once --name creshard --log-file "$GG_TMP/relay.reshard.log" --redis "redis://127.0.0.1:$src" ||
+		gg_die "relay failed during the reshard"
+	t1=$(now)
+	wait "$resharder" || gg_die "reshard failed"
+	[ "$(ccount)" -eq "$N" ] || gg_die "relay published $(ccount) of $N during the reshard"
+	rate "$N" "$t0" "$t1" >"$GG_TMP/c_reshard.r"
+	cs=$(median <"$GG_TMP/c_standalone.r"); cc=$(median <"$GG_TMP/c_cluster.r"); cr=$(cat "$GG_TMP/c_reshard.r")
+	cluster_line=$(printf '  8 partitions: standalone %s, 3-master cluster %s events/s: cluster / standalone = %.2fx (runs: %s/ %s); during a 1,200-slot reshard %s events/s = %.2fx (%s MOVED followed)' \
+		"$cs" "$cc" "$(echo "$cc / $cs" | bc -l)" "$(tr '\n' ' ' <"$GG_TMP/c_standalone.r")" \
+		"$(tr '\n' ' ' <"$GG_TMP/c_cluster.r")" "$cr" "$(echo "$cr / $cs" | bc -l)" \
+		"$(grep -c 'msg="slot moved"' "$GG_TMP/relay.reshard.log")")
+	export PGDATABASE=bench_relay
+fi
+
 rc flushall >/dev/null
 rate_s=${GG_BENCH_RATE:-1000}; secs=${GG_BENCH_SECONDS:-20}
 "$RELAY" --name latency --redis "redis://127.0.0.1:$GG_REDIS_PORT" --log-file "$GG_TMP/relay.latency.log" &
@@ -109,5 +175,6 @@ printf '  %-44s %10s events/s   (runs: %s)\n' "ceiling: redis-cli --pipe plain X
 printf '  %-44s %10s events/s   (runs: %s)\n' "baseline: Python SKIP LOCKED relay (500)" "$b" "$(tr '\n' ' ' <"$GG_TMP/baseline.r")"
 printf '  relay / baseline = %.2fx (%s: %.2fx), relay / ceiling = %.2fx\n' "$(echo "$r / $b" | bc -l)" \
 	"$ALT" "$(echo "$rb / $b" | bc -l)" "$(echo "$r / $c" | bc -l)"
+[ -n "$cluster_line" ] && echo "$cluster_line"
 printf '  latency at %s events/s (achieved %s/s, %s s): p50 %s ms, p99 %s ms, max %s ms (poll interval 50 ms)\n' \
 	"$rate_s" "$achieved" "$secs" "$p50" "$p99" "$pmax"

@@ -43,6 +43,9 @@ enum
 	OPT_PRINT_CONFIG,
 	OPT_BATCH_MAX,
 	OPT_OVERLAP,
+	OPT_WAIT_REPLICAS,
+	OPT_WAIT_TIMEOUT,
+	OPT_UNHEALTHY_AFTER,
 	OPT_ONCE_TIMEOUT
 };
 
@@ -66,6 +69,9 @@ static const struct option long_options[] = {
 	{"redis-timeout", required_argument, NULL, OPT_REDIS_TIMEOUT},
 	{"backoff-max", required_argument, NULL, OPT_BACKOFF_MAX},
 	{"standby-retry", required_argument, NULL, OPT_STANDBY_RETRY},
+	{"wait-replicas", required_argument, NULL, OPT_WAIT_REPLICAS},
+	{"wait-timeout", required_argument, NULL, OPT_WAIT_TIMEOUT},
+	{"unhealthy-after", required_argument, NULL, OPT_UNHEALTHY_AFTER},
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 	{"log-file", required_argument, NULL, OPT_LOG_FILE},
 	{"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
@@ -75,6 +81,8 @@ static const struct option long_options[] = {
 };
 
 static bool print_config = false;
+static bool parsing_cmdline = false;
+static int	cmdline_redis = 0;
 
 static void
 usage(void)
@@ -85,8 +93,11 @@ usage(void)
 	printf("Connections:\n");
 	printf("  -d, --db=CONNINFO          PostgreSQL connection string or URI (default: PG* variables)\n");
 	printf("  -r, --redis=URL            redis://[USER:PASSWORD@]HOST[:PORT][/DB], unix:///PATH[?db=N]\n");
-	printf("                             or /PATH (default: redis://127.0.0.1:6379/0)\n");
+	printf("                             or /PATH (default: redis://127.0.0.1:6379/0); repeatable:\n");
+	printf("                             several seeds of a Redis Cluster (detected, slots routed)\n");
 	printf("      --redis-timeout=MS     timeout of every Redis call (default: 5000)\n");
+	printf("      --wait-replicas=N      ack a chunk only once N replicas have it (WAIT; default: 0)\n");
+	printf("      --wait-timeout=MS      how long WAIT waits for them (default: 1000)\n");
 	printf("\nStreams:\n");
 	printf("      --name=NAME            relay name, the key of its positions (default: default)\n");
 	printf("      --stream-prefix=P      names the outbox in every key: <family>:{P:p<N>} (default: goodgo)\n");
@@ -106,6 +117,8 @@ usage(void)
 	printf("      --poll-interval=MS     idle wait between empty claims (default: 50)\n");
 	printf("      --partitions=A[-B]     lead only these outbox partitions (default: all)\n");
 	printf("      --standby-retry=MS     how often a standby tries to take a partition (default: 2000)\n");
+	printf("      --unhealthy-after=MS   release a partition whose pending events could not be\n");
+	printf("                             published that long, for a healthy standby (default: 30000)\n");
 	printf("      --backoff-max=MS       cap of the jittered exponential retry delay (default: 30000)\n");
 	printf("      --once                 drain what is committed, then exit\n");
 	printf("      --once-timeout=S       --once gives up (exit 1) after S seconds without progress\n");
@@ -348,6 +361,15 @@ apply_option(RelayConfig *cfg, int opt, const char *name, const char *arg)
 					free_target(&t);
 					return bad_value(name, arg, err);
 				}
+				if (parsing_cmdline && cmdline_redis++ > 0)
+				{
+					/* A further seed (Redis Cluster); seeds[0] is set at the end. */
+					cfg->seeds = realloc(cfg->seeds, sizeof(RedisTarget) * (cfg->nseeds + 2));
+					if (cfg->nseeds == 0)
+						cfg->nseeds = 1;
+					cfg->seeds[cfg->nseeds++] = t;
+					break;
+				}
 				free_target(&cfg->redis);
 				cfg->redis = t;
 				if (cfg->redis_url != default_redis_url)
@@ -476,6 +498,21 @@ apply_option(RelayConfig *cfg, int opt, const char *name, const char *arg)
 				return bad_value(name, arg, "must be milliseconds from 10 to 600000");
 			cfg->standby_retry_ms = (int) v;
 			break;
+		case OPT_WAIT_REPLICAS:
+			if (!parse_long(arg, 0, 100, &v))
+				return bad_value(name, arg, "must be an integer from 0 to 100");
+			cfg->wait_replicas = (int) v;
+			break;
+		case OPT_WAIT_TIMEOUT:
+			if (!parse_long(arg, 1, 600000, &v))
+				return bad_value(name, arg, "must be milliseconds from 1 to 600000");
+			cfg->wait_timeout_ms = (int) v;
+			break;
+		case OPT_UNHEALTHY_AFTER:
+			if (!parse_long(arg, 1000, 3600000, &v))
+				return bad_value(name, arg, "must be milliseconds from 1000 to 3600000");
+			cfg->unhealthy_after_ms = (int) v;
+			break;
 		case OPT_LOG_LEVEL:
 			if (strcmp(arg, "debug") == 0)
 				cfg->log_level = LOG_DEBUG;
@@ -581,6 +618,13 @@ dump_config(const RelayConfig *cfg)
 	printf("standby-retry=%d\n", cfg->standby_retry_ms);
 	printf("log-level=%s\n", levels[cfg->log_level]);
 	printf("log-file=%s\n", cfg->log_file ? cfg->log_file : "");
+	printf("redis.seeds=%d\n", cfg->nseeds);
+	for (i = 1; i < cfg->nseeds; i++)
+		printf("redis.seed=%s:%d\n", cfg->seeds[i].unix_path ? cfg->seeds[i].unix_path : cfg->seeds[i].host,
+			   cfg->seeds[i].port);
+	printf("wait-replicas=%d\n", cfg->wait_replicas);
+	printf("wait-timeout=%d\n", cfg->wait_timeout_ms);
+	printf("unhealthy-after=%d\n", cfg->unhealthy_after_ms);
 }
 
 /*
@@ -609,6 +653,8 @@ ConfigParse(RelayConfig *cfg, int argc, char **argv)
 	cfg->redis_timeout_ms = 5000;
 	cfg->backoff_max_ms = 30000;
 	cfg->standby_retry_ms = 2000;
+	cfg->wait_timeout_ms = 1000;
+	cfg->unhealthy_after_ms = 30000;
 	cfg->log_level = LOG_INFO;
 	cfg->redis_url = default_redis_url;
 	ParseRedisUrl(cfg->redis_url, &cfg->redis, err, sizeof(err));
@@ -617,6 +663,7 @@ ConfigParse(RelayConfig *cfg, int argc, char **argv)
 	if (rc != 0)
 		return rc;
 
+	parsing_cmdline = true;
 	while ((c = getopt_long(argc, argv, "d:r:b:hV", long_options, &idx)) != -1)
 	{
 		const char *name = NULL;
@@ -653,6 +700,13 @@ ConfigParse(RelayConfig *cfg, int argc, char **argv)
 	}
 	if (cfg->batch_max < cfg->batch)
 		cfg->batch_max = cfg->batch;
+	/* seeds[0] is --redis (or the default); the further seeds follow it. */
+	if (cfg->nseeds == 0)
+	{
+		cfg->seeds = calloc(1, sizeof(RedisTarget));
+		cfg->nseeds = 1;
+	}
+	cfg->seeds[0] = cfg->redis;
 	if (print_config)
 	{
 		dump_config(cfg);

@@ -34,11 +34,17 @@
  * Leadership: relay_lock per partition, a session-level advisory lock.  A
  * relay leads every partition whose lock it got; the others it retries
  * every --standby-retry ms, so a standby takes over within seconds of the
- * leader's death (its session ends, the lock frees).
+ * leader's death (its session ends, the lock frees).  Leadership follows
+ * health: a partition failing for --unhealthy-after is released
+ * (relay_unlock) for a standby that can publish it, and the session's
+ * idle_session_timeout ends a frozen relay's session (release_unhealthy).
  *
  * Faults: every failure (Redis down, OOM, LOADING, a PostgreSQL restart, a
  * stall) ends in a jittered exponential backoff, capped, then a reconnect
- * or a resend of the same batch.  A permanent per-entry error is reported
+ * or a resend of the same batch.  A Redis-side failure backs off only the
+ * partition it hit (partition_backoff): the others keep publishing.  Redis
+ * is reached through a Router (cluster.c): one server, or the masters of a
+ * Redis Cluster by slot.  A permanent per-entry error is reported
  * with relay_nack; when it has become a dead letter the batch is acked
  * without it.
  *
@@ -64,7 +70,7 @@ typedef struct Relay
 {
 	RelayConfig cfg;
 	PGconn	   *pg;
-	redisContext *redis;
+	Router	   *router;			/* Redis: one server, or the nodes of a cluster */
 	int			nparts;
 	int			lo;
 	int			hi;
@@ -72,6 +78,11 @@ typedef struct Relay
 	bool	   *check_loss;
 	int		   *claim_size;		/* per partition: grows while claims come back full */
 	RelayBatch *pending;		/* per partition: claimed by relay_ack_claim, not published yet */
+	int		   *slot;			/* per partition: its Redis Cluster slot */
+	int		   *pfailures;		/* per partition: consecutive Redis-side failures */
+	double	   *retry_at;		/* per partition: backing off until then */
+	double	   *progress_at;	/* per partition: last publish, or last time nothing was pending */
+	double	   *relock_at;		/* per partition: released as unhealthy, not retaken before */
 	double		last_lock_try;
 	double		last_redis_use;
 	int			failures;		/* consecutive, for the backoff */
@@ -191,9 +202,26 @@ drop_pg(Relay *r)
 static void
 drop_redis(Relay *r)
 {
-	if (r->redis)
-		redisFree(r->redis);
-	r->redis = NULL;
+	RouterClose(r->router);
+	r->router = NULL;
+}
+
+/*
+ * A Redis-side failure of one partition (its node unreachable, a refusal,
+ * a slot in migration): only this partition waits, the others go on.
+ */
+static void
+partition_backoff(Relay *r, int part, const char *why)
+{
+	int			ms = BackoffDelay(r->pfailures[part]++, r->cfg.backoff_max_ms);
+
+	StatusBackoff();
+	StatusCounters(&r->k);
+	/* --once: a permanent error, or no progress for --once-timeout, ends it. */
+	once_give_up_check(r);
+	r->retry_at[part] = NowSeconds() + ms / 1000.0;
+	relay_log(LOG_INFO, "msg=\"backing off partition\" partition=%d reason=\"%s\" delay_ms=%d attempt=%d",
+			  part, why, ms, r->pfailures[part]);
 }
 
 /* Try to take every partition of our range that we do not lead yet. */
@@ -207,7 +235,7 @@ try_locks(Relay *r)
 	{
 		int			got;
 
-		if (r->led[p])
+		if (r->led[p] || r->last_lock_try < r->relock_at[p])
 			continue;
 		got = PgTryLock(r->pg, r->cfg.relay_name, p);
 		if (got < 0)
@@ -216,9 +244,12 @@ try_locks(Relay *r)
 		{
 			r->led[p] = true;
 			r->check_loss[p] = true;
+			r->progress_at[p] = NowSeconds();
+			r->pfailures[p] = 0;
+			r->retry_at[p] = 0;
 			r->k.partitions_led++;
-			relay_log(LOG_INFO, "msg=\"leading partition\" relay=%s partition=%d",
-					  r->cfg.relay_name, p);
+			relay_log(LOG_INFO, "msg=\"leading partition\" relay=%s partition=%d slot=%d",
+					  r->cfg.relay_name, p, r->slot[p]);
 		}
 	}
 }
@@ -226,7 +257,8 @@ try_locks(Relay *r)
 static bool
 ensure_pg(Relay *r)
 {
-	int			n;
+	int			n,
+				p;
 
 	if (PgConnectionOk(r->pg))
 		return true;
@@ -239,6 +271,7 @@ ensure_pg(Relay *r)
 	r->pg = PgConnect(&r->cfg);
 	if (r->pg == NULL)
 		return false;
+	PgSetIdleTimeout(r->pg, r->cfg.unhealthy_after_ms + r->cfg.poll_ms + r->cfg.standby_retry_ms);
 	StatusServerUp(SERVER_POSTGRES, true);
 	n = PgPartitions(r->pg);
 	if (n <= 0)
@@ -252,11 +285,23 @@ ensure_pg(Relay *r)
 		free(r->check_loss);
 		free(r->claim_size);
 		free(r->pending);
+		free(r->slot);
+		free(r->pfailures);
+		free(r->retry_at);
+		free(r->progress_at);
+		free(r->relock_at);
 		r->nparts = n;
 		r->led = calloc(n, sizeof(bool));
 		r->check_loss = calloc(n, sizeof(bool));
 		r->claim_size = calloc(n, sizeof(int));
 		r->pending = calloc(n, sizeof(RelayBatch));
+		r->slot = calloc(n, sizeof(int));
+		r->pfailures = calloc(n, sizeof(int));
+		r->retry_at = calloc(n, sizeof(double));
+		r->progress_at = calloc(n, sizeof(double));
+		r->relock_at = calloc(n, sizeof(double));
+		for (p = 0; p < n; p++)
+			r->slot[p] = PartitionSlot(&r->cfg, p);
 	}
 	r->lo = r->cfg.part_lo >= 0 ? r->cfg.part_lo : 0;
 	r->hi = r->cfg.part_hi >= 0 ? r->cfg.part_hi : n - 1;
@@ -276,10 +321,10 @@ ensure_redis(Relay *r)
 {
 	int			p;
 
-	if (r->redis != NULL)
+	if (r->router != NULL)
 		return true;
-	r->redis = RedisConnect(&r->cfg);
-	if (r->redis == NULL)
+	r->router = RouterOpen(&r->cfg);
+	if (r->router == NULL)
 		return false;
 	r->k.redis_reconnects++;
 	r->last_redis_use = NowSeconds();
@@ -297,7 +342,7 @@ ensure_redis(Relay *r)
 static bool
 recover_loss(Relay *r, int part)
 {
-	switch (RecoverPartition(r->redis, r->pg, &r->cfg, part, &r->k))
+	switch (RecoverPartition(r->router, r->pg, &r->cfg, part, &r->k))
 	{
 		case RECOVER_OK:
 
@@ -308,7 +353,7 @@ recover_loss(Relay *r, int part)
 			r->check_loss[part] = false;
 			return true;
 		case RECOVER_REDIS_FAILED:
-			drop_redis(r);
+			/* The router dropped the node that failed: this partition waits alone. */
 			return false;
 		case RECOVER_PG_FAILED:
 			break;
@@ -316,28 +361,17 @@ recover_loss(Relay *r, int part)
 	return false;
 }
 
-/* Idle: a PING now and then, so a restarted Redis is noticed before the next claim. */
+/*
+ * Idle: a PING now and then, so a restarted Redis is noticed before the
+ * next claim (and, on a cluster, the slot map reloaded now and then).
+ */
 static void
 idle_ping(Relay *r)
 {
-	redisReply *rep;
-
-	if (r->redis == NULL || NowSeconds() - r->last_redis_use < 1.0)
+	if (r->router == NULL || NowSeconds() - r->last_redis_use < 1.0)
 		return;
-	rep = redisCommand(r->redis, "PING");
+	RouterPing(r->router);
 	r->last_redis_use = NowSeconds();
-	if (rep == NULL || rep->type == REDIS_REPLY_ERROR)
-	{
-		char		line[600];
-		const char *err = rep ? rep->str : r->redis->errstr;
-
-		snprintf(line, sizeof(line), "Redis stopped answering: %s", err);
-		relay_log(LOG_WARNING, "msg=\"%s\"", line);
-		NoteFailure(SERVER_REDIS, rep ? RedisErrorClass(rep->str) : ERRCLASS_TRANSIENT, line);
-		drop_redis(r);
-	}
-	if (rep)
-		freeReplyObject(rep);
 }
 
 /* Report the failed entries; true when all of them are dead letters now. */
@@ -385,8 +419,9 @@ grow_claim(Relay *r, int part, int n)
 /*
  * Publish and ack one batch of one partition: the one claimed ahead by the
  * previous round's relay_ack_claim, else a fresh claim.  Returns the number of
- * events handled (0: nothing to do), or -1 after a failure (already backed
- * off).
+ * events handled (0: nothing to do), -1 after a PostgreSQL failure (already
+ * backed off), or -2 after a Redis-side failure of this partition (it backs
+ * off alone: partition_backoff).
  */
 static int
 relay_partition(Relay *r, int part)
@@ -453,7 +488,7 @@ relay_partition(Relay *r, int part)
 		n >= b.asked)
 		peeking = PgPeekStart(r->pg, r->cfg.relay_name, part, max_next, &job);
 	failures = calloc(n, sizeof(EntryFailure));
-	pr = RedisPublish(r->redis, &r->cfg, &b, failures, &nfail, &r->k);
+	pr = RedisPublish(r->router, &r->cfg, &b, failures, &nfail, &r->k);
 	r->last_redis_use = t_pub = NowSeconds();
 	if (peeking)
 	{
@@ -483,15 +518,19 @@ relay_partition(Relay *r, int part)
 		case PUBLISH_OK:
 			break;
 		case PUBLISH_RECONNECT:
-			drop_redis(r);
 			r->k.retries++;
-			backoff(r, "Redis connection lost");
-			n = -1;
+			partition_backoff(r, part, "Redis node unreachable");
+			n = -2;
 			goto out;
 		case PUBLISH_RETRY:
 			r->k.retries++;
-			backoff(r, "Redis refused the chunk");
-			n = -1;
+			partition_backoff(r, part, "Redis refused the chunk");
+			n = -2;
+			goto out;
+		case PUBLISH_SUSPECT:
+			/* Compare the stream tops first (next round), then publish. */
+			r->check_loss[part] = true;
+			n = -2;
 			goto out;
 		case PUBLISH_ENTRY_FAILED:
 			if (!nack_failures(r, &b, failures, nfail))
@@ -540,6 +579,7 @@ relay_partition(Relay *r, int part)
 		n = -1;
 		goto out;
 	}
+	r->pfailures[part] = 0;
 	r->k.batches++;
 	progress(r, true);
 	StatusCounters(&r->k);
@@ -558,6 +598,50 @@ out:
 	return n;
 }
 
+/*
+ * Leadership follows health: a partition that made no progress for
+ * --unhealthy-after (its pending events could not be published: its Redis
+ * node unreachable, ...) is released with relay_unlock, so that a standby
+ * that can reach Redis takes it; we try to take it back only after a while,
+ * as a standby.  Its open batch stays open: the next leader claims it again.
+ */
+static void
+release_unhealthy(Relay *r, int part)
+{
+	double		hold = r->cfg.standby_retry_ms * 3 / 1000.0;
+
+	if (hold < 2.0)
+		hold = 2.0;
+	relay_log(LOG_WARNING, "msg=\"releasing partition: no progress for --unhealthy-after\" partition=%d unhealthy_after_ms=%d retake_after_s=%.1f",
+			  part, r->cfg.unhealthy_after_ms, hold);
+	drop_pending(r, part);
+	if (PgUnlock(r->pg, r->cfg.relay_name, part) != 0)
+	{
+		/* The session is in trouble: ending it frees every lock. */
+		drop_pg(r);
+		return;
+	}
+	r->led[part] = false;
+	r->k.partitions_led--;
+	r->relock_at[part] = NowSeconds() + hold;
+	r->retry_at[part] = 0;
+	r->pfailures[part] = 0;
+}
+
+/* Milliseconds until the first partition in backoff may retry, at most a poll. */
+static int
+next_retry_ms(Relay *r)
+{
+	double		now = NowSeconds(),
+				first = now + r->cfg.poll_ms / 1000.0;
+	int			p;
+
+	for (p = r->lo; p <= r->hi; p++)
+		if (r->led[p] && r->retry_at[p] > now && r->retry_at[p] < first)
+			first = r->retry_at[p];
+	return (int) ((first - now) * 1000.0) + 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -573,6 +657,15 @@ main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	LogSetup(r.cfg.log_level, r.cfg.log_file);
+	{
+		const char *bad = CheckHashTags(&r.cfg);
+
+		if (bad != NULL)
+		{
+			relay_log(LOG_ERROR, "msg=\"stream family \\\"%s\\\" would break the partition's hash tag: its keys would not share the partition's cluster slot\"", bad);
+			return RELAY_EXIT_USAGE;
+		}
+	}
 	if (getenv("GOODGO_RELAY_TEST_CRASH_AFTER_PUBLISH"))
 		crash_after_publish = atoi(getenv("GOODGO_RELAY_TEST_CRASH_AFTER_PUBLISH"));
 	spoil_peeks = getenv("GOODGO_RELAY_TEST_SPOIL_PEEKS") != NULL;
@@ -610,7 +703,8 @@ main(int argc, char **argv)
 	{
 		int			p;
 		int			handled = 0;
-		bool		failed = false;
+		bool		failed = false,
+					waiting = false;
 
 		if (relay_reload_requested)
 		{
@@ -625,6 +719,9 @@ main(int argc, char **argv)
 		}
 		if (!ensure_redis(&r))
 		{
+			for (p = r.lo; p <= r.hi; p++)
+				if (r.led[p] && NowSeconds() - r.progress_at[p] > r.cfg.unhealthy_after_ms / 1000.0)
+					release_unhealthy(&r, p);
 			backoff(&r, "Redis unavailable");
 			continue;
 		}
@@ -634,21 +731,47 @@ main(int argc, char **argv)
 		for (p = r.lo; p <= r.hi && !relay_stop_requested; p++)
 		{
 			int			n;
+			double		now;
 
 			if (!r.led[p])
 				continue;
+			now = NowSeconds();
+			/* Failing (not merely busy elsewhere) for --unhealthy-after: let go. */
+			if (r.pfailures[p] > 0 && now - r.progress_at[p] > r.cfg.unhealthy_after_ms / 1000.0)
+			{
+				release_unhealthy(&r, p);
+				continue;
+			}
+			if (now < r.retry_at[p])
+			{
+				waiting = true;
+				continue;
+			}
+			if (RouterTakeSuspect(r.router, r.slot[p]))
+				r.check_loss[p] = true;
 			if (r.check_loss[p] && !recover_loss(&r, p))
 			{
-				failed = true;
-				backoff(&r, "could not compare stream tops with the acknowledged position");
-				break;
+				if (!PgConnectionOk(r.pg))
+				{
+					failed = true;
+					break;
+				}
+				waiting = true;
+				partition_backoff(&r, p, "could not compare stream tops with the acknowledged position");
+				continue;
 			}
 			n = relay_partition(&r, p);
+			if (n == -2)
+			{
+				waiting = true;
+				continue;
+			}
 			if (n < 0)
 			{
 				failed = true;
 				break;
 			}
+			r.progress_at[p] = NowSeconds();
 			handled += n;
 		}
 		MetricsLogMinute(&r.k, false);
@@ -656,6 +779,13 @@ main(int argc, char **argv)
 		StatusLed(r.led, r.nparts);
 		if (failed || handled > 0)
 			continue;
+		if (waiting)
+		{
+			/* Some partitions back off: wait for the first of them, at most a poll. */
+			SleepMillis(next_retry_ms(&r));
+			idle_ping(&r);
+			continue;
+		}
 		/* A full round without failure: both servers answered. */
 		progress(&r, false);
 		if (r.cfg.once)
@@ -677,7 +807,7 @@ main(int argc, char **argv)
 	 * fails, the batch stays open and the next relay claims it again.
 	 */
 	for (rc = r.lo; r.pending && rc <= r.hi; rc++)
-		if (r.pending[rc].nevents > 0 && r.led[rc] && PgConnectionOk(r.pg) && r.redis)
+		if (r.pending[rc].nevents > 0 && r.led[rc] && PgConnectionOk(r.pg) && r.router)
 			(void) relay_partition(&r, rc);
 	MetricsLogMinute(&r.k, true);
 	relay_log(LOG_INFO, "msg=\"stopping\" published=%llu duplicates=%llu dead_letters=%llu",

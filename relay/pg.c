@@ -654,3 +654,47 @@ PgAckClaimPeeked(PGconn *conn, const char *relay, int part, int64_t batch_id, in
 	next->asked = max;
 	return i;
 }
+
+/*
+ * Give up partition part (relay_unlock): it made no progress for
+ * --unhealthy-after, and a healthy standby may publish it.  0, or -1.
+ */
+int
+PgUnlock(PGconn *conn, const char *relay, int part)
+{
+	char		p[16];
+	const char *params[2] = {relay, p};
+	PGresult   *res;
+	int			r = -1;
+
+	snprintf(p, sizeof(p), "%d", part);
+	res = PQexecParams(conn, "SELECT goodgo_events.relay_unlock($1, $2::int)",
+					   2, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		r = 0;
+	else
+		report(conn, res, "release the relay partition");
+	PQclear(res);
+	return r;
+}
+
+/*
+ * A frozen relay (SIGSTOP, a stalled VM) keeps its session and so its
+ * partition locks: TCP keepalives do not end it (the kernel answers them),
+ * and a Unix socket has none.  idle_session_timeout (PostgreSQL 14+) makes
+ * the server end a session idle for ms, which frees the locks for a standby.
+ * A working relay is never idle that long: it claims every --poll-interval
+ * and a standby tries the locks every --standby-retry.
+ */
+void
+PgSetIdleTimeout(PGconn *conn, int ms)
+{
+	char		sql[96];
+	PGresult   *res;
+
+	snprintf(sql, sizeof(sql), "SET idle_session_timeout = %d", ms);
+	res = PQexec(conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		report(conn, res, "set idle_session_timeout (a frozen relay then keeps its partitions)");
+	PQclear(res);
+}

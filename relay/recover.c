@@ -17,9 +17,9 @@
  * it publishes anything newer on the partition, so a repaired stream is as
  * if nothing had been lost.
  *
- * RecoverPartition takes the connection that serves the partition (every
- * key of a partition carries its hash tag, so one connection holds them all,
- * on a Redis Cluster too).
+ * RecoverPartition reaches the partition's streams through the router
+ * (cluster.c): every key of a partition carries its hash tag, so the node
+ * that owns that slot holds them all, on a Redis Cluster too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +29,7 @@
 #include "relay.h"
 
 RecoverResult
-RecoverPartition(redisContext *c, PGconn *pg, const RelayConfig *cfg, int part,
+RecoverPartition(Router *rt, PGconn *pg, const RelayConfig *cfg, int part,
 				 RelayCounters *k)
 {
 	StreamPos	top,
@@ -45,7 +45,7 @@ RecoverPartition(redisContext *c, PGconn *pg, const RelayConfig *cfg, int part,
 
 	if (cfg->id_mode != ID_DETERMINISTIC)
 		return RECOVER_OK;		/* automatic ids: nothing to compare */
-	if (RedisPartitionTop(c, cfg, part, &top) != 0)
+	if (RedisPartitionTop(rt, cfg, part, &top) != 0)
 		return RECOVER_REDIS_FAILED;
 	if (PgLastBatch(pg, cfg->relay_name, part, &last) != 0)
 		return RECOVER_PG_FAILED;
@@ -100,7 +100,7 @@ RecoverPartition(redisContext *c, PGconn *pg, const RelayConfig *cfg, int part,
 		for (j = 0; j < slice.nevents; j++)
 			slice.events[j].replay = false; /* the same entries, restored */
 		failures = calloc(slice.nevents, sizeof(EntryFailure));
-		pr = RedisPublish(c, cfg, &slice, failures, &nfail, k);
+		pr = RedisPublish(rt, cfg, &slice, failures, &nfail, k);
 		/*
 		 * An entry that fails for good now failed when it was first
 		 * published too (it is a dead letter): it stays out, as it was.
@@ -112,7 +112,7 @@ RecoverPartition(redisContext *c, PGconn *pg, const RelayConfig *cfg, int part,
 					  part, slice.events[failures[j].index].batch_id);
 		failed += pr == PUBLISH_ENTRY_FAILED ? nfail : 0;
 		free(failures);
-		if (pr == PUBLISH_RECONNECT || pr == PUBLISH_RETRY)
+		if (pr == PUBLISH_RECONNECT || pr == PUBLISH_RETRY || pr == PUBLISH_SUSPECT)
 		{
 			relay_log(LOG_WARNING, "msg=\"could not restore lost events of partition %d: Redis failed, checking again\"",
 					  part);

@@ -37,6 +37,24 @@
 
 #define DUP_ERROR "equal or smaller than the target stream top item"
 
+/*
+ * Where a chunk goes: the slot owner's connection, or an ASK target's (then
+ * every command is preceded by ASKING, which holds for one command, or for a
+ * whole MULTI ... EXEC).
+ */
+typedef struct ChunkTarget
+{
+	redisContext *c;
+	bool		asking;
+} ChunkTarget;
+
+/* Is this refusal a cluster redirect (handled by the caller, not an error)? */
+static bool
+redirect_error(const char *msg)
+{
+	return strncmp(msg, "MOVED ", 6) == 0 || strncmp(msg, "ASK ", 4) == 0;
+}
+
 /* Fields of one XADD, kept alive until the pipeline is written. */
 typedef struct XaddArgs
 {
@@ -75,10 +93,16 @@ log_redis_error(const char *what, const redisContext *c, const redisReply *r)
 redisContext *
 RedisConnect(const RelayConfig *cfg)
 {
+	return RedisConnectTarget(cfg, &cfg->redis);
+}
+
+/* Connect to t with cfg's timeout; AUTH, SELECT, PING.  NULL on failure (logged). */
+redisContext *
+RedisConnectTarget(const RelayConfig *cfg, const RedisTarget *t)
+{
 	struct timeval tv;
 	redisContext *c;
 	redisReply *r;
-	const RedisTarget *t = &cfg->redis;
 
 	tv.tv_sec = cfg->redis_timeout_ms / 1000;
 	tv.tv_usec = (cfg->redis_timeout_ms % 1000) * 1000;
@@ -90,8 +114,12 @@ RedisConnect(const RelayConfig *cfg)
 	{
 		char		line[600];
 
-		snprintf(line, sizeof(line), "could not connect to Redis at %s: %s",
-				 t->unix_path ? t->unix_path : t->host, c ? c->errstr : "out of memory");
+		if (t->unix_path)
+			snprintf(line, sizeof(line), "could not connect to Redis at %s: %s",
+					 t->unix_path, c ? c->errstr : "out of memory");
+		else
+			snprintf(line, sizeof(line), "could not connect to Redis at %s:%d: %s",
+					 t->host, t->port, c ? c->errstr : "out of memory");
 		relay_log(LOG_WARNING, "msg=\"%s\"", line);
 		NoteFailure(SERVER_REDIS, ERRCLASS_TRANSIENT, line);
 		if (c)
@@ -190,16 +218,27 @@ append_xadd(redisContext *c, const RelayConfig *cfg, const RelayEvent *e,
  * EXEC's array (caller frees).  Returns PUBLISH_OK, _RETRY or _RECONNECT.
  */
 static PublishResult
-send_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
+send_chunk(ChunkTarget *t, const RelayConfig *cfg, const RelayBatch *batch,
 		   const int *which, int n, XaddArgs *args, char **keys, char **ids,
-		   redisReply **exec)
+		   redisReply **exec, char *firsterr, size_t errlen)
 {
+	redisContext *c = t->c;
 	redisReply *r = NULL;
 	int			i;
 	bool		refused = false;
-	char		firsterr[256] = "";
 
 	*exec = NULL;
+	firsterr[0] = '\0';
+	if (t->asking)
+	{
+		redisAppendCommand(c, "ASKING");
+		if (redisGetReply(c, (void **) &r) != REDIS_OK || r == NULL)
+		{
+			relay_log(LOG_WARNING, "msg=\"could not read a reply from Redis: %s\"", c->errstr);
+			return PUBLISH_RECONNECT;
+		}
+		freeReplyObject(r);
+	}
 	redisAppendCommand(c, "MULTI");
 	for (i = 0; i < n; i++)
 		append_xadd(c, cfg, &batch->events[which[i]], &args[i], keys[i], ids[i]);
@@ -219,7 +258,7 @@ send_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 			{
 				refused = true;
 				if (firsterr[0] == '\0')
-					snprintf(firsterr, sizeof(firsterr), "%s", r->str);
+					snprintf(firsterr, errlen, "%s", r->str);
 			}
 			freeReplyObject(r);
 			continue;
@@ -230,9 +269,17 @@ send_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 			*exec = r;
 			return PUBLISH_OK;
 		}
-		if (r->type == REDIS_REPLY_ERROR && firsterr[0] == '\0')
-			snprintf(firsterr, sizeof(firsterr), "%s", r->str);
+		if (r->type == REDIS_REPLY_ERROR && (firsterr[0] == '\0' ||
+											 strncmp(firsterr, "EXECABORT", 9) == 0))
+			snprintf(firsterr, errlen, "%s", r->str);
 		freeReplyObject(r);
+	}
+	if (redirect_error(firsterr))
+	{
+		/* MOVED/ASK: the caller follows it at once; not a failure. */
+		relay_log(LOG_DEBUG, "msg=\"chunk of batch %" PRId64 " of partition %d redirected: %s\"",
+				  batch->batch_id, batch->part, firsterr);
+		return PUBLISH_RETRY;
 	}
 	{
 		ErrorClass	cls = firsterr[0] ? RedisErrorClass(firsterr) : ERRCLASS_TRANSIENT;
@@ -249,11 +296,12 @@ send_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 
 /*
  * Does the stream hold id with this eventId?  1 yes, 0 no, -1 I/O error,
- * -2 an error reply (NOPERM for XRANGE, ...: logged and noted).  The checks
- * of a chunk are pipelined by the caller: this reads one reply.
+ * -2 an error reply (a redirect, copied into err; NOPERM for XRANGE, ...:
+ * logged and noted).  The checks of a chunk are pipelined by the caller:
+ * this reads one reply.
  */
 static int
-read_holds(redisContext *c, const char *event_id)
+read_holds(redisContext *c, const char *event_id, char *err, size_t errlen)
 {
 	redisReply *r = NULL;
 	int			found = 0;
@@ -262,7 +310,9 @@ read_holds(redisContext *c, const char *event_id)
 		return -1;
 	if (r->type == REDIS_REPLY_ERROR)
 	{
-		log_redis_error("check an entry Redis refused as already there", c, r);
+		snprintf(err, errlen, "%s", r->str);
+		if (!redirect_error(r->str))
+			log_redis_error("check an entry Redis refused as already there", c, r);
 		freeReplyObject(r);
 		return -2;
 	}
@@ -282,9 +332,11 @@ read_holds(redisContext *c, const char *event_id)
 }
 
 static PublishResult
-publish_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
-			  EntryFailure *failures, int *nfailures, RelayCounters *counters)
+publish_chunk(ChunkTarget *t, const RelayConfig *cfg, const RelayBatch *batch,
+			  EntryFailure *failures, int *nfailures, RelayCounters *counters,
+			  char *err, size_t errlen)
 {
+	redisContext *c = t->c;
 	int			n = batch->nevents;
 	XaddArgs   *args = calloc(n, sizeof(XaddArgs));
 	char	  **keys = calloc(n, sizeof(char *));
@@ -336,7 +388,7 @@ publish_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 	}
 
 	if (nsend > 0)
-		result = send_chunk(c, cfg, batch, which, nsend, args, skeys, sids, &exec);
+		result = send_chunk(t, cfg, batch, which, nsend, args, skeys, sids, &exec, err, errlen);
 	else
 		result = PUBLISH_OK;
 	if (result != PUBLISH_OK)
@@ -380,22 +432,41 @@ publish_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 	/* Refused ids: already there (a replayed chunk), or another writer? */
 	if (nrefused > 0)
 	{
+		int			hold_error = 0;
+
 		for (i = 0; i < nrefused; i++)
+		{
+			if (t->asking)
+				redisAppendCommand(c, "ASKING");
 			redisAppendCommand(c, "XRANGE %s %s %s COUNT 1", keys[refused[i]],
 							   ids[refused[i]], ids[refused[i]]);
+		}
 		for (i = 0; i < nrefused; i++)
 		{
 			const RelayEvent *e = &batch->events[refused[i]];
-			int			h = read_holds(c, e->event_id);
+			int			h;
 
+			if (t->asking)
+			{
+				redisReply *ar = NULL;
+
+				if (redisGetReply(c, (void **) &ar) != REDIS_OK || ar == NULL)
+				{
+					relay_log(LOG_WARNING, "msg=\"could not read a reply from Redis: %s\"", c->errstr);
+					result = PUBLISH_RECONNECT;
+					goto done;
+				}
+				freeReplyObject(ar);
+			}
+			h = read_holds(c, e->event_id, err, errlen);
 			if (h == -2)
 			{
-				/* Read the rest of the replies, then retry the chunk. */
-				while (++i < nrefused && (h = read_holds(c, e->event_id)) != -1)
-					;
-				result = h == -1 ? PUBLISH_RECONNECT : PUBLISH_RETRY;
-				goto done;
+				/* Read every reply, then retry the chunk (a redirect, most likely). */
+				hold_error = 1;
+				continue;
 			}
+			if (hold_error)
+				continue;
 			if (h < 0)
 			{
 				log_redis_error("read a reply from Redis", c, NULL);
@@ -412,6 +483,14 @@ publish_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 						  "msg=\"stream \\\"%s\\\" has another writer: its top is beyond id %s; publishing event %s with an automatic id\"",
 						  keys[refused[i]], ids[refused[i]], e->event_id);
 			fallback[nfallback++] = refused[i];
+		}
+		if (hold_error)
+		{
+			relay_log(redirect_error(err) ? LOG_DEBUG : LOG_WARNING,
+					  "msg=\"could not check the entries of batch %" PRId64 " of partition %d already in Redis: %s\" retry=true",
+					  batch->batch_id, batch->part, err);
+			result = PUBLISH_RETRY;
+			goto done;
 		}
 	}
 
@@ -438,7 +517,8 @@ publish_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 				fkeys[i] = keys[fallback[i]];
 				fids[i] = ids[fallback[i]];
 			}
-			result = send_chunk(c, cfg, batch, fallback, nfallback, args, fkeys, fids, &exec);
+			result = send_chunk(t, cfg, batch, fallback, nfallback, args, fkeys, fids, &exec,
+								err, errlen);
 			free(fkeys);
 			free(fids);
 		}
@@ -474,6 +554,33 @@ publish_chunk(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 	if (newest_ms > 0)
 		counters->lag_seconds = (NowMillis() - newest_ms) / 1000.0;
 	result = *nfailures > 0 ? PUBLISH_ENTRY_FAILED : PUBLISH_OK;
+
+	/*
+	 * --wait-replicas: the chunk counts as published only once that many
+	 * replicas have it.  Otherwise it is sent again later; its entries are
+	 * then refused as duplicates and found in place, and WAIT asked again.
+	 */
+	if (cfg->wait_replicas > 0 && nsend > 0)
+	{
+		redisReply *w = redisCommand(c, "WAIT %d %d", cfg->wait_replicas, cfg->wait_timeout_ms);
+
+		if (w == NULL)
+		{
+			relay_log(LOG_WARNING, "msg=\"could not read a reply from Redis: %s\"", c->errstr);
+			result = PUBLISH_RECONNECT;
+			goto done;
+		}
+		if (w->type != REDIS_REPLY_INTEGER || w->integer < cfg->wait_replicas)
+		{
+			relay_log(LOG_WARNING, "msg=\"too few replicas acknowledged the chunk: sending it again later\" partition=%d batch=%" PRId64 " replicas=%lld wanted=%d",
+					  batch->part, batch->batch_id,
+					  w->type == REDIS_REPLY_INTEGER ? (long long) w->integer : -1LL,
+					  cfg->wait_replicas);
+			snprintf(err, errlen, "%s", w->type == REDIS_REPLY_ERROR ? w->str : "NOREPLICAS");
+			result = PUBLISH_RETRY;
+		}
+		freeReplyObject(w);
+	}
 
 done:
 	if (exec)
@@ -524,20 +631,19 @@ parse_entry_id(const char *id, StreamPos *pos)
  * a prefix of what was published: everything after this position was lost.
  * 0 ok, -1 I/O error (the reply is logged).
  */
-int
-RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part, StreamPos *top)
+/*
+ * Read the tops of the partition's streams on one node into *top (the
+ * highest wins).  asking: the node is importing the slot (ASKING before each
+ * read).  0 ok, -1 failed (logged; a broken connection is reported to the
+ * router, a redirect followed).
+ */
+static int
+scan_tops(Router *rt, redisContext *c, int node, int slot, bool asking,
+		  const char *pattern, const char *suffix, StreamPos *top)
 {
-	char		prefix[300];
-	char		pattern[400];
-	char		suffix[320];
 	char		cursor[32] = "0";
 	redisReply *r;
 
-	top->batch = 0;
-	top->ord = 0;
-	glob_escape(cfg->stream_prefix, prefix, sizeof(prefix));
-	snprintf(pattern, sizeof(pattern), "*:{%s:p%d}", prefix, part);
-	snprintf(suffix, sizeof(suffix), ":replay:{%s:p%d}", cfg->stream_prefix, part);
 	do
 	{
 		size_t		i;
@@ -548,6 +654,8 @@ RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part, StreamPos *
 			log_redis_error("scan the partition's streams", c, r);
 			if (r)
 				freeReplyObject(r);
+			else
+				RouterNodeFailed(rt, node);
 			return -1;
 		}
 		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
@@ -556,10 +664,17 @@ RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part, StreamPos *
 			const char *key = r->element[1]->element[i]->str;
 			size_t		kl = strlen(key),
 						sl = strlen(suffix);
-			redisReply *t;
+			redisReply *t = NULL;
 
 			if (kl >= sl && strcmp(key + kl - sl, suffix) == 0)
 				continue;
+			if (asking)
+			{
+				redisAppendCommand(c, "ASKING");
+				if (redisGetReply(c, (void **) &t) == REDIS_OK && t != NULL)
+					freeReplyObject(t);
+				t = NULL;
+			}
 			t = redisCommand(c, "XREVRANGE %s + - COUNT 1", key);
 			/* A key of the pattern that is not a stream holds no entry of ours. */
 			if (t != NULL && t->type == REDIS_REPLY_ERROR && strncmp(t->str, "WRONGTYPE", 9) == 0)
@@ -569,9 +684,17 @@ RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part, StreamPos *
 			}
 			if (t == NULL || t->type == REDIS_REPLY_ERROR)
 			{
+				/* A key moving away (MOVED/ASK): compare again later. */
+				int			other;
+
 				log_redis_error("read the top of a stream", c, t);
-				if (t)
+				if (t == NULL)
+					RouterNodeFailed(rt, node);
+				else
+				{
+					RouterRedirect(rt, slot, t->str, &other);
 					freeReplyObject(t);
+				}
 				freeReplyObject(r);
 				return -1;
 			}
@@ -591,6 +714,45 @@ RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part, StreamPos *
 	return 0;
 }
 
+int
+RedisPartitionTop(Router *rt, const RelayConfig *cfg, int part, StreamPos *top)
+{
+	char		prefix[300];
+	char		pattern[400];
+	char		suffix[320];
+	int			slot = PartitionSlot(cfg, part),
+				node,
+				importer;
+	redisContext *c = RouterGet(rt, slot, &node);
+
+	top->batch = 0;
+	top->ord = 0;
+	if (c == NULL)
+		return -1;
+	glob_escape(cfg->stream_prefix, prefix, sizeof(prefix));
+	snprintf(pattern, sizeof(pattern), "*:{%s:p%d}", prefix, part);
+	snprintf(suffix, sizeof(suffix), ":replay:{%s:p%d}", cfg->stream_prefix, part);
+	if (scan_tops(rt, c, node, slot, false, pattern, suffix, top) != 0)
+		return -1;
+
+	/*
+	 * A slot in migration has its keys on two nodes: those already moved are
+	 * on the importing node.  Reading the source alone would under-read the
+	 * top and raise a false "lost" alarm.
+	 */
+	importer = RouterMigratingTo(rt, node, slot);
+	if (importer >= 0)
+	{
+		redisContext *ic = RouterNode(rt, importer);
+
+		if (ic == NULL)
+			return -1;
+		if (scan_tops(rt, ic, importer, slot, true, pattern, suffix, top) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * Publish a claimed batch as consecutive MULTI/EXEC chunks of at most
  * --batch entries, each sent only after the previous one's EXEC answered.
@@ -601,8 +763,74 @@ RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part, StreamPos *
  * large (a claim's cost grows with the window it picks from).
  * Per-entry failures of every chunk are collected with their batch index.
  */
+/*
+ * Publish one chunk on the owner of its partition's slot.  MOVED: the map
+ * is updated and the chunk sent to the new owner; ASK: sent once more to the
+ * importing node after ASKING.  A few hops at most, then a retry later.
+ * PUBLISH_RECONNECT when the owner cannot be reached (its connection is
+ * dropped by the router): only this partition waits.
+ */
+static PublishResult
+publish_routed(Router *rt, const RelayConfig *cfg, const RelayBatch *batch,
+			   EntryFailure *failures, int *nfailures, RelayCounters *counters)
+{
+	int			slot = PartitionSlot(cfg, batch->part);
+	int			node = -1,
+				hops;
+	ChunkTarget t = {NULL, false};
+	char		err[256];
+
+	for (hops = 0;; hops++)
+	{
+		PublishResult pr;
+		RedirectKind kind;
+		int			target;
+
+		if (!t.asking)
+			t.c = RouterGet(rt, slot, &node);
+		if (t.c == NULL)
+		{
+			char		name[300];
+
+			relay_log(LOG_DEBUG, "msg=\"no reachable Redis node owns the partition's slot\" partition=%d slot=%d node=%s",
+					  batch->part, slot, RouterNodeName(rt, node, name, sizeof(name)));
+			return PUBLISH_RECONNECT;
+		}
+		/* Nothing goes to a node that may have lost entries before the check. */
+		if (RouterIsSuspect(rt, slot))
+			return PUBLISH_SUSPECT;
+		err[0] = '\0';
+		pr = publish_chunk(&t, cfg, batch, failures, nfailures, counters, err, sizeof(err));
+		if (pr == PUBLISH_RECONNECT)
+		{
+			RouterNodeFailed(rt, node);
+			return pr;
+		}
+		if (pr != PUBLISH_RETRY || hops >= 5)
+			return pr;
+		kind = RouterRedirect(rt, slot, err, &target);
+		if (kind == REDIRECT_MOVED)
+		{
+			t.asking = false;
+			continue;
+		}
+		if (kind == REDIRECT_ASK && !t.asking)
+		{
+			relay_log(LOG_DEBUG, "msg=\"slot being imported: ASKING the importing node\" partition=%d slot=%d",
+					  batch->part, slot);
+			t.c = RouterNode(rt, target);
+			node = target;
+			t.asking = true;
+			if (t.c == NULL)
+				return PUBLISH_RECONNECT;
+			continue;
+		}
+		return pr;
+	}
+}
+
 PublishResult
-RedisPublish(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
+RedisPublish(Router *rt, const RelayConfig *cfg, const RelayBatch *batch,
 			 EntryFailure *failures, int *nfailures, RelayCounters *counters)
 {
 	int			off;
@@ -619,7 +847,7 @@ RedisPublish(redisContext *c, const RelayConfig *cfg, const RelayBatch *batch,
 		chunk.res = NULL;
 		chunk.events = batch->events + off;
 		chunk.nevents = batch->nevents - off < cfg->batch ? batch->nevents - off : cfg->batch;
-		pr = publish_chunk(c, cfg, &chunk, failures + *nfailures, &nf, counters);
+		pr = publish_routed(rt, cfg, &chunk, failures + *nfailures, &nf, counters);
 		for (i = 0; i < nf; i++)
 			failures[*nfailures + i].index += off;
 		*nfailures += nf;

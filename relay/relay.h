@@ -11,6 +11,7 @@
  *	config.c	command line, environment, redis:// URLs, routing rules
  *	pg.c		the PostgreSQL side: connect, lock, claim, ack, nack, replay
  *	redis.c		the Redis side: connect, publish a chunk, check replies
+ *	cluster.c	routing: the node that owns a key's slot (Redis Cluster), MOVED/ASK
  *	recover.c	after a Redis restart or failover: find and re-publish lost entries
  *	status.c	failures classified permanent or transient; the status shared
  *				with the metrics thread (under a mutex)
@@ -84,7 +85,9 @@ typedef struct RelayConfig
 {
 	char	   *db;				/* libpq conninfo; NULL: PG* variables */
 	char	   *redis_url;
-	RedisTarget redis;
+	RedisTarget redis;			/* the first seed */
+	RedisTarget *seeds;			/* every --redis given, redis first */
+	int			nseeds;
 	char	   *relay_name;
 	char	   *stream_prefix;
 	char	   *default_family;
@@ -104,6 +107,9 @@ typedef struct RelayConfig
 	int			redis_timeout_ms;
 	int			backoff_max_ms;
 	int			standby_retry_ms;
+	int			wait_replicas;	/* WAIT n after each chunk; 0: off */
+	int			wait_timeout_ms;
+	int			unhealthy_after_ms; /* release partitions that made no progress that long */
 	LogLevel	log_level;
 	char	   *log_file;
 } RelayConfig;
@@ -173,7 +179,9 @@ typedef enum PublishResult
 	PUBLISH_OK,					/* every entry is in its stream (or dead-lettered) */
 	PUBLISH_RETRY,				/* transient: back off, then resend the batch */
 	PUBLISH_RECONNECT,			/* connection lost: reconnect, resend the batch */
-	PUBLISH_ENTRY_FAILED		/* some entries failed permanently: nack them */
+	PUBLISH_ENTRY_FAILED,		/* some entries failed permanently: nack them */
+	PUBLISH_SUSPECT				/* the slot's node is new or came back: compare the
+								 * stream tops with the acked position first */
 } PublishResult;
 
 /* Per-entry failure kept for relay_nack. */
@@ -304,19 +312,47 @@ extern int	PgReplay(PGconn *conn, const char *relay, int part, int64_t from_batc
 					 RelayBatch *batch);
 extern void BatchFree(RelayBatch *batch);
 extern bool PgLostLock(void);
+extern int	PgUnlock(PGconn *conn, const char *relay, int part);
+extern void PgSetIdleTimeout(PGconn *conn, int ms);
+
+/* cluster.c */
+typedef struct Router Router;
+typedef enum RedirectKind
+{
+	REDIRECT_NONE,
+	REDIRECT_MOVED,
+	REDIRECT_ASK
+} RedirectKind;
+extern int	KeySlot(const char *key, size_t len);
+extern int	PartitionSlot(const RelayConfig *cfg, int part);
+extern const char *CheckHashTags(const RelayConfig *cfg);
+extern Router *RouterOpen(const RelayConfig *cfg);
+extern void RouterClose(Router *rt);
+extern bool RouterIsCluster(const Router *rt);
+extern redisContext *RouterGet(Router *rt, int slot, int *node);
+extern redisContext *RouterNode(Router *rt, int node);
+extern void RouterNodeFailed(Router *rt, int node);
+extern RedirectKind RouterRedirect(Router *rt, int slot, const char *err, int *node);
+extern int	RouterMigratingTo(Router *rt, int node, int slot);
+extern bool RouterTakeSuspect(Router *rt, int slot);
+extern bool RouterIsSuspect(const Router *rt, int slot);
+extern void RouterSuspectAll(Router *rt);
+extern void RouterPing(Router *rt);
+extern const char *RouterNodeName(const Router *rt, int node, char *buf, size_t buflen);
 
 /* redis.c */
 extern redisContext *RedisConnect(const RelayConfig *cfg);
-extern PublishResult RedisPublish(redisContext *c, const RelayConfig *cfg,
+extern redisContext *RedisConnectTarget(const RelayConfig *cfg, const RedisTarget *t);
+extern PublishResult RedisPublish(Router *rt, const RelayConfig *cfg,
 								  const RelayBatch *batch, EntryFailure *failures,
 								  int *nfailures, RelayCounters *counters);
-extern int	RedisPartitionTop(redisContext *c, const RelayConfig *cfg, int part,
+extern int	RedisPartitionTop(Router *rt, const RelayConfig *cfg, int part,
 							  StreamPos *top);
 extern void StreamKey(const RelayConfig *cfg, const char *family, int part,
 					  bool replay, char *buf, size_t buflen);
 
 /* recover.c */
-extern RecoverResult RecoverPartition(redisContext *c, PGconn *pg, const RelayConfig *cfg,
+extern RecoverResult RecoverPartition(Router *rt, PGconn *pg, const RelayConfig *cfg,
 									  int part, RelayCounters *k);
 
 /* metrics.c */

@@ -61,9 +61,16 @@ rl_redis_start() {
 	local dir=$GG_TMP/redis-$name port
 	mkdir -p "$dir"
 	[ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+	local try
 	port=$(gg_free_port $((GG_REDIS_PORT + 10 + RANDOM % 200)))
-	echo "$port" >"$dir/port"
-	rl_redis_up "$name" "$@"
+	# A port no listener shows can still be held by a client socket (the
+	# ephemeral range): a server that did not start moves to the next port.
+	for try in 1 2 3 4 5; do
+		echo "$port" >"$dir/port"
+		rl_redis_up "$name" "$@" 2>/dev/null
+		[ -f "$dir/redis.pid" ] && break
+		port=$(gg_free_port $((port + 1)))
+	done
 	cat "$dir/port"
 }
 

@@ -10,6 +10,9 @@
           the committed eventIds, each once; per aggregate n is 0, 1, 2, ...
           with no hole and no reordering; nothing rolled back.
   count   exit 0 when the streams hold at least N entries.
+
+With --cluster-ports P1,P2,... the streams are read from every node of a
+Redis Cluster that answers and is a master now (each key from its owner).
   snapshot  waits until the streams hold at least N entries, then has Redis
           write a snapshot (BGSAVE: the data set as of one instant, between
           two MULTI/EXEC chunks) and waits for it; prints the entries then.
@@ -89,6 +92,22 @@ def cmd_emit(args):
     return 0
 
 
+def sources(args):
+    """The Redis servers holding the streams: one, or every live master."""
+    if not args.cluster_ports:
+        return [redis.Redis(port=args.redis_port, password=os.environ.get("GG_REDIS_PASSWORD"))]
+    out = []
+    for p in args.cluster_ports.split(","):
+        r = redis.Redis(port=int(p), socket_timeout=5, password=os.environ.get("GG_REDIS_PASSWORD"))
+        try:
+            role = r.execute_command("ROLE")
+        except redis.exceptions.RedisError:
+            continue
+        if role[0] in (b"master", "master"):
+            out.append(r)
+    return out
+
+
 def stream_keys(r, prefix, replay):
     keys = []
     for k in r.scan_iter(match="*:{%s:p*}" % prefix, count=1000):
@@ -115,8 +134,9 @@ def read_stream(r, key):
 
 
 def cmd_count(args):
-    r = redis.Redis(port=args.redis_port, password=os.environ.get("GG_REDIS_PASSWORD"))
-    total = sum(r.xlen(k) for k in stream_keys(r, args.prefix, args.include_replay))
+    total = 0
+    for r in sources(args):
+        total += sum(r.xlen(k) for k in stream_keys(r, args.prefix, args.include_replay))
     print(total)
     return 0 if total >= args.events else 1
 
@@ -161,14 +181,16 @@ def cmd_top(args):
 
 
 def cmd_verify(args):
-    r = redis.Redis(port=args.redis_port, password=os.environ.get("GG_REDIS_PASSWORD"))
     with open(emitted_path()) as f:
         expected = set(line.strip() for line in f if line.strip())
     problems = []
     seen = {}
     entries = 0
     last_n = {}
-    for key in stream_keys(r, args.prefix, args.include_replay):
+    keyed = [(r, k) for r in sources(args) for k in stream_keys(r, args.prefix, args.include_replay)]
+    # Per-aggregate order is checked stream by stream in key order, as with one server.
+    keyed.sort(key=lambda rk: rk[1])
+    for r, key in keyed:
         for eid, f in read_stream(r, key):
             entries += 1
             ev = f.get("eventId")
@@ -215,6 +237,7 @@ def main():
     ap.add_argument("--per-txn", type=int, default=10)
     ap.add_argument("--agg-base", type=int, default=0)
     ap.add_argument("--redis-port", type=int)
+    ap.add_argument("--cluster-ports", default="")
     ap.add_argument("--prefix", default="goodgo")
     ap.add_argument("--include-replay", action="store_true")
     ap.add_argument("--allow-duplicates", action="store_true")

@@ -3,7 +3,7 @@
 # Builds relay/ a second time, from a copy of its sources under $GG_TMP
 # (the normal build's objects and binary are left alone), with
 # -fsanitize=address,undefined -fno-omit-frame-pointer, then runs the
-# end-to-end, kill, Redis-restart and overlap suites with that binary
+# end-to-end, kill, Redis-restart, overlap and Redis Cluster suites with that binary
 # (GOODGO_RELAY_BIN).  Any sanitizer report aborts the relay
 # (halt_on_error, -fno-sanitize-recover) and is written under
 # $GG_TMP/asan/reports; the suite passes only when that directory is
@@ -55,7 +55,7 @@ if [ $rc -eq 0 ] && [ -z "$(ls -A "$dir/reports")" ]; then pass version_clean; e
 # find this run's Redis directories (an append-only file would be loaded).
 mkdir -p "$dir/tmp"
 chmod 755 "$dir/tmp"
-for s in relay_e2e relay_kill relay_redis relay_overlap; do
+for s in relay_e2e relay_kill relay_redis relay_overlap relay_cluster; do
 	r=$dir/results.$s
 	: >"$r"
 	chmod 666 "$r"

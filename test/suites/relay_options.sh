@@ -12,7 +12,7 @@ err=$GG_TMP/relay_options.err
 "$RELAY" --help >"$out" 2>"$err"; rc=$?
 rl_check help_exit_0 [ $rc -eq 0 ]
 rl_check help_lists_options grep -q -- '--redis=URL' "$out"
-for o in --db --stream-prefix --route --batch --poll-interval --maxlen --once --metrics-port --ids --version; do
+for o in --db --stream-prefix --route --batch --poll-interval --maxlen --once --metrics-port --ids --version --wait-replicas --wait-timeout --unhealthy-after; do
 	grep -q -- "$o" "$out" || { rl_fail "help_mentions$o"; continue; }
 done
 rl_pass help_mentions_every_option
@@ -51,6 +51,13 @@ bad_usage redis_bad_port 'invalid port' --redis redis://h:99999
 bad_usage redis_bad_db 'the database after "/" must be a number' --redis redis://h/x
 bad_usage prefix_with_brace 'no "\{" or "\}"' --stream-prefix 'a{b}'
 bad_usage route_without_family 'expected TYPE=FAMILY' --route payment.completed
+# A brace in a family would put a key's hash tag elsewhere: its partition's keys would not share one cluster slot.
+bad_usage route_family_with_brace 'a stream family must contain no "\{" or "\}"' --route 'payment.*=pay{x}'
+bad_usage default_stream_with_brace 'no "\{" or "\}"' --default-stream 'ev}ents'
+bad_usage wait_replicas_negative 'invalid value "-1" for option --wait-replicas' --wait-replicas=-1
+bad_usage wait_timeout_zero 'invalid value "0" for option --wait-timeout' --wait-timeout 0
+bad_usage unhealthy_after_too_short 'invalid value "500" for option --unhealthy-after' --unhealthy-after 500
+bad_usage second_seed_bad 'invalid value "http://x" for option --redis' --redis redis://a:7000 --redis http://x
 GOODGO_RELAY_BATCH=abc bad_usage env_bad_value 'environment variable GOODGO_RELAY_BATCH' --print-config
 
 # config NAME EXPECTED-LINES ARGS...: --print-config shows exactly these lines (among others).
@@ -99,6 +106,23 @@ batch-max=20000" --batch 20000
 GOODGO_RELAY_BATCH=250 GOODGO_RELAY_ONCE=1 config environment "batch=250
 once=yes"
 GOODGO_RELAY_BATCH=250 config flag_beats_environment "batch=300" --batch 300
+config cluster_defaults "redis.seeds=1
+wait-replicas=0
+wait-timeout=1000
+unhealthy-after=30000"
+# --redis is repeatable: the first is the seed the credentials come from, the others follow.
+config several_seeds "redis.host=a
+redis.port=7000
+redis.user=u
+redis.seeds=3
+redis.seed=b:7001
+redis.seed=c:7002" --redis redis://u:p@a:7000 --redis redis://b:7001 --redis redis://c:7002
+GOODGO_RELAY_REDIS=redis://env:1 config flag_seed_replaces_environment "redis.host=a
+redis.seeds=2
+redis.seed=b:7001" --redis redis://a:7000 --redis redis://b:7001
+config wait_and_health "wait-replicas=1
+wait-timeout=250
+unhealthy-after=5000" --wait-replicas 1 --wait-timeout 250 --unhealthy-after 5000
 # The password itself is never printed.
 "$RELAY" --redis 'redis://u:hunter2@h' --print-config >"$out" 2>&1
 rl_check password_not_printed sh -c "! grep -q hunter2 '$out'"
