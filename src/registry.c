@@ -736,6 +736,14 @@ goodgo_register_event_type(PG_FUNCTION_ARGS)
 	bool		isnull;
 	char	   *override_reason = NULL;
 
+	/*
+	 * Declared with three arguments, this is a 1.0 or 1.1 schema running on
+	 * the 1.2 library (between "make install" and ALTER EXTENSION UPDATE):
+	 * it has neither the compatibility gate nor event_type_versions'
+	 * compat_report, so a new version is registered as those releases did.
+	 */
+	bool		before_1_2 = PG_NARGS() < 4;
+
 	event_type = registry_arg_cstring(fcinfo, 0, "event type");
 	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
 		override_reason = text_to_cstring(PG_GETARG_TEXT_PP(3));
@@ -838,6 +846,23 @@ goodgo_register_event_type(PG_FUNCTION_ARGS)
 		 * gate raises 22023, or with an override reason returns the report
 		 * kept with the version.
 		 */
+		memcpy(vvalues, values, sizeof(values));
+		vvalues[7] = Int32GetDatum(version);
+		if (before_1_2)
+		{
+			registry_spi_exec("INSERT INTO goodgo_events.event_type_versions"
+							  "  (event_type, version, schema, dialect, format_assertion,"
+							  "   bundled, registered_by)"
+							  " VALUES ($1, $8, $2, $4, $5, $6, $7)",
+							  8, vtypes, vvalues, SPI_OK_INSERT);
+			registry_spi_exec("UPDATE goodgo_events.event_types"
+							  "   SET current_version = $8, mode = $3, bundled = $6,"
+							  "       updated_at = pg_catalog.now()"
+							  " WHERE event_type OPERATOR(pg_catalog.=) $1",
+							  8, vtypes, vvalues, SPI_OK_UPDATE);
+			SPI_finish();
+			PG_RETURN_INT32(version);
+		}
 		gvalues[0] = values[0];
 		gvalues[1] = values[1];
 		gvalues[2] = override_reason ? CStringGetTextDatum(override_reason) : (Datum) 0;
@@ -875,8 +900,6 @@ goodgo_register_event_type(PG_FUNCTION_ARGS)
 					 errhint("The override reason and the findings are kept in event_type_versions.compat_report.")));
 		}
 
-		memcpy(vvalues, values, sizeof(values));
-		vvalues[7] = Int32GetDatum(version);
 		rc = SPI_execute_with_args("INSERT INTO goodgo_events.event_type_versions"
 								   "  (event_type, version, schema, dialect, format_assertion,"
 								   "   bundled, registered_by, compat_report)"
