@@ -44,7 +44,7 @@ owner0=$(rl_cluster_owner "$slot0")
 seed=
 for p in $(rl_cluster_masters); do [ "$p" != "$owner0" ] && { seed=$p; break; }; done
 rl_log "partition 0: slot $slot0 on :$owner0; seed :$seed"
-rl_check seed_is_not_owner [ -n "$seed" ] && [ "$seed" != "$owner0" ]
+rl_check seed_is_not_owner [ -n "$seed" -a "$seed" != "$owner0" ]
 rl_emit "$N" 4 200 >/dev/null || rl_fail emit1
 log=$GG_TMP/relay_cluster_seed.log
 "$RELAY" --log-level=debug --once --redis "redis://127.0.0.1:$seed" --batch 100 >"$log" 2>&1
@@ -138,14 +138,27 @@ reshard() {
 		--cluster-to "$(rl_cluster_id "$2")" --cluster-slots 1200 --cluster-yes \
 		>>"$GG_TMP/reshard.log" 2>&1
 }
+# redis-cli refuses to reshard while the nodes do not agree on the slot map
+# ("Nodes don't agree about configuration!"), as they may not right after
+# the first move: wait for agreement before moving the slots back.
+agreed() {
+	local i
+	for i in $(seq 300); do
+		redis-cli ${RL_CLUSTER_AUTH:-} --cluster check "127.0.0.1:$1" 2>/dev/null |
+			grep -q "don't agree" || return 0
+		sleep 0.1
+	done
+	return 1
+}
 reshard "$a" "$b"; rc1=$?
 moved_to=$(rl_cluster_owner "$slot3")
+agreed "$b" || rl_log "the nodes still disagree about the slot map after 30 s"
 reshard "$b" "$a"; rc2=$?
 back_to=$(rl_cluster_owner "$slot3")
 wait "$emitter" || rl_fail reshard:emit "$(tail -2 "$GG_TMP/emit3.out")"
 total=$((total + 6000))
-rl_check reshard:redis_cli_ok [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ]
-rl_check reshard:slots_went_and_came_back [ "$moved_to" = "$b" ] && [ "$back_to" = "$a" ]
+rl_check reshard:redis_cli_ok [ "$rc1" -eq 0 -a "$rc2" -eq 0 ]
+rl_check reshard:slots_went_and_came_back [ "$moved_to" = "$b" -a "$back_to" = "$a" ]
 drained=
 for i in $(seq 600); do
 	[ "$(pending_of "0,1,2,3,4,5,6,7")" = 0 ] && { drained=1; break; }

@@ -70,7 +70,7 @@ rl_relay_bg relay_leader_b3 --redis "redis://relay_b:pb@127.0.0.1:$port" --unhea
 	--standby-retry $RETRY --batch 20 --batch-max 20
 b=$RL_LAST_PID
 sleep 0.5
-rl_check lost_redis:a_leads_b_stands_by [ "$(led relay_leader_a3)" -eq 4 ] && [ "$(led relay_leader_b3)" -eq 0 ]
+rl_check lost_redis:a_leads_b_stands_by [ "$(led relay_leader_a3)" -eq 4 -a "$(led relay_leader_b3)" -eq 0 ]
 /usr/bin/python3 "$RL_PY" emit --events "$N" --clients 4 --aggregates 200 --agg-base 2000 >"$GG_TMP/emit3.out" 2>&1 &
 emitter=$!
 sleep 0.5
@@ -95,7 +95,7 @@ rl_relay_bg relay_leader_b2 --redis "redis://127.0.0.1:$port" --unhealthy-after 
 	--standby-retry $RETRY --batch 20 --batch-max 20
 b=$RL_LAST_PID
 sleep 0.5
-rl_check frozen:a_leads_b_stands_by [ "$(led relay_leader_a2)" -eq 4 ] && [ "$(led relay_leader_b2)" -eq 0 ]
+rl_check frozen:a_leads_b_stands_by [ "$(led relay_leader_a2)" -eq 4 -a "$(led relay_leader_b2)" -eq 0 ]
 /usr/bin/python3 "$RL_PY" emit --events "$N" --clients 4 --aggregates 200 --agg-base 1000 >"$GG_TMP/emit2.out" 2>&1 &
 emitter=$!
 sleep 1
@@ -109,6 +109,6 @@ kill -CONT "$a"
 rl_wait_drained "$port" $((3 * N)) 60 && rl_pass frozen:drained || rl_fail frozen:drained
 sleep 1
 kill -TERM "$a" "$b"; wait "$a"; rca=$?; wait "$b"; rcb=$?
-rl_check frozen:both_exit_0 [ $rca -eq 0 ] && [ $rcb -eq 0 ]
+rl_check frozen:both_exit_0 [ "$rca" -eq 0 -a "$rcb" -eq 0 ]
 rl_verify "$port" $((3 * N)) && rl_pass frozen:every_event_once || rl_fail frozen:every_event_once
 exit 0
