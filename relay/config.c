@@ -122,7 +122,8 @@ usage(void)
 	printf("      --backoff-max=MS       cap of the jittered exponential retry delay (default: 30000)\n");
 	printf("      --once                 drain what is committed, then exit\n");
 	printf("      --once-timeout=S       --once gives up (exit 1) after S seconds without progress\n");
-	printf("                             (Redis or PostgreSQL unavailable; default: 60)\n");
+	printf("                             (Redis or PostgreSQL unavailable, a partition's lock held\n");
+	printf("                             by another relay; default: 60)\n");
 	printf("\nObservability:\n");
 	printf("      --metrics-port=PORT    serve Prometheus metrics on 127.0.0.1:PORT (default: off)\n");
 	printf("      --log-level=LEVEL      debug, info, warning or error (default: info)\n");

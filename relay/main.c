@@ -87,6 +87,7 @@ typedef struct Relay
 	double		last_redis_use;
 	int			failures;		/* consecutive, for the backoff */
 	double		last_progress;	/* --once: start, or the last batch acked or check done */
+	double		once_unled_since;	/* --once: drained what it leads, others not led since */
 	double		peek_retry_at;	/* no relay_peek (extension 1.0): not before then */
 	bool		warned_no_peek;
 	int			metrics_fd;
@@ -173,6 +174,44 @@ backoff(Relay *r, const char *why)
 			  r->failures);
 	SleepMillis(ms);
 	once_give_up_check(r);
+}
+
+static void try_locks(Relay *r);
+
+/*
+ * --once drained the partitions it leads, but not every partition of its
+ * range is led by it: the lock of one is held by another session.  That may
+ * be another relay, or the backend of a relay that just exited and is still
+ * on its way out (a disconnect releases the lock only when the server
+ * process is done): a back-to-back --once, a cron job, must not skip the
+ * partition.  So keep trying the missing locks (every 100 ms) for
+ * --once-timeout; then give up with exit 1, naming the partitions.
+ */
+static bool
+once_wait_for_partitions(Relay *r)
+{
+	double		now = NowSeconds();
+	char		list[256];
+	size_t		len = 0;
+	int			p;
+
+	if (r->once_unled_since == 0)
+		r->once_unled_since = now;
+	if (now - r->once_unled_since < r->cfg.once_timeout_s)
+	{
+		SleepMillis(100);
+		if (!relay_stop_requested && PgConnectionOk(r->pg))
+			try_locks(r);
+		return true;
+	}
+	list[0] = '\0';
+	for (p = r->lo; p <= r->hi && len < sizeof(list) - 16; p++)
+		if (!r->led[p])
+			len += snprintf(list + len, sizeof(list) - len, "%s%d", len ? "," : "", p);
+	relay_log(LOG_ERROR, "msg=\"--once: %s led by another relay for %d s: not drained\" partitions=%s",
+			  r->k.partitions_led == 0 ? "every partition is" : "partitions are",
+			  r->cfg.once_timeout_s, list);
+	return false;
 }
 
 /* Forget a batch claimed ahead (it stays open: the next claim returns it). */
@@ -790,11 +829,14 @@ main(int argc, char **argv)
 		progress(&r, false);
 		if (r.cfg.once)
 		{
-			if (r.k.partitions_led == 0)
+			if (r.k.partitions_led < r.hi - r.lo + 1)
 			{
-				relay_log(LOG_ERROR, "msg=\"--once: every partition is led by another relay\"");
-				drop_pg(&r);
-				return RELAY_EXIT_FAILURE;
+				if (!once_wait_for_partitions(&r))
+				{
+					drop_pg(&r);
+					return RELAY_EXIT_FAILURE;
+				}
+				continue;
 			}
 			break;
 		}
