@@ -363,6 +363,9 @@ CREATE INDEX dead_letters_redrive ON goodgo_events.dead_letters (relay, part, id
 	WHERE redrive_requested_at IS NOT NULL AND redriven_at IS NULL;
 COMMENT ON INDEX goodgo_events.dead_letters_redrive IS
 	'dead letters waiting to be redriven, per relay and partition';
+CREATE INDEX dead_letters_seq ON goodgo_events.dead_letters (relay, part, seq);
+COMMENT ON INDEX goodgo_events.dead_letters_seq IS
+	'dead letters of an event: relay_replay leaves out what a batch did not publish, a redrive takes the newest';
 COMMENT ON TABLE goodgo_events.dead_letters IS
 	'events a relay could not publish after goodgo_events.relay_max_attempts attempts, with the error; redrive_dead_letter() re-queues them';
 SELECT pg_catalog.pg_extension_config_dump('goodgo_events.dead_letters', '');
@@ -1016,11 +1019,13 @@ CREATE FUNCTION goodgo_events.redrive_dead_letter(id bigint) RETURNS boolean
 			   SET redrive_requested_at = clock_timestamp(), redrive_batch_id = NULL, redriven_at = NULL
 			 WHERE d.id = redrive_dead_letter.id
 			   AND (d.redrive_requested_at IS NULL OR d.redriven_at IS NOT NULL)
+			   AND NOT EXISTS (SELECT 1 FROM goodgo_events.dead_letters n
+								WHERE n.relay = d.relay AND n.part = d.part AND n.seq = d.seq AND n.id > d.id)
 			RETURNING 1)
 		SELECT count(*) > 0 FROM u;
 	END;
 COMMENT ON FUNCTION goodgo_events.redrive_dead_letter(bigint) IS
-	're-queue one dead letter: its relay delivers it again in its next batch; false if unknown or queued already';
+	're-queue one dead letter: its relay delivers it again in its next batch; false if unknown, queued already, or superseded by a newer dead letter of the same event';
 
 CREATE FUNCTION goodgo_events.redrive_dead_letters(relay text DEFAULT NULL) RETURNS bigint
 	LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
@@ -1030,6 +1035,9 @@ CREATE FUNCTION goodgo_events.redrive_dead_letters(relay text DEFAULT NULL) RETU
 			   SET redrive_requested_at = clock_timestamp(), redrive_batch_id = NULL, redriven_at = NULL
 			 WHERE (redrive_dead_letters.relay IS NULL OR d.relay = redrive_dead_letters.relay)
 			   AND (d.redrive_requested_at IS NULL OR d.redriven_at IS NOT NULL)
+			   -- a redrive that failed again left a newer dead letter: only that one
+			   AND NOT EXISTS (SELECT 1 FROM goodgo_events.dead_letters n
+								WHERE n.relay = d.relay AND n.part = d.part AND n.seq = d.seq AND n.id > d.id)
 			RETURNING 1)
 		SELECT count(*) FROM u;
 	END;
@@ -1116,10 +1124,23 @@ CREATE FUNCTION goodgo_events.relay_replay(relay text, part integer, from_batch 
 			   LATERAL goodgo_events.relay_batch_rows(b.relay, b.part, b.batch_id) r
 		 WHERE b.relay = relay_replay.relay AND b.part = relay_replay.part
 		   AND b.batch_id >= relay_replay.from_batch AND b.acked_at IS NOT NULL
+		   -- Not what the batch did not publish: an event that became a
+		   -- dead letter in it (a dead letter of its seq newer than the one
+		   -- the batch redrove, if any).  The relay's loss check compares
+		   -- the stream top with the newest replayed entry, and restores
+		   -- what it replays.
+		   AND NOT EXISTS (
+				SELECT 1 FROM goodgo_events.dead_letters d
+				 WHERE d.relay = b.relay AND d.part = b.part AND d.seq = r.seq
+				   AND d.id > coalesce((SELECT max(x.dead_letter_id)
+										  FROM goodgo_events.relay_batch_redrives x
+										  JOIN goodgo_events.dead_letters dx ON dx.id = x.dead_letter_id
+										 WHERE x.relay = b.relay AND x.part = b.part
+										   AND x.batch_id = b.batch_id AND dx.seq = r.seq), 0))
 		 ORDER BY r.batch_id, r.ord;
 	END;
 COMMENT ON FUNCTION goodgo_events.relay_replay(text, integer, bigint) IS
-	're-deliver the retained events of acked batches from batch from_batch on (replay = true: publish with automatic ids)';
+	're-deliver the retained events of acked batches from batch from_batch on, without those that became dead letters there (replay = true: publish with automatic ids)';
 
 CREATE FUNCTION goodgo_events.relay_replay(relay text, part integer, from_time timestamptz)
 	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,

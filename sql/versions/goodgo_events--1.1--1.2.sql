@@ -1224,3 +1224,83 @@ BEGIN
 	END LOOP;
 END
 $$;
+
+-- [lead] dead letters: relay_replay leaves out the events a batch did not
+-- publish (they became dead letters there), so that the relay's loss check
+-- no longer takes dead letters at the end of the last acked batch for events
+-- Redis lost, and no longer publishes them under their original ids (then
+-- again when redriven).  A redrive that failed again left a newer dead
+-- letter of the same event: only that one can be redriven again.
+
+CREATE INDEX dead_letters_seq ON goodgo_events.dead_letters (relay, part, seq);
+COMMENT ON INDEX goodgo_events.dead_letters_seq IS
+	'dead letters of an event: relay_replay leaves out what a batch did not publish, a redrive takes the newest';
+
+CREATE OR REPLACE FUNCTION goodgo_events.relay_replay(relay text, part integer, from_batch bigint)
+	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
+				  aggregate_id text, stream text, envelope jsonb, attempts integer, replay boolean)
+	LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED SET jit = off
+	BEGIN ATOMIC
+		SELECT r.batch_id, r.ord, r.seq, r.event_id, r.event_type, r.aggregate_id, r.stream,
+			   r.envelope, r.attempts, true
+		  FROM goodgo_events.relay_batches b,
+			   LATERAL goodgo_events.relay_batch_rows(b.relay, b.part, b.batch_id) r
+		 WHERE b.relay = relay_replay.relay AND b.part = relay_replay.part
+		   AND b.batch_id >= relay_replay.from_batch AND b.acked_at IS NOT NULL
+		   -- Not what the batch did not publish: an event that became a
+		   -- dead letter in it (a dead letter of its seq newer than the one
+		   -- the batch redrove, if any).  The relay's loss check compares
+		   -- the stream top with the newest replayed entry, and restores
+		   -- what it replays.
+		   AND NOT EXISTS (
+				SELECT 1 FROM goodgo_events.dead_letters d
+				 WHERE d.relay = b.relay AND d.part = b.part AND d.seq = r.seq
+				   AND d.id > coalesce((SELECT max(x.dead_letter_id)
+										  FROM goodgo_events.relay_batch_redrives x
+										  JOIN goodgo_events.dead_letters dx ON dx.id = x.dead_letter_id
+										 WHERE x.relay = b.relay AND x.part = b.part
+										   AND x.batch_id = b.batch_id AND dx.seq = r.seq), 0))
+		 ORDER BY r.batch_id, r.ord;
+	END;
+COMMENT ON FUNCTION goodgo_events.relay_replay(text, integer, bigint) IS
+	're-deliver the retained events of acked batches from batch from_batch on, without those that became dead letters there (replay = true: publish with automatic ids)';
+
+CREATE OR REPLACE FUNCTION goodgo_events.redrive_dead_letter(id bigint) RETURNS boolean
+	LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
+	BEGIN ATOMIC
+		WITH u AS (
+			UPDATE goodgo_events.dead_letters d
+			   SET redrive_requested_at = clock_timestamp(), redrive_batch_id = NULL, redriven_at = NULL
+			 WHERE d.id = redrive_dead_letter.id
+			   AND (d.redrive_requested_at IS NULL OR d.redriven_at IS NOT NULL)
+			   AND NOT EXISTS (SELECT 1 FROM goodgo_events.dead_letters n
+								WHERE n.relay = d.relay AND n.part = d.part AND n.seq = d.seq AND n.id > d.id)
+			RETURNING 1)
+		SELECT count(*) > 0 FROM u;
+	END;
+COMMENT ON FUNCTION goodgo_events.redrive_dead_letter(bigint) IS
+	're-queue one dead letter: its relay delivers it again in its next batch; false if unknown, queued already, or superseded by a newer dead letter of the same event';
+
+CREATE OR REPLACE FUNCTION goodgo_events.redrive_dead_letters(relay text DEFAULT NULL) RETURNS bigint
+	LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+	BEGIN ATOMIC
+		WITH u AS (
+			UPDATE goodgo_events.dead_letters d
+			   SET redrive_requested_at = clock_timestamp(), redrive_batch_id = NULL, redriven_at = NULL
+			 WHERE (redrive_dead_letters.relay IS NULL OR d.relay = redrive_dead_letters.relay)
+			   AND (d.redrive_requested_at IS NULL OR d.redriven_at IS NOT NULL)
+			   -- a redrive that failed again left a newer dead letter: only that one
+			   AND NOT EXISTS (SELECT 1 FROM goodgo_events.dead_letters n
+								WHERE n.relay = d.relay AND n.part = d.part AND n.seq = d.seq AND n.id > d.id)
+			RETURNING 1)
+		SELECT count(*) FROM u;
+	END;
+COMMENT ON FUNCTION goodgo_events.redrive_dead_letters(text) IS
+	're-queue every dead letter (of one relay, or all); returns how many';
+-- (CREATE OR REPLACE reset what 70_roles.sql gives them)
+ALTER FUNCTION goodgo_events.relay_replay(text, integer, bigint)
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION goodgo_events.redrive_dead_letter(bigint)
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION goodgo_events.redrive_dead_letters(text)
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
