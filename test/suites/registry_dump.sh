@@ -26,6 +26,8 @@ SELECT 'version', event_type, version, md5(schema::text), dialect, format_assert
   FROM goodgo_events.event_type_versions ORDER BY event_type COLLATE "C", version;
 SELECT 'document', uri, md5(schema::text)
   FROM goodgo_events.schema_documents ORDER BY uri COLLATE "C";
+SELECT 'document_version', uri, version, md5(schema::text)
+  FROM goodgo_events.schema_document_versions ORDER BY uri COLLATE "C", version;
 SQL
 }
 
@@ -41,6 +43,9 @@ SELECT goodgo_events.register_event_type('invoice.issued',
 	'{"type": "object", "required": ["invoice_id", "amount"],
 	  "properties": {"invoice_id": {"type": "string"},
 	                 "amount": {"$ref": "https://example.com/dump/money.schema.json"}}}');
+-- the shared document changes: its history has two versions
+SELECT goodgo_events.register_schema('https://example.com/dump/money.schema.json',
+	'{"$id": "https://example.com/dump/money.schema.json", "type": "integer", "minimum": 0, "maximum": 1000000000000}');
 SELECT goodgo_events.register_event_type('invoice.voided', '{"type": "object"}', 'warn');
 SELECT goodgo_events.set_event_type_mode('invoice.voided', 'off');
 -- a bundled type (if the build ships any) changed by the user: new version and mode
@@ -72,6 +77,8 @@ if [ -s "$GG_TMP/registry_dump.before" ] &&
 	grep -q '^type|invoice.issued|2|enforce|f$' "$GG_TMP/registry_dump.after" &&
 	grep -q '^type|invoice.voided|1|off|f$' "$GG_TMP/registry_dump.after" &&
 	grep -q '^document|https://example.com/dump/money.schema.json|' "$GG_TMP/registry_dump.after" &&
+	grep -q '^document_version|https://example.com/dump/money.schema.json|2|' "$GG_TMP/registry_dump.after" &&
+	grep -q '^document_version|https://schemas.goodgo.example/events/envelope.schema.json|1|' "$GG_TMP/registry_dump.after" &&
 	diff -u "$GG_TMP/registry_dump.before" "$GG_TMP/registry_dump.after"; then
 	result PASS same_registry
 else
