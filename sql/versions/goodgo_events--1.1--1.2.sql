@@ -1394,3 +1394,37 @@ $$;
 COMMENT ON FUNCTION goodgo_events.register_schema(text, jsonb) IS
 	'store a schema document that any schema can $ref by this URI or by its $id (replaces one registered under the same URI; a changed content is kept as its next version in schema_document_versions)';
 ALTER FUNCTION goodgo_events.register_schema(text, jsonb) SECURITY DEFINER;
+
+-- [lead] no foreign key between the registry's configuration tables:
+-- pg_restore -j loads their data in parallel, in no set order, and the
+-- versions' COPY failed whenever it ran before event_types' (every user
+-- version lost).  A trigger keeps the key's RESTRICT.
+ALTER TABLE goodgo_events.event_type_versions DROP CONSTRAINT event_type_versions_event_type_fkey;
+-- What the foreign key's ON DELETE/UPDATE RESTRICT did (see above).
+CREATE FUNCTION goodgo_events.event_types_keep_versions()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' AND NEW.event_type OPERATOR(pg_catalog.=) OLD.event_type THEN
+		RETURN NEW;
+	END IF;
+	IF EXISTS (SELECT 1 FROM goodgo_events.event_type_versions v
+				WHERE v.event_type OPERATOR(pg_catalog.=) OLD.event_type) THEN
+		RAISE EXCEPTION 'event type "%" has registered versions', OLD.event_type
+			USING ERRCODE = 'foreign_key_violation',
+				  DETAIL = 'Outbox rows and consumers refer to an event type''s versions by its name and number.',
+				  HINT = 'Stop emitting the type instead; its versions stay in the registry.';
+	END IF;
+	RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+
+COMMENT ON FUNCTION goodgo_events.event_types_keep_versions() IS
+	'goodgo_events: trigger keeping an event type that has versions from being deleted or renamed';
+
+CREATE TRIGGER event_types_keep_versions
+	BEFORE DELETE OR UPDATE OF event_type ON goodgo_events.event_types
+	FOR EACH ROW EXECUTE FUNCTION goodgo_events.event_types_keep_versions();
+
