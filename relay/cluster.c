@@ -65,6 +65,7 @@ struct Router
 	double		last_refresh;
 	bool		refresh_wanted;
 	int			standalone_seed;	/* the seed that answered, standalone mode */
+	bool		sentinel;		/* standalone, its master named by Sentinels */
 };
 
 /* CRC16-CCITT (XMODEM): polynomial 0x1021, initial value 0, no reflection. */
@@ -193,12 +194,120 @@ add_node(Router *rt, const char *host, int port)
 	return rt->nnodes++;
 }
 
+/*
+ * Sentinel: ask the Sentinels in turn for the address of the master, and
+ * connect to it with the URL's credentials.  A node that says it is a
+ * replica (a Sentinel that has not seen the failover yet) is passed over; a
+ * user whose ACL lacks ROLE takes the Sentinel's word.  The first master
+ * reached wins: *host (allocated) and *port say which.  NULL when none
+ * (logged, noted as transient: the daemon and --once retry).
+ */
+static redisContext *
+sentinel_connect_master(const RelayConfig *cfg, char **host, int *port)
+{
+	const RedisTarget *u = &cfg->redis;
+	int			i;
+	char		line[600];
+
+	for (i = 0; i < u->nsentinels; i++)
+	{
+		RedisTarget st;
+		RedisTarget mt;
+		redisContext *sc;
+		redisContext *mc;
+		redisReply *r;
+		char	   *h = NULL;
+		int			p = 0;
+
+		memset(&st, 0, sizeof(st));
+		st.host = u->sentinel_host[i];
+		st.port = u->sentinel_port[i];
+		sc = RedisConnectTarget(cfg, &st);
+		if (sc == NULL)
+			continue;
+		r = redisCommand(sc, "SENTINEL get-master-addr-by-name %s", u->sentinel_master);
+		if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+			r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING)
+		{
+			h = strdup(r->element[0]->str);
+			p = atoi(r->element[1]->str);
+		}
+		else
+			relay_log(LOG_WARNING, "msg=\"Sentinel %s:%d names no master called %s: %s\"",
+					  st.host, st.port, u->sentinel_master,
+					  r == NULL ? sc->errstr : r->type == REDIS_REPLY_ERROR ? r->str : "no such master");
+		if (r)
+			freeReplyObject(r);
+		redisFree(sc);
+		if (h == NULL)
+			continue;
+		mt = *u;
+		mt.host = h;
+		mt.port = p;
+		mt.unix_path = NULL;
+		mc = RedisConnectTarget(cfg, &mt);
+		if (mc == NULL)
+		{
+			free(h);
+			continue;
+		}
+		r = redisCommand(mc, "ROLE");
+		if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+			r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, "master") != 0)
+		{
+			relay_log(LOG_WARNING, "msg=\"Sentinel %s:%d names %s:%d as master of %s, but it is a %s\"",
+					  st.host, st.port, h, p, u->sentinel_master, r->element[0]->str);
+			freeReplyObject(r);
+			redisFree(mc);
+			free(h);
+			continue;
+		}
+		if (r)
+			freeReplyObject(r);
+		*host = h;
+		*port = p;
+		return mc;
+	}
+	snprintf(line, sizeof(line), "no Sentinel named a reachable master called %s", u->sentinel_master);
+	relay_log(LOG_WARNING, "msg=\"%s\" sentinels=%d", line, u->nsentinels);
+	NoteFailure(SERVER_REDIS, ERRCLASS_TRANSIENT, line);
+	return NULL;
+}
+
 /* Connect to node i with the seed's credentials; NULL on failure (logged). */
 static redisContext *
 node_connect(Router *rt, int i)
 {
 	RedisNode  *n = &rt->nodes[i];
 	RedisTarget t = rt->cluster ? rt->cfg->redis : rt->cfg->seeds[rt->standalone_seed];
+
+	if (rt->sentinel)
+	{
+		/*
+		 * Ask again at every reconnect: a failover changes the address.  A
+		 * new master may lack entries the old one acknowledged (replication
+		 * is asynchronous): every partition is compared with the acked
+		 * positions before anything newer goes to it.
+		 */
+		char	   *host = NULL;
+		int			port = 0;
+		redisContext *c = sentinel_connect_master(rt->cfg, &host, &port);
+		int			s;
+
+		if (c == NULL)
+			return NULL;
+		if (n->host == NULL || strcmp(n->host, host) != 0 || n->port != port)
+		{
+			relay_log(LOG_WARNING, "msg=\"the Sentinels name a new master\" master=%s old=%s:%d new=%s:%d",
+					  rt->cfg->redis.sentinel_master, n->host ? n->host : "", n->port, host, port);
+			for (s = 0; s < NSLOTS; s++)
+				rt->suspect[s] = 1;
+		}
+		free(n->host);
+		n->host = host;
+		n->port = port;
+		return c;
+	}
 
 	if (rt->cluster)
 	{
@@ -532,6 +641,26 @@ RouterOpen(const RelayConfig *cfg)
 	rt->cfg = cfg;
 	for (s = 0; s < NSLOTS; s++)
 		rt->owner[s] = -1;
+	if (cfg->redis.sentinel_master)
+	{
+		/* One master, wherever the Sentinels say it is now. */
+		rt->sentinel = true;
+		rt->nodes = calloc(1, sizeof(RedisNode));
+		rt->nnodes = 1;
+		rt->nodes[0].healthy = true;
+		rt->nodes[0].c = sentinel_connect_master(cfg, &rt->nodes[0].host, &rt->nodes[0].port);
+		if (rt->nodes[0].c == NULL)
+		{
+			free(rt->nodes);
+			free(rt);
+			return NULL;
+		}
+		for (s = 0; s < NSLOTS; s++)
+			rt->owner[s] = 0;
+		relay_log(LOG_INFO, "msg=\"Redis Sentinel mode\" master=%s address=%s:%d sentinels=%d",
+				  cfg->redis.sentinel_master, rt->nodes[0].host, rt->nodes[0].port, cfg->redis.nsentinels);
+		return rt;
+	}
 	for (i = 0; i < cfg->nseeds; i++)
 	{
 		const RedisTarget *t = &cfg->seeds[i];
@@ -853,7 +982,18 @@ RouterPing(Router *rt)
 			freeReplyObject(rep);
 	}
 	if (!rt->cluster)
+	{
+		/*
+		 * Reconnect a broken node now rather than at the next event: the
+		 * loss check of its partitions runs as soon as it is back (with
+		 * Sentinel, on the master the Sentinels name now), even when
+		 * nothing is pending.  node_get keeps the backoff.
+		 */
+		for (i = 0; i < rt->nnodes; i++)
+			if (rt->nodes[i].c == NULL)
+				(void) node_get(rt, i);
 		return;
+	}
 	/*
 	 * A master we know is down or flagged failed: reload often until the
 	 * map shows its replica promoted, so that the loss check runs soon

@@ -94,7 +94,9 @@ usage(void)
 	printf("  -d, --db=CONNINFO          PostgreSQL connection string or URI (default: PG* variables)\n");
 	printf("  -r, --redis=URL            redis://[USER:PASSWORD@]HOST[:PORT][/DB], unix:///PATH[?db=N]\n");
 	printf("                             or /PATH (default: redis://127.0.0.1:6379/0); repeatable:\n");
-	printf("                             several seeds of a Redis Cluster (detected, slots routed)\n");
+	printf("                             several seeds of a Redis Cluster (detected, slots routed);\n");
+	printf("                             or redis-sentinel://[USER:PASSWORD@]HOST[:PORT][,HOST[:PORT]]/MASTER[/DB]:\n");
+	printf("                             the master the Sentinels name, followed across failovers\n");
 	printf("      --redis-timeout=MS     timeout of every Redis call (default: 5000)\n");
 	printf("      --wait-replicas=N      ack a chunk only once N replicas have it (WAIT; default: 0)\n");
 	printf("      --wait-timeout=MS      how long WAIT waits for them (default: 1000)\n");
@@ -190,8 +192,103 @@ url_decode(const char *s, size_t len)
 }
 
 /*
+ * redis-sentinel://[user:password@]host[:port][,host[:port]...]/master[/db]:
+ * the Sentinels (port 26379 by default) that name the current master of
+ * "master"; the credentials and db are the data nodes'.
+ */
+static int
+parse_sentinel_url(const char *url, RedisTarget *t, char *err, size_t errlen)
+{
+	const char *p = url + strlen("redis-sentinel://");
+	const char *slash = strchr(p, '/');
+	const char *at;
+	const char *name;
+	const char *name_end;
+	long		v;
+
+	if (slash == NULL || slash[1] == '\0' || slash[1] == '/')
+	{
+		snprintf(err, errlen, "a redis-sentinel:// URL names the master after the Sentinels: redis-sentinel://host:port/mymaster");
+		return -1;
+	}
+	at = memchr(p, '@', slash - p);
+	if (at != NULL)
+	{
+		const char *colon = memchr(p, ':', at - p);
+
+		if (colon != NULL)
+		{
+			if (colon > p)
+				t->user = url_decode(p, colon - p);
+			t->password = url_decode(colon + 1, at - colon - 1);
+		}
+		else
+			t->password = url_decode(p, at - p);
+		p = at + 1;
+	}
+	while (p < slash)
+	{
+		const char *comma = memchr(p, ',', slash - p);
+		const char *end = comma ? comma : slash;
+		const char *colon = memchr(p, ':', end - p);
+		const char *hend = colon ? colon : end;
+		int			port = 26379;
+
+		if (hend == p)
+		{
+			snprintf(err, errlen, "a Sentinel address needs a host");
+			return -1;
+		}
+		if (colon != NULL)
+		{
+			char		buf[16];
+			size_t		n = end - colon - 1;
+
+			if (n == 0 || n >= sizeof(buf))
+			{
+				snprintf(err, errlen, "invalid Sentinel port");
+				return -1;
+			}
+			memcpy(buf, colon + 1, n);
+			buf[n] = '\0';
+			if (!parse_long(buf, 1, 65535, &v))
+			{
+				snprintf(err, errlen, "invalid Sentinel port");
+				return -1;
+			}
+			port = (int) v;
+		}
+		t->sentinel_host = realloc(t->sentinel_host, sizeof(char *) * (t->nsentinels + 1));
+		t->sentinel_port = realloc(t->sentinel_port, sizeof(int) * (t->nsentinels + 1));
+		t->sentinel_host[t->nsentinels] = url_decode(p, hend - p);
+		t->sentinel_port[t->nsentinels] = port;
+		t->nsentinels++;
+		p = comma ? comma + 1 : slash;
+	}
+	if (t->nsentinels == 0)
+	{
+		snprintf(err, errlen, "a redis-sentinel:// URL needs at least one Sentinel host:port");
+		return -1;
+	}
+	name = slash + 1;
+	name_end = strchr(name, '/');
+	t->sentinel_master = url_decode(name, name_end ? (size_t) (name_end - name) : strlen(name));
+	if (name_end != NULL && name_end[1] != '\0')
+	{
+		if (!parse_long(name_end + 1, 0, 65535, &v))
+		{
+			snprintf(err, errlen, "the database after the master's name must be a number");
+			return -1;
+		}
+		t->db = (int) v;
+	}
+	return 0;
+}
+
+/*
  * Parse redis://[user:password@]host[:port][/db], rediss:// (refused: no TLS
- * in hiredis 0.14), unix:///path[?db=N] or a bare absolute path.
+ * in hiredis 0.14), unix:///path[?db=N] or a bare absolute path, or a
+ * redis-sentinel:// URL (above).
  */
 int
 ParseRedisUrl(const char *url, RedisTarget *t, char *err, size_t errlen)
@@ -227,6 +324,8 @@ ParseRedisUrl(const char *url, RedisTarget *t, char *err, size_t errlen)
 		}
 		return 0;
 	}
+	if (strncmp(url, "redis-sentinel://", 17) == 0)
+		return parse_sentinel_url(url, t, err, errlen);
 	if (strncmp(url, "rediss://", 9) == 0)
 	{
 		snprintf(err, errlen, "TLS is not supported by this build (hiredis 0.14); run a local TLS tunnel and point --redis at it");
@@ -234,7 +333,7 @@ ParseRedisUrl(const char *url, RedisTarget *t, char *err, size_t errlen)
 	}
 	if (strncmp(url, "redis://", 8) != 0)
 	{
-		snprintf(err, errlen, "expected a redis:// URL, unix:///path or an absolute socket path");
+		snprintf(err, errlen, "expected a redis:// URL, a redis-sentinel:// URL, unix:///path or an absolute socket path");
 		return -1;
 	}
 	p = url + 8;
@@ -329,10 +428,17 @@ static char default_redis_url[] = "redis://127.0.0.1:6379/0";
 static void
 free_target(RedisTarget *t)
 {
+	int			i;
+
 	free(t->host);
 	free(t->unix_path);
 	free(t->user);
 	free(t->password);
+	free(t->sentinel_master);
+	for (i = 0; i < t->nsentinels; i++)
+		free(t->sentinel_host[i]);
+	free(t->sentinel_host);
+	free(t->sentinel_port);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -586,7 +692,13 @@ dump_config(const RelayConfig *cfg)
 	int			i;
 
 	printf("db=%s\n", cfg->db ? "(set)" : "(PG* environment)");
-	if (cfg->redis.unix_path)
+	if (cfg->redis.sentinel_master)
+	{
+		printf("redis.sentinel-master=%s\n", cfg->redis.sentinel_master);
+		for (i = 0; i < cfg->redis.nsentinels; i++)
+			printf("redis.sentinel=%s:%d\n", cfg->redis.sentinel_host[i], cfg->redis.sentinel_port[i]);
+	}
+	else if (cfg->redis.unix_path)
 		printf("redis.socket=%s\n", cfg->redis.unix_path);
 	else
 	{
@@ -701,6 +813,12 @@ ConfigParse(RelayConfig *cfg, int argc, char **argv)
 	}
 	if (cfg->batch_max < cfg->batch)
 		cfg->batch_max = cfg->batch;
+	if (cfg->redis.sentinel_master && cfg->nseeds > 1)
+	{
+		fprintf(stderr, "%s: invalid value for --redis: a redis-sentinel:// URL must be the only --redis (list every Sentinel in it)\n",
+				RELAY_PROGNAME);
+		return RELAY_EXIT_USAGE;
+	}
 	/* seeds[0] is --redis (or the default); the further seeds follow it. */
 	if (cfg->nseeds == 0)
 	{

@@ -731,7 +731,8 @@ main(int argc, char **argv)
 	}
 	relay_log(LOG_INFO, "msg=\"starting\" version=%s relay=%s redis=%s prefix=%s batch=%d ids=%s",
 			  RELAY_VERSION, r.cfg.relay_name,
-			  r.cfg.redis.unix_path ? r.cfg.redis.unix_path : r.cfg.redis.host,
+			  r.cfg.redis.unix_path ? r.cfg.redis.unix_path :
+			  r.cfg.redis.sentinel_master ? "sentinel" : r.cfg.redis.host,
 			  r.cfg.stream_prefix, r.cfg.batch,
 			  r.cfg.id_mode == ID_AUTO ? "auto" : "deterministic");
 	if (r.cfg.id_mode == ID_AUTO)

@@ -274,6 +274,19 @@ send_chunk(ChunkTarget *t, const RelayConfig *cfg, const RelayBatch *batch,
 			snprintf(firsterr, errlen, "%s", r->str);
 		freeReplyObject(r);
 	}
+	if (strncmp(firsterr, "READONLY", 8) == 0)
+	{
+		/*
+		 * The node is a replica now (a failover demoted it): reconnect, which
+		 * asks the Sentinels for the master again, or reloads the slot map.
+		 */
+		char		line[600];
+
+		snprintf(line, sizeof(line), "Redis node is a replica now, reconnecting: %s", firsterr);
+		relay_log(LOG_WARNING, "msg=\"%s\" batch=%" PRId64 " partition=%d", line, batch->batch_id, batch->part);
+		NoteFailure(SERVER_REDIS, ERRCLASS_TRANSIENT, line);
+		return PUBLISH_RECONNECT;
+	}
 	if (redirect_error(firsterr))
 	{
 		/* MOVED/ASK: the caller follows it at once; not a failure. */

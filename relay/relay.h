@@ -79,6 +79,11 @@ typedef struct RedisTarget
 	char	   *user;			/* ACL user, or NULL */
 	char	   *password;		/* or NULL */
 	int			db;
+	/* redis-sentinel://: the master's name and the Sentinels to ask */
+	char	   *sentinel_master;	/* NULL: not Sentinel */
+	int			nsentinels;
+	char	  **sentinel_host;
+	int		   *sentinel_port;
 } RedisTarget;
 
 typedef struct RelayConfig
