@@ -89,10 +89,17 @@ gg_cleanup() {
 	exit $rc
 }
 
-# A TCP port nobody listens on, starting from $1.
+# A TCP port nobody listens on and that can be bound on 127.0.0.1, starting
+# from $1.  (A connect test alone misses a port held by a client socket or
+# by a listener on another address: the server started on it then fails.)
 gg_free_port() {
 	local p=$1
-	while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+	while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null ||
+		{ [ -x /usr/bin/python3 ] && ! /usr/bin/python3 -c 'import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))' "$p" 2>/dev/null; }; do
+		p=$((p + 1))
+	done
 	echo "$p"
 }
 

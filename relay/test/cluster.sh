@@ -100,6 +100,45 @@ rl_cluster_wait_ok() {
 	return 1
 }
 
+# rl_cluster_settled SECS: wait (at most SECS) until the cluster has settled
+# after a fault: every live node says cluster_state:ok, no node flags another
+# fail or pfail, all nodes give the same roles and slot map, that map has not
+# changed for 3 s (longer than the node timeout: a replica resumed after its
+# master was marked failed may still win an election and take over), and
+# redis-cli --cluster check reports no error or warning.  A reshard started
+# before that fails ("Nodes don't agree about configuration!") or moves
+# slots from a node that is no longer their master.
+rl_cluster_topology() {	# PORT: "id role master slots" per node, sorted
+	redis-cli -p "$1" ${RL_CLUSTER_AUTH:-} cluster nodes 2>/dev/null |
+		awk '{ f = $3; sub(/^myself,/, "", f); s = ""; for (i = 9; i <= NF; i++) s = s " " $i; print $1, f, $4, s }' | sort
+}
+rl_cluster_settled() {
+	local secs=${1:-60} i p sig prev= since= first ok
+	for i in $(seq $((secs * 5))); do
+		ok=1 first=
+		for p in $RL_CLUSTER_PORTS; do
+			redis-cli -p "$p" ${RL_CLUSTER_AUTH:-} ping >/dev/null 2>&1 || continue
+			redis-cli -p "$p" ${RL_CLUSTER_AUTH:-} cluster info 2>/dev/null | grep -q 'cluster_state:ok' || ok=0
+			sig=$(rl_cluster_topology "$p")
+			echo "$sig" | grep -q 'fail\|handshake\|noaddr' && ok=0
+			if [ -z "$first" ]; then first=$sig; elif [ "$sig" != "$first" ]; then ok=0; fi
+		done
+		if [ $ok -eq 1 ] && [ "$first" = "$prev" ]; then
+			[ -n "$since" ] || since=$(date +%s%N)
+			if [ $(( ($(date +%s%N) - since) / 1000000 )) -ge 3000 ] &&
+				! redis-cli ${RL_CLUSTER_AUTH:-} --cluster check "127.0.0.1:$(rl_cluster_any)" 2>&1 |
+					grep -q '^\[ERR\]\|^\[WARNING\]\|do not agree\|don.t agree'; then
+				return 0
+			fi
+		else
+			since=
+		fi
+		prev=$first
+		sleep 0.2
+	done
+	return 1
+}
+
 # A live node's port.
 rl_cluster_any() {
 	local p

@@ -53,9 +53,15 @@ COMMENT ON COLUMN goodgo_events.event_types.compatibility IS
 COMMENT ON COLUMN goodgo_events.event_types.policy IS
 	'STRICT: consumers validate with the writer schema; LENIENT: they ignore undeclared properties (applied only to closed schemas of an enforce type, else STRICT)';
 
+-- No foreign key to event_types: pg_restore -j loads the data of extension
+-- configuration tables in parallel sessions in no set order (pg_dump's
+-- ordering of their data is only followed by a serial restore), and a key
+-- between them failed the versions' COPY whenever it ran first, losing every
+-- registered version.  Only the registry functions write these tables, and
+-- they register the type before its versions; event_types_keep_versions
+-- below keeps a type with versions from being deleted or renamed.
 CREATE TABLE goodgo_events.event_type_versions (
-	event_type		text NOT NULL
-		REFERENCES goodgo_events.event_types (event_type) ON UPDATE RESTRICT ON DELETE RESTRICT,
+	event_type		text NOT NULL,
 	version			integer NOT NULL,
 	schema			jsonb NOT NULL,
 	dialect			text NOT NULL,
@@ -113,6 +119,34 @@ COMMENT ON FUNCTION goodgo_events.event_type_versions_immutable() IS
 CREATE TRIGGER event_type_versions_immutable
 	BEFORE UPDATE ON goodgo_events.event_type_versions
 	FOR EACH ROW EXECUTE FUNCTION goodgo_events.event_type_versions_immutable();
+
+-- What the foreign key's ON DELETE/UPDATE RESTRICT did (see above).
+CREATE FUNCTION goodgo_events.event_types_keep_versions()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' AND NEW.event_type OPERATOR(pg_catalog.=) OLD.event_type THEN
+		RETURN NEW;
+	END IF;
+	IF EXISTS (SELECT 1 FROM goodgo_events.event_type_versions v
+				WHERE v.event_type OPERATOR(pg_catalog.=) OLD.event_type) THEN
+		RAISE EXCEPTION 'event type "%" has registered versions', OLD.event_type
+			USING ERRCODE = 'foreign_key_violation',
+				  DETAIL = 'Outbox rows and consumers refer to an event type''s versions by its name and number.',
+				  HINT = 'Stop emitting the type instead; its versions stay in the registry.';
+	END IF;
+	RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+
+COMMENT ON FUNCTION goodgo_events.event_types_keep_versions() IS
+	'goodgo_events: trigger keeping an event type that has versions from being deleted or renamed';
+
+CREATE TRIGGER event_types_keep_versions
+	BEFORE DELETE OR UPDATE OF event_type ON goodgo_events.event_types
+	FOR EACH ROW EXECUTE FUNCTION goodgo_events.event_types_keep_versions();
 
 -- Restoring a dump: CREATE EXTENSION has already registered the bundled types,
 -- so a dumped row for one of them updates that row instead of colliding with

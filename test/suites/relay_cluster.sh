@@ -120,7 +120,9 @@ rl_check unreachable:catches_up [ -n "$drained" ]
 kill -TERM "$relay"; wait "$relay"
 rl_check unreachable:sigterm_exit_0 [ $? -eq 0 ]
 cverify "$total" && rl_pass unreachable:every_event_once || rl_fail unreachable:every_event_once
-rl_cluster_wait_ok 30 || rl_log "cluster not ok after SIGCONT"
+# The resumed replica may still win an election for its master: let the
+# cluster settle before reading who owns what.
+rl_cluster_settled 60 || rl_log "the cluster did not settle within 60 s after SIGCONT"
 
 # --- 3. Reshard 1,200 slots away and back while the relay drains ---
 slot7=$(rl_cluster_keyslot 'events:{goodgo:p7}')
@@ -130,34 +132,52 @@ rl_log "resharding slots 0-1199 (partitions 3: $slot3, 7: $slot7) :$a -> :$b -> 
 log=$GG_TMP/relay_cluster_reshard.log
 rl_relay_bg relay_cluster_reshard --redis "redis://127.0.0.1:$seed" --batch 10 --batch-max 10
 relay=$RL_LAST_PID
-/usr/bin/python3 "$RL_PY" emit --events 6000 --clients 4 --aggregates 200 --agg-base 2000 >"$GG_TMP/emit3.out" 2>&1 &
+# Producers keep emitting until both moves are done (chunks of 600 events
+# on fresh aggregates, at most 60), so the relay publishes while the slots
+# move, however long redis-cli and the settling take.
+rm -f "$GG_TMP/reshard.done" "$GG_TMP/emit3.chunks"
+(
+	k=0
+	while [ ! -f "$GG_TMP/reshard.done" ] && [ $k -lt 60 ]; do
+		/usr/bin/python3 "$RL_PY" emit --events 600 --clients 4 --aggregates 200 --agg-base $((20000 + 200 * k)) \
+			>>"$GG_TMP/emit3.out" 2>&1 || exit 1
+		k=$((k + 1))
+		echo "$k" >"$GG_TMP/emit3.chunks"
+		sleep 0.2
+	done
+) &
 emitter=$!
 sleep 1
-reshard() {
-	redis-cli --cluster reshard "127.0.0.1:$1" --cluster-from "$(rl_cluster_id "$1")" \
-		--cluster-to "$(rl_cluster_id "$2")" --cluster-slots 1200 --cluster-yes \
-		>>"$GG_TMP/reshard.log" 2>&1
-}
 # redis-cli refuses to reshard while the nodes do not agree on the slot map
 # ("Nodes don't agree about configuration!"), as they may not right after
-# the first move: wait for agreement before moving the slots back.
-agreed() {
-	local i
-	for i in $(seq 300); do
-		redis-cli ${RL_CLUSTER_AUTH:-} --cluster check "127.0.0.1:$1" 2>/dev/null |
-			grep -q "don't agree" || return 0
-		sleep 0.1
+# the first move: wait until the cluster settled before each move.  When
+# redis-cli fails anyway, its errors go to the test's output (the relay is
+# what is tested here, not redis-cli): the move is retried once after
+# --cluster fix (logged), and redis_cli_ok says whether both moves were done.
+reshard() {
+	local from=$1 to=$2 try mark
+	for try in 1 2; do
+		rl_cluster_settled 60 || rl_log "the cluster did not settle within 60 s before moving slots :$from -> :$to"
+		mark=$(cat "$GG_TMP/reshard.log" 2>/dev/null | wc -l)
+		redis-cli --cluster reshard "127.0.0.1:$from" --cluster-from "$(rl_cluster_id "$from")" \
+			--cluster-to "$(rl_cluster_id "$to")" --cluster-slots 1200 --cluster-yes \
+			>>"$GG_TMP/reshard.log" 2>&1 && return $((try - 1))
+		rl_log "redis-cli --cluster reshard :$from -> :$to failed (try $try): $(tail -n +"$((mark + 1))" "$GG_TMP/reshard.log" | grep -m3 'ERR\|\*\*\*\|agree' | tr '\n' ' ')"
+		rl_log "nodes: $(redis-cli -p "$(rl_cluster_any)" cluster nodes | awk '{print $2, $3, $9}' | tr '\n' ';')"
+		redis-cli --cluster fix "127.0.0.1:$from" --cluster-yes >>"$GG_TMP/reshard.log" 2>&1
 	done
-	return 1
+	return 2
 }
 reshard "$a" "$b"; rc1=$?
 moved_to=$(rl_cluster_owner "$slot3")
-agreed "$b" || rl_log "the nodes still disagree about the slot map after 30 s"
 reshard "$b" "$a"; rc2=$?
 back_to=$(rl_cluster_owner "$slot3")
+touch "$GG_TMP/reshard.done"
 wait "$emitter" || rl_fail reshard:emit "$(tail -2 "$GG_TMP/emit3.out")"
-total=$((total + 6000))
-rl_check reshard:redis_cli_ok [ "$rc1" -eq 0 -a "$rc2" -eq 0 ]
+chunks=$(cat "$GG_TMP/emit3.chunks" 2>/dev/null || echo 0)
+rl_log "emitted $((chunks * 600)) events while the slots moved"
+total=$((total + chunks * 600))
+rl_check reshard:redis_cli_ok [ "$rc1" -le 1 -a "$rc2" -le 1 ]
 rl_check reshard:slots_went_and_came_back [ "$moved_to" = "$b" -a "$back_to" = "$a" ]
 drained=
 for i in $(seq 600); do
