@@ -1305,6 +1305,130 @@ ALTER FUNCTION goodgo_events.redrive_dead_letter(bigint)
 ALTER FUNCTION goodgo_events.redrive_dead_letters(text)
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
+-- [lead] shared documents keep their history: schema_document_versions, one
+-- row per content a document has had, appended by register_schema.  The
+-- documents registered so far become their version 1.
+-- Every content a shared document has had, numbered per URI from 1.  The
+-- validator reads schema_documents (the current content); this keeps what
+-- consumers and auditors need to read events validated against an earlier
+-- content.  register_schema appends a row when the content changes; rows are
+-- never updated.  pg_dump keeps the rows users made (a bundled document's
+-- first content is registered again by CREATE EXTENSION on restore).
+CREATE TABLE goodgo_events.schema_document_versions (
+	uri				text NOT NULL,
+	version			integer NOT NULL CONSTRAINT schema_document_versions_version_check CHECK (version >= 1),
+	schema_id		text,
+	schema			jsonb NOT NULL,
+	registered_at	timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (uri, version)
+);
+COMMENT ON TABLE goodgo_events.schema_document_versions IS
+	'every content a shared schema document has had (register_schema appends one when it changes), numbered per URI from 1; never updated';
+COMMENT ON COLUMN goodgo_events.schema_document_versions.uri IS 'the URI the document is registered under';
+COMMENT ON COLUMN goodgo_events.schema_document_versions.version IS 'content version, 1, 2, ... per URI';
+COMMENT ON COLUMN goodgo_events.schema_document_versions.schema_id IS 'the document''s own $id resolved against uri, when it differs from uri';
+COMMENT ON COLUMN goodgo_events.schema_document_versions.schema IS 'the document as registered then';
+COMMENT ON COLUMN goodgo_events.schema_document_versions.registered_at IS 'when this content was registered';
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.schema_document_versions',
+	'WHERE NOT (version = 1 AND EXISTS (SELECT 1 FROM goodgo_events.bundled_schemas b'
+	' WHERE b.uri = schema_document_versions.uri AND b.schema = schema_document_versions.schema))');
+
+CREATE FUNCTION goodgo_events.schema_document_versions_immutable() RETURNS trigger
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	RAISE EXCEPTION 'cannot change version % of schema document "%"', OLD.version, OLD.uri
+		USING ERRCODE = 'object_not_in_prerequisite_state',
+			  DETAIL = 'The history of a shared document is never changed.',
+			  HINT = 'Register the new content with goodgo_events.register_schema(); it becomes the next version.';
+END
+$$;
+COMMENT ON FUNCTION goodgo_events.schema_document_versions_immutable() IS
+	'goodgo_events: trigger keeping schema_document_versions append-only';
+CREATE TRIGGER schema_document_versions_immutable
+	BEFORE UPDATE ON goodgo_events.schema_document_versions
+	FOR EACH ROW EXECUTE FUNCTION goodgo_events.schema_document_versions_immutable();
+REVOKE ALL ON goodgo_events.schema_document_versions FROM PUBLIC;
+GRANT SELECT ON goodgo_events.schema_document_versions TO PUBLIC;
+
+INSERT INTO goodgo_events.schema_document_versions (uri, version, schema_id, schema, registered_at)
+SELECT d.uri, 1, d.schema_id, d.schema, d.registered_at FROM goodgo_events.schema_documents d;
+
+CREATE OR REPLACE FUNCTION goodgo_events.register_schema(uri text, schema jsonb) RETURNS void
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	id text := goodgo_events.jsonschema_check_document(uri, schema);
+BEGIN
+	-- Concurrent registrations of one URI take turns (the statements after
+	-- the lock see what the other committed).
+	PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('goodgo_events.register_schema'),
+											 pg_catalog.hashtext(uri));
+	-- a changed document must not break the event types that refer to it
+	PERFORM goodgo_events.schema_document_change_check(uri, schema, id);
+	-- A new content (or a first one) is the document's next version; the
+	-- same content again is not.
+	IF NOT EXISTS (SELECT 1 FROM goodgo_events.schema_documents d
+					WHERE d.uri OPERATOR(pg_catalog.=) register_schema.uri
+					  AND d.schema OPERATOR(pg_catalog.=) register_schema.schema
+					  AND d.schema_id IS NOT DISTINCT FROM id) THEN
+		-- (a document with no history, restored from a 1.1 dump: its
+		-- current content becomes version 1 first)
+		INSERT INTO goodgo_events.schema_document_versions (uri, version, schema_id, schema, registered_at)
+		SELECT d.uri, 1, d.schema_id, d.schema, d.registered_at
+		  FROM goodgo_events.schema_documents d
+		 WHERE d.uri OPERATOR(pg_catalog.=) register_schema.uri
+		   AND NOT EXISTS (SELECT 1 FROM goodgo_events.schema_document_versions v
+							WHERE v.uri OPERATOR(pg_catalog.=) register_schema.uri);
+		INSERT INTO goodgo_events.schema_document_versions (uri, version, schema_id, schema)
+		SELECT register_schema.uri, coalesce(max(v.version), 0) OPERATOR(pg_catalog.+) 1, id, register_schema.schema
+		  FROM goodgo_events.schema_document_versions v
+		 WHERE v.uri OPERATOR(pg_catalog.=) register_schema.uri;
+	END IF;
+	INSERT INTO goodgo_events.schema_documents AS d (uri, schema_id, schema)
+	VALUES (uri, id, schema)
+	ON CONFLICT ON CONSTRAINT schema_documents_pkey
+	DO UPDATE SET schema_id = EXCLUDED.schema_id, schema = EXCLUDED.schema, registered_at = now();
+END
+$$;
+COMMENT ON FUNCTION goodgo_events.register_schema(text, jsonb) IS
+	'store a schema document that any schema can $ref by this URI or by its $id (replaces one registered under the same URI; a changed content is kept as its next version in schema_document_versions)';
+ALTER FUNCTION goodgo_events.register_schema(text, jsonb) SECURITY DEFINER;
+
+-- [lead] no foreign key between the registry's configuration tables:
+-- pg_restore -j loads their data in parallel, in no set order, and the
+-- versions' COPY failed whenever it ran before event_types' (every user
+-- version lost).  A trigger keeps the key's RESTRICT.
+ALTER TABLE goodgo_events.event_type_versions DROP CONSTRAINT event_type_versions_event_type_fkey;
+-- What the foreign key's ON DELETE/UPDATE RESTRICT did (see above).
+CREATE FUNCTION goodgo_events.event_types_keep_versions()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' AND NEW.event_type OPERATOR(pg_catalog.=) OLD.event_type THEN
+		RETURN NEW;
+	END IF;
+	IF EXISTS (SELECT 1 FROM goodgo_events.event_type_versions v
+				WHERE v.event_type OPERATOR(pg_catalog.=) OLD.event_type) THEN
+		RAISE EXCEPTION 'event type "%" has registered versions', OLD.event_type
+			USING ERRCODE = 'foreign_key_violation',
+				  DETAIL = 'Outbox rows and consumers refer to an event type''s versions by its name and number.',
+				  HINT = 'Stop emitting the type instead; its versions stay in the registry.';
+	END IF;
+	RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+
+COMMENT ON FUNCTION goodgo_events.event_types_keep_versions() IS
+	'goodgo_events: trigger keeping an event type that has versions from being deleted or renamed';
+
+CREATE TRIGGER event_types_keep_versions
+	BEFORE DELETE OR UPDATE OF event_type ON goodgo_events.event_types
+	FOR EACH ROW EXECUTE FUNCTION goodgo_events.event_types_keep_versions();
+
+
 -- [i16relay] the payload's version travels with the event to the stream
 -- (issue 16, item 4): relay_rows and every function returning its rows
 -- (relay_batch_rows, relay_claim, both relay_ack_claim, relay_peek, both
@@ -1647,126 +1771,3 @@ GRANT EXECUTE ON FUNCTION
 	goodgo_events.relay_replay(text, integer, bigint),
 	goodgo_events.relay_replay(text, integer, timestamptz)
 	TO goodgo_events_relay;
--- [lead] shared documents keep their history: schema_document_versions, one
--- row per content a document has had, appended by register_schema.  The
--- documents registered so far become their version 1.
--- Every content a shared document has had, numbered per URI from 1.  The
--- validator reads schema_documents (the current content); this keeps what
--- consumers and auditors need to read events validated against an earlier
--- content.  register_schema appends a row when the content changes; rows are
--- never updated.  pg_dump keeps the rows users made (a bundled document's
--- first content is registered again by CREATE EXTENSION on restore).
-CREATE TABLE goodgo_events.schema_document_versions (
-	uri				text NOT NULL,
-	version			integer NOT NULL CONSTRAINT schema_document_versions_version_check CHECK (version >= 1),
-	schema_id		text,
-	schema			jsonb NOT NULL,
-	registered_at	timestamptz NOT NULL DEFAULT now(),
-	PRIMARY KEY (uri, version)
-);
-COMMENT ON TABLE goodgo_events.schema_document_versions IS
-	'every content a shared schema document has had (register_schema appends one when it changes), numbered per URI from 1; never updated';
-COMMENT ON COLUMN goodgo_events.schema_document_versions.uri IS 'the URI the document is registered under';
-COMMENT ON COLUMN goodgo_events.schema_document_versions.version IS 'content version, 1, 2, ... per URI';
-COMMENT ON COLUMN goodgo_events.schema_document_versions.schema_id IS 'the document''s own $id resolved against uri, when it differs from uri';
-COMMENT ON COLUMN goodgo_events.schema_document_versions.schema IS 'the document as registered then';
-COMMENT ON COLUMN goodgo_events.schema_document_versions.registered_at IS 'when this content was registered';
-SELECT pg_catalog.pg_extension_config_dump('goodgo_events.schema_document_versions',
-	'WHERE NOT (version = 1 AND EXISTS (SELECT 1 FROM goodgo_events.bundled_schemas b'
-	' WHERE b.uri = schema_document_versions.uri AND b.schema = schema_document_versions.schema))');
-
-CREATE FUNCTION goodgo_events.schema_document_versions_immutable() RETURNS trigger
-	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-	RAISE EXCEPTION 'cannot change version % of schema document "%"', OLD.version, OLD.uri
-		USING ERRCODE = 'object_not_in_prerequisite_state',
-			  DETAIL = 'The history of a shared document is never changed.',
-			  HINT = 'Register the new content with goodgo_events.register_schema(); it becomes the next version.';
-END
-$$;
-COMMENT ON FUNCTION goodgo_events.schema_document_versions_immutable() IS
-	'goodgo_events: trigger keeping schema_document_versions append-only';
-CREATE TRIGGER schema_document_versions_immutable
-	BEFORE UPDATE ON goodgo_events.schema_document_versions
-	FOR EACH ROW EXECUTE FUNCTION goodgo_events.schema_document_versions_immutable();
-REVOKE ALL ON goodgo_events.schema_document_versions FROM PUBLIC;
-GRANT SELECT ON goodgo_events.schema_document_versions TO PUBLIC;
-
-INSERT INTO goodgo_events.schema_document_versions (uri, version, schema_id, schema, registered_at)
-SELECT d.uri, 1, d.schema_id, d.schema, d.registered_at FROM goodgo_events.schema_documents d;
-
-CREATE OR REPLACE FUNCTION goodgo_events.register_schema(uri text, schema jsonb) RETURNS void
-	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-	SET search_path = pg_catalog, pg_temp
-	AS $$
-DECLARE
-	id text := goodgo_events.jsonschema_check_document(uri, schema);
-BEGIN
-	-- Concurrent registrations of one URI take turns (the statements after
-	-- the lock see what the other committed).
-	PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('goodgo_events.register_schema'),
-											 pg_catalog.hashtext(uri));
-	-- a changed document must not break the event types that refer to it
-	PERFORM goodgo_events.schema_document_change_check(uri, schema, id);
-	-- A new content (or a first one) is the document's next version; the
-	-- same content again is not.
-	IF NOT EXISTS (SELECT 1 FROM goodgo_events.schema_documents d
-					WHERE d.uri OPERATOR(pg_catalog.=) register_schema.uri
-					  AND d.schema OPERATOR(pg_catalog.=) register_schema.schema
-					  AND d.schema_id IS NOT DISTINCT FROM id) THEN
-		-- (a document with no history, restored from a 1.1 dump: its
-		-- current content becomes version 1 first)
-		INSERT INTO goodgo_events.schema_document_versions (uri, version, schema_id, schema, registered_at)
-		SELECT d.uri, 1, d.schema_id, d.schema, d.registered_at
-		  FROM goodgo_events.schema_documents d
-		 WHERE d.uri OPERATOR(pg_catalog.=) register_schema.uri
-		   AND NOT EXISTS (SELECT 1 FROM goodgo_events.schema_document_versions v
-							WHERE v.uri OPERATOR(pg_catalog.=) register_schema.uri);
-		INSERT INTO goodgo_events.schema_document_versions (uri, version, schema_id, schema)
-		SELECT register_schema.uri, coalesce(max(v.version), 0) OPERATOR(pg_catalog.+) 1, id, register_schema.schema
-		  FROM goodgo_events.schema_document_versions v
-		 WHERE v.uri OPERATOR(pg_catalog.=) register_schema.uri;
-	END IF;
-	INSERT INTO goodgo_events.schema_documents AS d (uri, schema_id, schema)
-	VALUES (uri, id, schema)
-	ON CONFLICT ON CONSTRAINT schema_documents_pkey
-	DO UPDATE SET schema_id = EXCLUDED.schema_id, schema = EXCLUDED.schema, registered_at = now();
-END
-$$;
-COMMENT ON FUNCTION goodgo_events.register_schema(text, jsonb) IS
-	'store a schema document that any schema can $ref by this URI or by its $id (replaces one registered under the same URI; a changed content is kept as its next version in schema_document_versions)';
-ALTER FUNCTION goodgo_events.register_schema(text, jsonb) SECURITY DEFINER;
-
--- [lead] no foreign key between the registry's configuration tables:
--- pg_restore -j loads their data in parallel, in no set order, and the
--- versions' COPY failed whenever it ran before event_types' (every user
--- version lost).  A trigger keeps the key's RESTRICT.
-ALTER TABLE goodgo_events.event_type_versions DROP CONSTRAINT event_type_versions_event_type_fkey;
--- What the foreign key's ON DELETE/UPDATE RESTRICT did (see above).
-CREATE FUNCTION goodgo_events.event_types_keep_versions()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' AND NEW.event_type OPERATOR(pg_catalog.=) OLD.event_type THEN
-		RETURN NEW;
-	END IF;
-	IF EXISTS (SELECT 1 FROM goodgo_events.event_type_versions v
-				WHERE v.event_type OPERATOR(pg_catalog.=) OLD.event_type) THEN
-		RAISE EXCEPTION 'event type "%" has registered versions', OLD.event_type
-			USING ERRCODE = 'foreign_key_violation',
-				  DETAIL = 'Outbox rows and consumers refer to an event type''s versions by its name and number.',
-				  HINT = 'Stop emitting the type instead; its versions stay in the registry.';
-	END IF;
-	RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
-END
-$$;
-
-COMMENT ON FUNCTION goodgo_events.event_types_keep_versions() IS
-	'goodgo_events: trigger keeping an event type that has versions from being deleted or renamed';
-
-CREATE TRIGGER event_types_keep_versions
-	BEFORE DELETE OR UPDATE OF event_type ON goodgo_events.event_types
-	FOR EACH ROW EXECUTE FUNCTION goodgo_events.event_types_keep_versions();
-
