@@ -119,7 +119,8 @@ class Contracts:
     """The reader views of export_contracts(), one validator per (type, version).
 
     Every file of the directory is read once at start: the shared documents
-    (shared/...) are what the views' $refs point to, found by their $id.
+    (shared/<uri without its scheme>) are what the views' $refs point to,
+    found by their $id (by http(s)://<path> when they have none).
     """
 
     def __init__(self, root):
@@ -133,6 +134,11 @@ class Contracts:
                         doc = json.load(fh)
                     if isinstance(doc, dict) and isinstance(doc.get("$id"), str):
                         self.docs[doc["$id"]] = doc
+                    else:
+                        rel = os.path.relpath(os.path.join(d, f), root).replace(os.sep, "/")
+                        if rel.startswith("shared/"):
+                            for scheme in ("https://", "http://"):
+                                self.docs.setdefault(scheme + rel[len("shared/"):], doc)
 
     def _compile(self, schema):
         cls = jsonschema.validators.validator_for(schema)
