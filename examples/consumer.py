@@ -186,14 +186,18 @@ class Contracts:
             raise Rejected("envelope is not JSON")
         if not isinstance(envelope, dict) or "payload" not in envelope:
             raise Rejected("envelope has no payload")
-        errors = sorted(v.iter_errors(envelope["payload"]), key=lambda e: list(e.absolute_path))
+        errors = sorted(v.iter_errors(envelope["payload"]), key=lambda e: [str(p) for p in e.absolute_path])
         if errors:
-            # Paths and the keywords that failed, never the payload's values.
-            raise Rejected("payload does not match %s v%s: %s" % (
-                event_type, version,
-                "; ".join("%s: %s %s" % (pointer(e.absolute_path) or "/", e.validator,
-                                         json.dumps(e.validator_value))
-                          for e in errors[:10])))
+            # Paths and the keywords that failed with the schema's values
+            # (for required, the names missing), never the payload's values.
+            found = []
+            for e in errors:
+                value = e.validator_value
+                if e.validator == "required" and isinstance(e.instance, dict):
+                    value = [p for p in value if p not in e.instance]
+                found.append("%s: %s %s" % (pointer(e.absolute_path) or "/", e.validator, json.dumps(value)))
+            found = list(dict.fromkeys(found))      # one line per finding
+            raise Rejected("payload does not match %s v%s: %s" % (event_type, version, "; ".join(found[:10])))
         return version
 
 

@@ -104,7 +104,8 @@ PY
 rl_check versions:contracts_exported test -f "$GG_TMP/contracts/invoice.issued/v1.schema.json" \
 	-a -f "$GG_TMP/contracts/invoice.issued/v2.schema.json"
 
-# By hand: a v2 payload its reader view refuses (amount a string); a v1
+# By hand: v2 payloads its reader view refuses (amount a string; no
+# amount: the report names what is missing, not what is there); a v1
 # payload with a property v1 did not declare (the writer schema refuses it,
 # the reader view of a LENIENT type ignores it: accepted); a version the
 # contracts do not hold (stays pending); the bundled payment.completed
@@ -118,6 +119,7 @@ hand() {    # hand TYPE VERSION PAYLOAD: prints the eventId
 	echo "$id"
 }
 bad_id=$(hand invoice.issued 2 '{"amount":"12","currency":"EUR"}')
+missing_id=$(hand invoice.issued 2 '{"currency":"EUR"}')
 hand invoice.issued 1 '{"amount":3,"currency":"EUR"}' >/dev/null
 unknown_id=$(hand invoice.issued 7 '{"amount":3}')
 pv=$(psql -qXAt -c "SELECT min(version) FROM goodgo_events.event_type_versions WHERE event_type = 'payment.completed'")
@@ -134,20 +136,22 @@ timeout 60 /usr/bin/python3 "$C" --redis "$url" --group ledger --consumer l1 --s
 	--contracts "$GG_TMP/contracts" --idle-exit 2 --output "$GG_TMP/ledger.jsonl" \
 	>"$GG_TMP/ledger.out" 2>"$GG_TMP/ledger.err"
 rl_check versions:consumer_exits_0 [ $? -eq 0 ]
-# 25 published, 2 by hand accepted (invoice v1, payment); 2 rejected; the unknown one not handled.
-want="events=27 duplicates=0 validated=26 rejected=2 unknown=1"
+# 25 published, 2 by hand accepted (invoice v1, payment); 3 rejected; the unknown one not handled.
+want="events=27 duplicates=0 validated=26 rejected=3 unknown=1"
 if [ "$(tail -1 "$GG_TMP/ledger.out")" = "$want" ]; then rl_pass versions:consumer_counts
 else rl_fail versions:consumer_counts "want $want"; tail -n 5 "$GG_TMP/ledger.out" "$GG_TMP/ledger.err" >&2; fi
 reason='payload does not match invoice.issued v2: /amount: type "integer"'
 preason="payload does not match payment.completed v$pv: /paymentId: pattern"
 rl_check versions:rejected_with_reason grep -qF "eventId=$bad_id: $reason" "$GG_TMP/ledger.err"
+mreason='payload does not match invoice.issued v2: /: required ["amount"]'
+rl_check versions:rejected_names_missing grep -qF "eventId=$missing_id: $mreason" "$GG_TMP/ledger.err"
 rl_check versions:rejected_through_ref grep -qF "eventId=$bad_payment_id: $preason" "$GG_TMP/ledger.err"
 eq versions:rejected_to_dlq "$(/usr/bin/python3 - "$port" "$ikey:dlq" <<'PY'
 import sys, redis
 r = redis.Redis(port=int(sys.argv[1]))
 print("|".join("%s %s" % (f[b"eventId"].decode(), f[b"rejectReason"].decode()[:55]) for _, f in r.xrange(sys.argv[2])))
 PY
-)" "$bad_id ${reason:0:55}|$bad_payment_id ${preason:0:55}"
+)" "$bad_id ${reason:0:55}|$missing_id ${mreason:0:55}|$bad_payment_id ${preason:0:55}"
 pending() {	# the eventIds of the entries group ledger has pending
 	/usr/bin/python3 - "$port" "$ikey" <<'PY'
 import sys, redis
