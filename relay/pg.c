@@ -265,7 +265,8 @@ fill_batch(PGresult *res, int part, RelayBatch *batch)
 				c_stream,
 				c_env,
 				c_att,
-				c_replay;
+				c_replay,
+				c_version;
 
 	memset(batch, 0, sizeof(*batch));
 	batch->part = part;
@@ -284,6 +285,8 @@ fill_batch(PGresult *res, int part, RelayBatch *batch)
 	c_env = column(res, "envelope", true);
 	c_att = column(res, "attempts", false);
 	c_replay = column(res, "replay", false);
+	/* The payload's version: the rows of a 1.1 extension have none. */
+	c_version = column(res, "schema_version", false);
 	if (c_batch < 0 || c_ord < 0 || c_seq < 0 || c_id < 0 || c_type < 0 || c_env < 0)
 	{
 		PQclear(res);
@@ -308,6 +311,8 @@ fill_batch(PGresult *res, int part, RelayBatch *batch)
 		e->attempts = c_att >= 0 ? atoi(PQgetvalue(res, i, c_att)) : 0;
 		/* A re-delivery flag (operator replays), if the rows carry one. */
 		e->replay = c_replay >= 0 && strcmp(PQgetvalue(res, i, c_replay), "t") == 0;
+		e->payload_version = c_version >= 0 && !PQgetisnull(res, i, c_version) ?
+			PQgetvalue(res, i, c_version) : NULL;
 		/* An entry without an ord cannot take a deterministic id. */
 		if (PQgetisnull(res, i, c_ord))
 			e->replay = true;

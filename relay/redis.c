@@ -174,8 +174,8 @@ static void
 append_xadd(redisContext *c, const RelayConfig *cfg, const RelayEvent *e,
 			XaddArgs *a, const char *key, const char *id)
 {
-	const char *argv[20];
-	size_t		len[20];
+	const char *argv[24];
+	size_t		len[24];
 	int			n = 0;
 
 #define ARG(s, l) do { argv[n] = (s); len[n] = (l); n++; } while (0)
@@ -205,6 +205,12 @@ append_xadd(redisContext *c, const RelayConfig *cfg, const RelayEvent *e,
 	{
 		SARG("replay");
 		SARG("1");
+	}
+	/* The version of the payload's schema, when one validated it. */
+	if (e->payload_version != NULL)
+	{
+		SARG("payloadVersion");
+		SARG(e->payload_version);
 	}
 	SARG("envelope");
 	ARG(e->envelope, e->envelope_len);

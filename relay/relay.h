@@ -133,6 +133,8 @@ typedef struct RelayEvent
 	size_t		envelope_len;
 	int			attempts;
 	bool		replay;			/* re-delivered by relay_replay or a redrive */
+	const char *payload_version;	/* schema_version; NULL when none (or a
+									 * 1.1 extension, whose rows have none) */
 } RelayEvent;
 
 /* One claimed batch of one partition. */

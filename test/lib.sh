@@ -20,7 +20,7 @@ GG_ROOT=${GG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 # Debian's PostgreSQL 15 is installed on every run: it is the default server,
 # and the old cluster of test/suites/pg_upgrade.sh.
 GG_PACKAGES="build-essential postgresql-15 postgresql-server-dev-15
-	redis-server libhiredis-dev python3 python3-psycopg2 python3-redis unicode-data"
+	redis-server libhiredis-dev python3 python3-psycopg2 python3-redis python3-jsonschema unicode-data"
 
 # Sets GG_PG_CONFIG (default: Debian's PostgreSQL $GG_PGVER, 15),
 # GG_PG_VERSION ("18.6"), GG_PGVER (major: "18"), GG_SYS_BIN (its bindir) and

@@ -357,7 +357,8 @@ CREATE TABLE goodgo_events.dead_letters (
 	dead_at		timestamptz NOT NULL DEFAULT now(),
 	redrive_requested_at timestamptz,
 	redrive_batch_id bigint,
-	redriven_at timestamptz
+	redriven_at timestamptz,
+	schema_version integer
 );
 CREATE INDEX dead_letters_redrive ON goodgo_events.dead_letters (relay, part, id)
 	WHERE redrive_requested_at IS NOT NULL AND redriven_at IS NULL;
@@ -368,6 +369,8 @@ COMMENT ON INDEX goodgo_events.dead_letters_seq IS
 	'dead letters of an event: relay_replay leaves out what a batch did not publish, a redrive takes the newest';
 COMMENT ON TABLE goodgo_events.dead_letters IS
 	'events a relay could not publish after goodgo_events.relay_max_attempts attempts, with the error; redrive_dead_letter() re-queues them';
+COMMENT ON COLUMN goodgo_events.dead_letters.schema_version IS
+	'the outbox row''s schema_version (the payload''s version), so that a redriven event is published with it again';
 SELECT pg_catalog.pg_extension_config_dump('goodgo_events.dead_letters', '');
 -- ... and its identity sequence: restored rows keep their ids, so without
 -- the counter the next dead letter after a restore would collide with one.
@@ -535,9 +538,13 @@ COMMENT ON FUNCTION goodgo_events.relay_forget(text) IS
 -- primary key in that order, so neither the sort nor the numbering moves
 -- the envelopes around.  A seq whose row is gone (a replay after its
 -- generation was truncated) is left out, and the ords of the rest follow.
+-- schema_version is the outbox row's (the payload's version, NULL when none
+-- validated it; a redriven dead letter keeps it), last so that callers
+-- reading the rows by position before it keep working.
 CREATE FUNCTION goodgo_events.relay_rows(relay text, part integer, batch bigint, seqs bigint[])
 	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
-				  aggregate_id text, stream text, envelope jsonb, attempts integer)
+				  aggregate_id text, stream text, envelope jsonb, attempts integer,
+				  schema_version integer)
 	LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED AS $$
 	SELECT $3, (row_number() OVER (ORDER BY k.src, k.seq, k.dl))::integer,
 		   o.seq, o.event_id, o.event_type, o.aggregate_id, o.stream, o.envelope,
@@ -545,7 +552,8 @@ CREATE FUNCTION goodgo_events.relay_rows(relay text, part integer, batch bigint,
 							  WHERE f0.relay = $1 AND f0.part = $2)
 				THEN coalesce((SELECT f.attempts FROM goodgo_events.relay_failures f
 								WHERE f.relay = $1 AND f.part = $2 AND f.seq = o.seq), 0)
-				ELSE 0 END
+				ELSE 0 END,
+		   o.schema_version
 	  FROM (SELECT 0 AS src, s.seq, 0::bigint AS dl FROM unnest($4) AS s(seq)
 			UNION ALL
 			SELECT 1, d.seq, d.id
@@ -554,10 +562,12 @@ CREATE FUNCTION goodgo_events.relay_rows(relay text, part integer, batch bigint,
 			 WHERE x.relay = $1 AND x.part = $2 AND x.batch_id = $3
 			 ORDER BY 1, 2, 3) k
 	 CROSS JOIN LATERAL (
-			(SELECT w.seq, w.event_id, w.event_type, w.aggregate_id, w.stream, w.envelope
+			(SELECT w.seq, w.event_id, w.event_type, w.aggregate_id, w.stream, w.envelope,
+					w.schema_version
 			   FROM goodgo_events.outbox w WHERE k.src = 0 AND w.seq = k.seq LIMIT 1)
 			UNION ALL
-			SELECT r.seq, r.event_id, r.event_type, r.aggregate_id, r.stream, r.envelope
+			SELECT r.seq, r.event_id, r.event_type, r.aggregate_id, r.stream, r.envelope,
+				   r.schema_version
 			  FROM goodgo_events.dead_letters r WHERE k.src = 1 AND r.id = k.dl) o
 	 ORDER BY k.src, k.seq, k.dl
 $$;
@@ -567,7 +577,8 @@ COMMENT ON FUNCTION goodgo_events.relay_rows(text, integer, bigint, bigint[]) IS
 -- The rows of one recorded batch, in delivery order.
 CREATE FUNCTION goodgo_events.relay_batch_rows(relay text, part integer, batch bigint)
 	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
-				  aggregate_id text, stream text, envelope jsonb, attempts integer)
+				  aggregate_id text, stream text, envelope jsonb, attempts integer,
+				  schema_version integer)
 	LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
 	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 SET jit = off AS $$
 DECLARE
@@ -757,7 +768,8 @@ COMMENT ON FUNCTION goodgo_events.relay_claim_batch(text, integer, integer) IS
 
 CREATE FUNCTION goodgo_events.relay_claim(relay text, part integer, max_events integer DEFAULT 1000)
 	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
-				  aggregate_id text, stream text, envelope jsonb, attempts integer)
+				  aggregate_id text, stream text, envelope jsonb, attempts integer,
+				  schema_version integer)
 	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 SET jit = off AS $$
 DECLARE
@@ -840,7 +852,8 @@ COMMENT ON FUNCTION goodgo_events.relay_ack(text, integer, bigint) IS
 CREATE FUNCTION goodgo_events.relay_ack_claim(relay text, part integer, ack_batch_id bigint,
 											  max_events integer DEFAULT 1000)
 	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
-				  aggregate_id text, stream text, envelope jsonb, attempts integer)
+				  aggregate_id text, stream text, envelope jsonb, attempts integer,
+				  schema_version integer)
 	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 SET jit = off AS $$
 DECLARE
@@ -872,7 +885,8 @@ COMMENT ON FUNCTION goodgo_events.relay_ack_claim(text, integer, bigint, integer
 -- is a prediction, which relay_ack_claim checks after its claim.
 CREATE FUNCTION goodgo_events.relay_peek(relay text, part integer, max_events integer)
 	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
-				  aggregate_id text, stream text, envelope text, attempts integer)
+				  aggregate_id text, stream text, envelope text, attempts integer,
+				  schema_version integer)
 	LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
 	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 SET jit = off AS $$
 DECLARE
@@ -910,7 +924,7 @@ BEGIN
 	END IF;
 	RETURN QUERY
 		SELECT r.batch_id, r.ord, r.seq, r.event_id, r.event_type, r.aggregate_id, r.stream,
-			   goodgo_events.jsonb_text(r.envelope), r.attempts
+			   goodgo_events.jsonb_text(r.envelope), r.attempts, r.schema_version
 		  FROM goodgo_events.relay_rows(relay, part, greatest(p.batch_seq, b.batch_id) + 1, s) r;
 END $$;
 COMMENT ON FUNCTION goodgo_events.relay_peek(text, integer, integer) IS
@@ -920,7 +934,8 @@ CREATE FUNCTION goodgo_events.relay_ack_claim(relay text, part integer, ack_batc
 											  max_events integer, peeked_batch_id bigint,
 											  peeked_seqs bigint[])
 	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
-				  aggregate_id text, stream text, envelope jsonb, attempts integer)
+				  aggregate_id text, stream text, envelope jsonb, attempts integer,
+				  schema_version integer)
 	LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 SET jit = off AS $$
 DECLARE
@@ -999,9 +1014,10 @@ BEGIN
 		RETURN false;
 	END IF;
 	INSERT INTO goodgo_events.dead_letters
-		(relay, part, seq, event_id, event_type, aggregate_id, stream, envelope, attempts, last_error, first_failed_at)
+		(relay, part, seq, event_id, event_type, aggregate_id, stream, envelope, attempts, last_error,
+		 first_failed_at, schema_version)
 	SELECT relay_nack.relay, relay_nack.part, relay_nack.seq, r.event_id, r.event_type, r.aggregate_id,
-		   r.stream, r.envelope, a, relay_nack.error, f.first_failed_at
+		   r.stream, r.envelope, a, relay_nack.error, f.first_failed_at, r.schema_version
 	  FROM goodgo_events.relay_failures f
 	 WHERE f.relay = relay_nack.relay AND f.part = relay_nack.part AND f.seq = relay_nack.seq;
 	DELETE FROM goodgo_events.relay_failures f
@@ -1115,11 +1131,12 @@ COMMENT ON FUNCTION goodgo_events.relay_lag(text, integer) IS
 
 CREATE FUNCTION goodgo_events.relay_replay(relay text, part integer, from_batch bigint)
 	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
-				  aggregate_id text, stream text, envelope jsonb, attempts integer, replay boolean)
+				  aggregate_id text, stream text, envelope jsonb, attempts integer, replay boolean,
+				  schema_version integer)
 	LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED SET jit = off
 	BEGIN ATOMIC
 		SELECT r.batch_id, r.ord, r.seq, r.event_id, r.event_type, r.aggregate_id, r.stream,
-			   r.envelope, r.attempts, true
+			   r.envelope, r.attempts, true, r.schema_version
 		  FROM goodgo_events.relay_batches b,
 			   LATERAL goodgo_events.relay_batch_rows(b.relay, b.part, b.batch_id) r
 		 WHERE b.relay = relay_replay.relay AND b.part = relay_replay.part
@@ -1144,7 +1161,8 @@ COMMENT ON FUNCTION goodgo_events.relay_replay(text, integer, bigint) IS
 
 CREATE FUNCTION goodgo_events.relay_replay(relay text, part integer, from_time timestamptz)
 	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
-				  aggregate_id text, stream text, envelope jsonb, attempts integer, replay boolean)
+				  aggregate_id text, stream text, envelope jsonb, attempts integer, replay boolean,
+				  schema_version integer)
 	LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED SET jit = off
 	BEGIN ATOMIC
 		SELECT r.*

@@ -1428,3 +1428,346 @@ CREATE TRIGGER event_types_keep_versions
 	BEFORE DELETE OR UPDATE OF event_type ON goodgo_events.event_types
 	FOR EACH ROW EXECUTE FUNCTION goodgo_events.event_types_keep_versions();
 
+
+-- [i16relay] the payload's version travels with the event to the stream
+-- (issue 16, item 4): relay_rows and every function returning its rows
+-- (relay_batch_rows, relay_claim, both relay_ack_claim, relay_peek, both
+-- relay_replay) end with schema_version, the outbox row's; dead_letters
+-- keeps it (filled by relay_nack), so a redriven event is published with it
+-- again.  A function's result type cannot be changed in place: dropped and
+-- created again (relay_replay(timestamptz) depends on relay_replay(bigint),
+-- which depends on relay_batch_rows: dropped first), then given back their
+-- owner-rights settings, privileges and comments of 70_roles.sql.
+ALTER TABLE goodgo_events.dead_letters ADD COLUMN schema_version integer;
+COMMENT ON COLUMN goodgo_events.dead_letters.schema_version IS
+	'the outbox row''s schema_version (the payload''s version), so that a redriven event is published with it again';
+
+DROP FUNCTION goodgo_events.relay_replay(text, integer, timestamptz);
+DROP FUNCTION goodgo_events.relay_replay(text, integer, bigint);
+DROP FUNCTION goodgo_events.relay_batch_rows(text, integer, bigint);
+DROP FUNCTION goodgo_events.relay_claim(text, integer, integer);
+DROP FUNCTION goodgo_events.relay_ack_claim(text, integer, bigint, integer);
+DROP FUNCTION goodgo_events.relay_ack_claim(text, integer, bigint, integer, bigint, bigint[]);
+DROP FUNCTION goodgo_events.relay_peek(text, integer, integer);
+DROP FUNCTION goodgo_events.relay_rows(text, integer, bigint, bigint[]);
+
+CREATE FUNCTION goodgo_events.relay_rows(relay text, part integer, batch bigint, seqs bigint[])
+	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
+				  aggregate_id text, stream text, envelope jsonb, attempts integer,
+				  schema_version integer)
+	LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED AS $$
+	SELECT $3, (row_number() OVER (ORDER BY k.src, k.seq, k.dl))::integer,
+		   o.seq, o.event_id, o.event_type, o.aggregate_id, o.stream, o.envelope,
+		   CASE WHEN EXISTS (SELECT 1 FROM goodgo_events.relay_failures f0
+							  WHERE f0.relay = $1 AND f0.part = $2)
+				THEN coalesce((SELECT f.attempts FROM goodgo_events.relay_failures f
+								WHERE f.relay = $1 AND f.part = $2 AND f.seq = o.seq), 0)
+				ELSE 0 END,
+		   o.schema_version
+	  FROM (SELECT 0 AS src, s.seq, 0::bigint AS dl FROM unnest($4) AS s(seq)
+			UNION ALL
+			SELECT 1, d.seq, d.id
+			  FROM goodgo_events.relay_batch_redrives x
+			  JOIN goodgo_events.dead_letters d ON d.id = x.dead_letter_id
+			 WHERE x.relay = $1 AND x.part = $2 AND x.batch_id = $3
+			 ORDER BY 1, 2, 3) k
+	 CROSS JOIN LATERAL (
+			(SELECT w.seq, w.event_id, w.event_type, w.aggregate_id, w.stream, w.envelope,
+					w.schema_version
+			   FROM goodgo_events.outbox w WHERE k.src = 0 AND w.seq = k.seq LIMIT 1)
+			UNION ALL
+			SELECT r.seq, r.event_id, r.event_type, r.aggregate_id, r.stream, r.envelope,
+				   r.schema_version
+			  FROM goodgo_events.dead_letters r WHERE k.src = 1 AND r.id = k.dl) o
+	 ORDER BY k.src, k.seq, k.dl
+$$;
+COMMENT ON FUNCTION goodgo_events.relay_rows(text, integer, bigint, bigint[]) IS
+	'the rows of batch batch of (relay, part) with window seqs seqs, then its redriven dead letters, in delivery order (internal)';
+
+CREATE FUNCTION goodgo_events.relay_batch_rows(relay text, part integer, batch bigint)
+	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
+				  aggregate_id text, stream text, envelope jsonb, attempts integer,
+				  schema_version integer)
+	LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 SET jit = off AS $$
+DECLARE
+	s bigint[];
+BEGIN
+	SELECT rb.seqs INTO s FROM goodgo_events.relay_batches rb
+	 WHERE rb.relay = relay_batch_rows.relay AND rb.part = relay_batch_rows.part
+	   AND rb.batch_id = relay_batch_rows.batch;
+	IF NOT FOUND THEN
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT * FROM goodgo_events.relay_rows(relay, part, batch, s);
+END $$;
+COMMENT ON FUNCTION goodgo_events.relay_batch_rows(text, integer, bigint) IS
+	'the rows of a recorded batch of (relay, part), in delivery order (same rows every time)';
+
+CREATE FUNCTION goodgo_events.relay_claim(relay text, part integer, max_events integer DEFAULT 1000)
+	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
+				  aggregate_id text, stream text, envelope jsonb, attempts integer,
+				  schema_version integer)
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 SET jit = off AS $$
+DECLARE
+	c record;
+BEGIN
+	PERFORM goodgo_events.relay_check_leader(relay, part);
+	c := goodgo_events.relay_claim_batch(relay, part, max_events);
+	IF c.batch IS NOT NULL THEN
+		RETURN QUERY SELECT * FROM goodgo_events.relay_rows(relay, part, c.batch, c.seqs);
+	END IF;
+END $$;
+COMMENT ON FUNCTION goodgo_events.relay_claim(text, integer, integer) IS
+	'claim the next batch of committed events of (relay, part) in commit-visibility order, or the open batch again';
+
+CREATE FUNCTION goodgo_events.relay_ack_claim(relay text, part integer, ack_batch_id bigint,
+											  max_events integer DEFAULT 1000)
+	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
+				  aggregate_id text, stream text, envelope jsonb, attempts integer,
+				  schema_version integer)
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 SET jit = off AS $$
+DECLARE
+	c record;
+BEGIN
+	PERFORM goodgo_events.relay_check_leader(relay, part);
+	-- A bad max_events must not ack anything either.
+	IF max_events < 1 THEN
+		RAISE EXCEPTION 'max_events must be at least 1'
+			USING ERRCODE = '22023', DETAIL = format('The value given was %s.', max_events);
+	END IF;
+	PERFORM goodgo_events.relay_ack_batch(relay, part, ack_batch_id);
+	c := goodgo_events.relay_claim_batch(relay, part, max_events);
+	IF c.batch IS NOT NULL THEN
+		RETURN QUERY SELECT * FROM goodgo_events.relay_rows(relay, part, c.batch, c.seqs);
+	END IF;
+END $$;
+COMMENT ON FUNCTION goodgo_events.relay_ack_claim(text, integer, bigint, integer) IS
+	'acknowledge batch ack_batch_id of (relay, part), then claim the next batch, in one call (relay_ack then relay_claim)';
+
+CREATE FUNCTION goodgo_events.relay_peek(relay text, part integer, max_events integer)
+	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
+				  aggregate_id text, stream text, envelope text, attempts integer,
+				  schema_version integer)
+	LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 SET jit = off AS $$
+DECLARE
+	p goodgo_events.relay_positions;
+	b goodgo_events.relay_batches;
+	start integer;
+	s bigint[];
+BEGIN
+	PERFORM goodgo_events.relay_check_leader(relay, part);
+	IF max_events < 1 THEN
+		RAISE EXCEPTION 'max_events must be at least 1'
+			USING ERRCODE = '22023', DETAIL = format('The value given was %s.', max_events);
+	END IF;
+	SELECT * INTO p FROM goodgo_events.relay_positions rp
+	 WHERE rp.relay = relay_peek.relay AND rp.part = relay_peek.part;
+	IF NOT FOUND OR p.open_batch_id IS NULL OR p.win_snap IS NULL
+	   OR p.origin <> goodgo_events.database_identity() THEN
+		RETURN;
+	END IF;
+	SELECT * INTO b FROM goodgo_events.relay_batches rb
+	 WHERE rb.relay = p.relay AND rb.part = p.part AND rb.batch_id = p.open_batch_id;
+	IF NOT FOUND OR b.window_done THEN
+		RETURN;
+	END IF;
+	IF EXISTS (SELECT 1 FROM goodgo_events.dead_letters d
+				WHERE d.relay = p.relay AND d.part = p.part AND d.redrive_requested_at IS NOT NULL
+				  AND d.redriven_at IS NULL AND d.redrive_batch_id IS NULL) THEN
+		RETURN;
+	END IF;
+	-- What relay_ack_batch then relay_claim_batch will compute.
+	start := p.win_pos + b.n_window;
+	s := p.win_seqs[start + 1 : start + least(max_events, coalesce(cardinality(p.win_seqs), 0) - start)];
+	IF coalesce(cardinality(s), 0) = 0 THEN
+		RETURN;
+	END IF;
+	RETURN QUERY
+		SELECT r.batch_id, r.ord, r.seq, r.event_id, r.event_type, r.aggregate_id, r.stream,
+			   goodgo_events.jsonb_text(r.envelope), r.attempts, r.schema_version
+		  FROM goodgo_events.relay_rows(relay, part, greatest(p.batch_seq, b.batch_id) + 1, s) r;
+END $$;
+COMMENT ON FUNCTION goodgo_events.relay_peek(text, integer, integer) IS
+	'the rows the claim after the open batch of (relay, part) will return, when they can be known before its ack (else none); read-only, confirmed by relay_ack_claim(relay, part, ack_batch_id, max_events, peeked_batch_id, peeked_seqs)';
+
+CREATE FUNCTION goodgo_events.relay_ack_claim(relay text, part integer, ack_batch_id bigint,
+											  max_events integer, peeked_batch_id bigint,
+											  peeked_seqs bigint[])
+	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
+				  aggregate_id text, stream text, envelope jsonb, attempts integer,
+				  schema_version integer)
+	LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+	SET enable_memoize = off SET max_parallel_workers_per_gather = 0 SET jit = off AS $$
+DECLARE
+	c record;
+BEGIN
+	IF relay IS NULL OR part IS NULL OR ack_batch_id IS NULL OR max_events IS NULL THEN
+		RAISE EXCEPTION 'relay, part, ack_batch_id and max_events must not be null'
+			USING ERRCODE = '22004';
+	END IF;
+	PERFORM goodgo_events.relay_check_leader(relay, part);
+	IF max_events < 1 THEN
+		RAISE EXCEPTION 'max_events must be at least 1'
+			USING ERRCODE = '22023', DETAIL = format('The value given was %s.', max_events);
+	END IF;
+	PERFORM goodgo_events.relay_ack_batch(relay, part, ack_batch_id);
+	c := goodgo_events.relay_claim_batch(relay, part, max_events);
+	IF c.batch IS NULL THEN
+		RETURN;
+	END IF;
+	IF c.batch = peeked_batch_id AND c.seqs = peeked_seqs
+	   AND NOT EXISTS (SELECT 1 FROM goodgo_events.relay_batch_redrives x
+						WHERE x.relay = relay_ack_claim.relay AND x.part = relay_ack_claim.part
+						  AND x.batch_id = c.batch) THEN
+		-- The peeked rows are this batch's rows: confirm, do not send them again.
+		batch_id := c.batch;
+		ord := 0;
+		RETURN NEXT;
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT * FROM goodgo_events.relay_rows(relay, part, c.batch, c.seqs);
+END $$;
+COMMENT ON FUNCTION goodgo_events.relay_ack_claim(text, integer, bigint, integer, bigint, bigint[]) IS
+	'relay_ack_claim for a relay that peeked (relay_peek): when the batch claimed is peeked_batch_id with exactly peeked_seqs, returns one row (batch_id, ord 0, the rest NULL) meaning "publish the peeked rows"; otherwise the claimed rows';
+
+CREATE FUNCTION goodgo_events.relay_replay(relay text, part integer, from_batch bigint)
+	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
+				  aggregate_id text, stream text, envelope jsonb, attempts integer, replay boolean,
+				  schema_version integer)
+	LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED SET jit = off
+	BEGIN ATOMIC
+		SELECT r.batch_id, r.ord, r.seq, r.event_id, r.event_type, r.aggregate_id, r.stream,
+			   r.envelope, r.attempts, true, r.schema_version
+		  FROM goodgo_events.relay_batches b,
+			   LATERAL goodgo_events.relay_batch_rows(b.relay, b.part, b.batch_id) r
+		 WHERE b.relay = relay_replay.relay AND b.part = relay_replay.part
+		   AND b.batch_id >= relay_replay.from_batch AND b.acked_at IS NOT NULL
+		   -- Not what the batch did not publish: an event that became a
+		   -- dead letter in it (a dead letter of its seq newer than the one
+		   -- the batch redrove, if any).  The relay's loss check compares
+		   -- the stream top with the newest replayed entry, and restores
+		   -- what it replays.
+		   AND NOT EXISTS (
+				SELECT 1 FROM goodgo_events.dead_letters d
+				 WHERE d.relay = b.relay AND d.part = b.part AND d.seq = r.seq
+				   AND d.id > coalesce((SELECT max(x.dead_letter_id)
+										  FROM goodgo_events.relay_batch_redrives x
+										  JOIN goodgo_events.dead_letters dx ON dx.id = x.dead_letter_id
+										 WHERE x.relay = b.relay AND x.part = b.part
+										   AND x.batch_id = b.batch_id AND dx.seq = r.seq), 0))
+		 ORDER BY r.batch_id, r.ord;
+	END;
+COMMENT ON FUNCTION goodgo_events.relay_replay(text, integer, bigint) IS
+	're-deliver the retained events of acked batches from batch from_batch on, without those that became dead letters there (replay = true: publish with automatic ids)';
+
+CREATE FUNCTION goodgo_events.relay_replay(relay text, part integer, from_time timestamptz)
+	RETURNS TABLE(batch_id bigint, ord integer, seq bigint, event_id uuid, event_type text,
+				  aggregate_id text, stream text, envelope jsonb, attempts integer, replay boolean,
+				  schema_version integer)
+	LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED SET jit = off
+	BEGIN ATOMIC
+		SELECT r.*
+		  FROM goodgo_events.relay_replay(relay_replay.relay, relay_replay.part,
+				coalesce((SELECT min(b.batch_id) FROM goodgo_events.relay_batches b
+						   WHERE b.relay = relay_replay.relay AND b.part = relay_replay.part
+							 AND b.acked_at >= relay_replay.from_time), 9223372036854775807)) r;
+	END;
+COMMENT ON FUNCTION goodgo_events.relay_replay(text, integer, timestamptz) IS
+	're-deliver the retained events of the batches acked at or after from_time (replay = true)';
+
+CREATE OR REPLACE FUNCTION goodgo_events.relay_nack(relay text, part integer, batch_id bigint, seq bigint, error text)
+	RETURNS boolean
+	LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE AS $$
+DECLARE
+	p goodgo_events.relay_positions;
+	r record;
+	a integer;
+	-- A relay's session may never have loaded the library (it calls only SQL
+	-- functions), and then the GUC is undefined unless set explicitly: fall
+	-- back to its documented default rather than failing every nack.
+	maxa integer := coalesce(nullif(current_setting('goodgo_events.relay_max_attempts', true), ''), '5')::integer;
+BEGIN
+	PERFORM goodgo_events.relay_check_leader(relay, part);
+	SELECT * INTO p FROM goodgo_events.relay_positions rp
+	 WHERE rp.relay = relay_nack.relay AND rp.part = relay_nack.part FOR UPDATE;
+	IF NOT FOUND OR p.open_batch_id IS DISTINCT FROM batch_id THEN
+		RAISE EXCEPTION 'batch % of relay "%" partition % is not open', batch_id, relay, part
+			USING ERRCODE = '22023', DETAIL = 'Only events of the batch returned by the last claim can be reported as failed.';
+	END IF;
+	-- Only this event's row is read (relay_rows given just its seq when it
+	-- is one of the window's), not the whole batch: a chunk with many failed
+	-- entries makes one nack per entry.
+	SELECT * INTO r
+	  FROM goodgo_events.relay_rows(relay, part, batch_id,
+			CASE WHEN EXISTS (SELECT 1 FROM goodgo_events.relay_batches rb
+							   WHERE rb.relay = relay_nack.relay AND rb.part = relay_nack.part
+								 AND rb.batch_id = relay_nack.batch_id AND relay_nack.seq = ANY (rb.seqs))
+				 THEN ARRAY[relay_nack.seq] ELSE '{}'::bigint[] END) x
+	 WHERE x.seq = relay_nack.seq LIMIT 1;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'event with seq % is not in batch % of relay "%" partition %', seq, batch_id, relay, part
+			USING ERRCODE = '22023', DETAIL = 'A failure can only be reported for an event of the open batch.';
+	END IF;
+	INSERT INTO goodgo_events.relay_failures AS f (relay, part, seq, attempts, first_failed_at, last_failed_at, last_error)
+		VALUES (relay, part, seq, 1, clock_timestamp(), clock_timestamp(), error)
+	ON CONFLICT ON CONSTRAINT relay_failures_pkey DO UPDATE
+		SET attempts = f.attempts + 1, last_failed_at = clock_timestamp(), last_error = error
+	RETURNING f.attempts INTO a;
+	-- relay_max_attempts = 0: never a dead letter.  The batch stays open and
+	-- is retried, so no later event of the partition overtakes this one.
+	IF maxa <= 0 OR a < maxa THEN
+		RETURN false;
+	END IF;
+	INSERT INTO goodgo_events.dead_letters
+		(relay, part, seq, event_id, event_type, aggregate_id, stream, envelope, attempts, last_error,
+		 first_failed_at, schema_version)
+	SELECT relay_nack.relay, relay_nack.part, relay_nack.seq, r.event_id, r.event_type, r.aggregate_id,
+		   r.stream, r.envelope, a, relay_nack.error, f.first_failed_at, r.schema_version
+	  FROM goodgo_events.relay_failures f
+	 WHERE f.relay = relay_nack.relay AND f.part = relay_nack.part AND f.seq = relay_nack.seq;
+	DELETE FROM goodgo_events.relay_failures f
+	 WHERE f.relay = relay_nack.relay AND f.part = relay_nack.part AND f.seq = relay_nack.seq;
+	RETURN true;
+END $$;
+COMMENT ON FUNCTION goodgo_events.relay_nack(text, integer, bigint, bigint, text) IS
+	'record a failed publish of one event of the open batch; true when it became a dead letter (then ack the batch); never with relay_max_attempts = 0';
+
+-- (as 70_roles.sql gives them; CREATE OR REPLACE reset relay_nack's)
+ALTER FUNCTION goodgo_events.relay_batch_rows(text, integer, bigint)
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION goodgo_events.relay_claim(text, integer, integer)
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION goodgo_events.relay_ack_claim(text, integer, bigint, integer)
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION goodgo_events.relay_ack_claim(text, integer, bigint, integer, bigint, bigint[])
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION goodgo_events.relay_peek(text, integer, integer)
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION goodgo_events.relay_nack(text, integer, bigint, bigint, text)
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION goodgo_events.relay_replay(text, integer, bigint)
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION goodgo_events.relay_replay(text, integer, timestamptz)
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+REVOKE EXECUTE ON FUNCTION
+	goodgo_events.relay_rows(text, integer, bigint, bigint[]),
+	goodgo_events.relay_batch_rows(text, integer, bigint),
+	goodgo_events.relay_claim(text, integer, integer),
+	goodgo_events.relay_ack_claim(text, integer, bigint, integer),
+	goodgo_events.relay_ack_claim(text, integer, bigint, integer, bigint, bigint[]),
+	goodgo_events.relay_peek(text, integer, integer),
+	goodgo_events.relay_replay(text, integer, bigint),
+	goodgo_events.relay_replay(text, integer, timestamptz)
+	FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+	goodgo_events.relay_claim(text, integer, integer),
+	goodgo_events.relay_ack_claim(text, integer, bigint, integer),
+	goodgo_events.relay_ack_claim(text, integer, bigint, integer, bigint, bigint[]),
+	goodgo_events.relay_peek(text, integer, integer),
+	goodgo_events.relay_replay(text, integer, bigint),
+	goodgo_events.relay_replay(text, integer, timestamptz)
+	TO goodgo_events_relay;
