@@ -16,6 +16,13 @@
  * use, the schema of that version.  Unknown types are cached too, as negative
  * entries, in bounded number.  A lookup per row is one hash probe.
  *
+ * Older versions.  A payload that fails the latest version of a
+ * BACKWARD_TRANSITIVE or FULL_TRANSITIVE type (the modes in which the latest
+ * readers read every older version's events) is tried against the type's
+ * older active and deprecated versions (event_type_version_states), newest
+ * first; they are read and compiled on the first such failure and kept in
+ * the entry.  A payload valid under the latest never gets there.
+ *
  * Invalidation.  Every statement that writes a registry table fires
  * registry_invalidate(), a statement-level trigger that queues a relcache
  * invalidation for the table (the JSON Schema library's trigger does the same
