@@ -141,6 +141,8 @@ SELECT max(version) AS versions, (SELECT current_version FROM event_types WHERE 
   FROM event_type_versions WHERE event_type = 'life.paid';
 -- a deprecated one too (its events are still accepted, with the warning)
 SELECT set_event_type_version_state('life.tiers', 1, 'deprecated');
+-- (the warning is per type and version: life.paid's version 1 warned above)
+SELECT validate_payload('life.tiers', '{"b": 1}') AS validated_by;
 SELECT register_event_type('life.tiers',
 	'{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"}},"additionalProperties":false}') AS v;
 -- a disabled one is not accepted any more: its schema is the next version
