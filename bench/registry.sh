@@ -8,6 +8,8 @@
 #   registry   validate_payload('payment.completed', payload): cache lookup
 #              (hash probe, invalidation check) + the same validation
 #   lookup     validate_payload on a type in mode off: the lookup alone
+#   evolved    a small FULL_TRANSITIVE type: a payload of its latest version,
+#              and one of its older version (the fallback of issue 16)
 # and, per registry change, the cost of the cache miss that follows it
 # (re-read of the registry + compile of payment.completed with its $refs).
 #
@@ -22,6 +24,10 @@ gg_start_pg
 q() { "$GG_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 q -c "CREATE EXTENSION goodgo_events"
 q -c "SELECT goodgo_events.register_event_type('bench.off', '{\"type\": \"object\"}', 'off')" >/dev/null
+# a FULL_TRANSITIVE type whose v2 dropped v1's optional note: a payload with
+# a note fails v2 and is matched by v1 (the trigger's fallback)
+q -c "SELECT goodgo_events.register_event_type('bench.evolved', '{\"type\": \"object\", \"properties\": {\"id\": {\"type\": \"string\"}, \"note\": {\"type\": \"string\"}}, \"required\": [\"id\"], \"additionalProperties\": false}')" \
+  -c "SELECT goodgo_events.register_event_type('bench.evolved', '{\"type\": \"object\", \"properties\": {\"id\": {\"type\": \"string\"}}, \"required\": [\"id\"], \"additionalProperties\": false}')" >/dev/null
 
 # Each measurement is the best of three runs, in milliseconds.
 echo '| what | per call |'
@@ -51,7 +57,9 @@ INSERT INTO t VALUES
  ('lookup', pg_temp.best(format($q$SELECT count(goodgo_events.validate_payload('bench.off', %L::jsonb)) FROM generate_series(1, %s)$q$,
 	current_setting('bench.payload'), :n))),
  ('empty', pg_temp.best(format($q$SELECT count(%L::jsonb) FROM generate_series(1, %s)$q$,
-	current_setting('bench.payload'), :n)));
+	current_setting('bench.payload'), :n))),
+ ('evolved_latest', pg_temp.best(format($q$SELECT count(goodgo_events.validate_payload('bench.evolved', '{"id": "e-1"}')) FROM generate_series(1, %s)$q$, :n))),
+ ('evolved_fallback', pg_temp.best(format($q$SELECT count(goodgo_events.validate_payload('bench.evolved', '{"id": "e-1", "note": "n"}')) FROM generate_series(1, %s)$q$, :n)));
 -- a registry change per iteration (a no-op UPDATE still fires the statement
 -- trigger), then one validation: every validation is a cache miss
 CREATE FUNCTION pg_temp.churn(n int, validate bool) RETURNS void LANGUAGE plpgsql AS $$
@@ -79,7 +87,13 @@ WITH e AS (SELECT ms AS e FROM t WHERE name = 'empty'),
 	       round(((SELECT ms FROM t WHERE name = 'lookup') - e) * 1000 / :n, 2) FROM e
 	UNION ALL
 	SELECT 4, 'cache miss after a registry change (re-read + compile with $refs)',
-	       round(((SELECT ms FROM t WHERE name = 'churn') - (SELECT ms FROM t WHERE name = 'churn_base')) * 1000 / :m, 1))
+	       round(((SELECT ms FROM t WHERE name = 'churn') - (SELECT ms FROM t WHERE name = 'churn_base')) * 1000 / :m, 1)
+	UNION ALL
+	SELECT 5, 'small FULL_TRANSITIVE type, payload valid under the latest version',
+	       round(((SELECT ms FROM t WHERE name = 'evolved_latest') - e) * 1000 / :n, 2) FROM e
+	UNION ALL
+	SELECT 6, 'the same type, payload of the older version (fails v2, matched by v1)',
+	       round(((SELECT ms FROM t WHERE name = 'evolved_fallback') - e) * 1000 / :n, 2) FROM e)
 SELECT format('| %s | %s µs |', what, us) FROM r ORDER BY k;
 SQL
 echo "(N = $N calls, $M for the cache miss; net of an empty loop; best of 3 runs)"

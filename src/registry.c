@@ -16,6 +16,13 @@
  * use, the schema of that version.  Unknown types are cached too, as negative
  * entries, in bounded number.  A lookup per row is one hash probe.
  *
+ * Older versions.  A payload that fails the latest version of a
+ * BACKWARD_TRANSITIVE or FULL_TRANSITIVE type (the modes in which the latest
+ * readers read every older version's events) is tried against the type's
+ * older active and deprecated versions (event_type_version_states), newest
+ * first; they are read and compiled on the first such failure and kept in
+ * the entry.  A payload valid under the latest never gets there.
+ *
  * Invalidation.  Every statement that writes a registry table fires
  * registry_invalidate(), a statement-level trigger that queues a relcache
  * invalidation for the table (the JSON Schema library's trigger does the same
@@ -118,7 +125,42 @@ typedef struct RegistryEntry
 	MemoryContext cxt;			/* owns schema and compiled; NULL if unknown */
 	Jsonb	   *schema;			/* the version's schema, copied */
 	JsonSchemaCompiled *compiled;	/* NULL until first validation */
+
+	/*
+	 * Fallback to older versions, for a BACKWARD_TRANSITIVE or
+	 * FULL_TRANSITIVE type only: its older active and deprecated versions,
+	 * newest first, read the first time a payload fails the latest version
+	 * (older_loaded), each compiled the first time it is tried.  All of it
+	 * lives in cxt and goes with the entry.
+	 */
+	bool		fallback;
+	bool		older_loaded;
+	int			n_older;
+	struct RegistryOlderVersion *older;
 } RegistryEntry;
+
+typedef struct RegistryOlderVersion
+{
+	int32		version;
+	bool		deprecated;
+	JsonSchemaDraft dialect;
+	bool		format_assertion;
+	Jsonb	   *schema;
+	JsonSchemaCompiled *compiled;	/* NULL until first tried */
+} RegistryOlderVersion;
+
+/*
+ * The deprecated versions this backend has warned about, so that each
+ * (event type, version) warns once per backend.  Kept apart from the cache:
+ * a registry change empties the cache but must not warn again.
+ */
+typedef struct RegistryWarnedKey
+{
+	char		event_type[REGISTRY_NAME_MAX + 1];
+	int32		version;
+} RegistryWarnedKey;
+
+static HTAB *RegistryWarned = NULL;
 
 static MemoryContext RegistryCacheContext = NULL;
 static HTAB *RegistryCache = NULL;
@@ -137,6 +179,7 @@ static bool registry_cache_stale = true;
 static Oid	registry_event_types_oid = InvalidOid;
 static Oid	registry_versions_oid = InvalidOid;
 static Oid	registry_documents_oid = InvalidOid;
+static Oid	registry_states_oid = InvalidOid;	/* InvalidOid too before 1.2 */
 
 static void registry_relcache_callback(Datum arg, Oid relid);
 
@@ -184,13 +227,15 @@ registry_relcache_callback(Datum arg, Oid relid)
 		!OidIsValid(registry_event_types_oid) ||
 		relid == registry_event_types_oid ||
 		relid == registry_versions_oid ||
-		relid == registry_documents_oid)
+		relid == registry_documents_oid ||
+		(relid == registry_states_oid && OidIsValid(relid)))
 	{
 		registry_cache_stale = true;
 		/* the tables may have been dropped and created anew: look again */
 		registry_event_types_oid = InvalidOid;
 		registry_versions_oid = InvalidOid;
 		registry_documents_oid = InvalidOid;
+		registry_states_oid = InvalidOid;
 	}
 }
 
@@ -206,6 +251,7 @@ registry_lookup_table_oids(void)
 	registry_event_types_oid = get_relname_relid("event_types", nsp);
 	registry_versions_oid = get_relname_relid("event_type_versions", nsp);
 	registry_documents_oid = get_relname_relid("schema_documents", nsp);
+	registry_states_oid = get_relname_relid("event_type_version_states", nsp);
 }
 
 /* Drop every entry if the cache was marked stale; create it if needed. */
@@ -409,44 +455,81 @@ registry_compile(const char *event_type, int32 version, Jsonb *schema,
  * Lookup.
  */
 
-/* The lookup query, prepared once per backend (the plan cache replans it). */
+/*
+ * The lookup query, prepared once per backend (the plan cache replans it).
+ * Before the 1.2 schema (the 1.2 library loaded by a 1.1 database, between
+ * "make install" and ALTER EXTENSION UPDATE) event_types has no
+ * compatibility column: the second query reads none, and nothing falls back.
+ */
 static SPIPlanPtr registry_fetch_plan = NULL;
+static SPIPlanPtr registry_fetch_plan_1_1 = NULL;
+
+/* Keep a prepared plan for the rest of the backend. */
+static SPIPlanPtr
+registry_prepare_kept(const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan;
+
+	plan = SPI_prepare(sql, nargs, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	return plan;
+}
 
 /*
  * Read the current version of an event type from the registry with the
  * latest snapshot.  Returns false when the type is not registered.  The
- * schema is copied into "cxt".
+ * schema is copied into "cxt".  *fallback: may a payload that fails the
+ * latest version be matched against older ones (BACKWARD_TRANSITIVE or
+ * FULL_TRANSITIVE)?
  */
 static bool
 registry_fetch(const char *event_type, MemoryContext cxt, int32 *version,
 			   RegistryMode *mode, Jsonb **schema, JsonSchemaDraft *dialect,
-			   bool *format_assertion)
+			   bool *format_assertion, bool *fallback)
 {
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1];
 	SPIPlanPtr	plan;
 	bool		found = false;
+	bool		with_states = OidIsValid(registry_states_oid);
 
 	values[0] = CStringGetTextDatum(event_type);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (registry_fetch_plan == NULL)
+	if (with_states)
 	{
-		plan = SPI_prepare("SELECT t.current_version, t.mode, v.schema, v.dialect, v.format_assertion"
-						   "  FROM goodgo_events.event_types t"
-						   "  JOIN goodgo_events.event_type_versions v"
-						   "    ON v.event_type OPERATOR(pg_catalog.=) t.event_type"
-						   "   AND v.version OPERATOR(pg_catalog.=) t.current_version"
-						   " WHERE t.event_type OPERATOR(pg_catalog.=) $1",
-						   1, argtypes);
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_keepplan failed");
-		registry_fetch_plan = plan;
+		if (registry_fetch_plan == NULL)
+			registry_fetch_plan =
+				registry_prepare_kept("SELECT t.current_version, t.mode, v.schema, v.dialect, v.format_assertion,"
+									  "       t.compatibility OPERATOR(pg_catalog.=) 'BACKWARD_TRANSITIVE'"
+									  "    OR t.compatibility OPERATOR(pg_catalog.=) 'FULL_TRANSITIVE'"
+									  "  FROM goodgo_events.event_types t"
+									  "  JOIN goodgo_events.event_type_versions v"
+									  "    ON v.event_type OPERATOR(pg_catalog.=) t.event_type"
+									  "   AND v.version OPERATOR(pg_catalog.=) t.current_version"
+									  " WHERE t.event_type OPERATOR(pg_catalog.=) $1",
+									  1, argtypes);
+		plan = registry_fetch_plan;
 	}
-	if (SPI_execute_snapshot(registry_fetch_plan, values, NULL, GetLatestSnapshot(),
+	else
+	{
+		if (registry_fetch_plan_1_1 == NULL)
+			registry_fetch_plan_1_1 =
+				registry_prepare_kept("SELECT t.current_version, t.mode, v.schema, v.dialect, v.format_assertion,"
+									  "       false"
+									  "  FROM goodgo_events.event_types t"
+									  "  JOIN goodgo_events.event_type_versions v"
+									  "    ON v.event_type OPERATOR(pg_catalog.=) t.event_type"
+									  "   AND v.version OPERATOR(pg_catalog.=) t.current_version"
+									  " WHERE t.event_type OPERATOR(pg_catalog.=) $1",
+									  1, argtypes);
+		plan = registry_fetch_plan_1_1;
+	}
+	if (SPI_execute_snapshot(plan, values, NULL, GetLatestSnapshot(),
 							 InvalidSnapshot, true, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read goodgo_events.event_types");
 
@@ -464,6 +547,7 @@ registry_fetch(const char *event_type, MemoryContext cxt, int32 *version,
 		s = SPI_getvalue(tup, desc, 4);
 		*dialect = registry_dialect_from_name(s);
 		*format_assertion = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+		*fallback = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull)) && !isnull;
 		old = MemoryContextSwitchTo(cxt);
 		*schema = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 3, &isnull));
 		MemoryContextSwitchTo(old);
@@ -471,6 +555,82 @@ registry_fetch(const char *event_type, MemoryContext cxt, int32 *version,
 	}
 	SPI_finish();
 	return found;
+}
+
+/* The query reading a type's older versions that may still match. */
+static SPIPlanPtr registry_older_plan = NULL;
+
+/*
+ * Read the active and deprecated versions of an entry's type older than its
+ * latest, newest first, into the entry (latest snapshot, as registry_fetch).
+ * Built in a context of its own that joins the entry only when complete.
+ */
+static void
+registry_load_older(RegistryEntry *entry)
+{
+	Oid			argtypes[2] = {TEXTOID, INT4OID};
+	Datum		values[2];
+	MemoryContext cxt;
+	RegistryOlderVersion *older = NULL;
+	int			n = 0;
+	uint64		i;
+
+	if (!OidIsValid(registry_states_oid))
+	{
+		entry->older_loaded = true;
+		return;
+	}
+	values[0] = CStringGetTextDatum(entry->event_type);
+	values[1] = Int32GetDatum(entry->version);
+	cxt = AllocSetContextCreate(CurrentMemoryContext,
+								"goodgo_events registry older versions",
+								ALLOCSET_SMALL_SIZES);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (registry_older_plan == NULL)
+		registry_older_plan =
+			registry_prepare_kept("SELECT v.version, v.schema, v.dialect, v.format_assertion,"
+								  "       s.state IS NOT NULL AND s.state OPERATOR(pg_catalog.=) 'deprecated'"
+								  "  FROM goodgo_events.event_type_versions v"
+								  "  LEFT JOIN goodgo_events.event_type_version_states s"
+								  "    ON s.event_type OPERATOR(pg_catalog.=) v.event_type"
+								  "   AND s.version OPERATOR(pg_catalog.=) v.version"
+								  " WHERE v.event_type OPERATOR(pg_catalog.=) $1"
+								  "   AND v.version OPERATOR(pg_catalog.<) $2"
+								  "   AND (s.state IS NULL OR s.state OPERATOR(pg_catalog.<>) 'disabled')"
+								  " ORDER BY v.version DESC",
+								  2, argtypes);
+	if (SPI_execute_snapshot(registry_older_plan, values, NULL, GetLatestSnapshot(),
+							 InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read goodgo_events.event_type_versions");
+
+	if (SPI_processed > 0)
+		older = (RegistryOlderVersion *)
+			MemoryContextAllocZero(cxt, sizeof(RegistryOlderVersion) * SPI_processed);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		RegistryOlderVersion *o = &older[n++];
+		bool		isnull;
+		MemoryContext old;
+
+		o->version = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		o->dialect = registry_dialect_from_name(SPI_getvalue(tup, desc, 3));
+		o->format_assertion = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+		o->deprecated = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+		o->compiled = NULL;
+		old = MemoryContextSwitchTo(cxt);
+		o->schema = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 2, &isnull));
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+
+	MemoryContextSetParent(cxt, entry->cxt);
+	entry->older = older;
+	entry->n_older = n;
+	entry->older_loaded = true;
 }
 
 /*
@@ -488,6 +648,7 @@ registry_lookup(const char *event_type)
 	Jsonb	   *schema;
 	JsonSchemaDraft dialect;
 	bool		format_assertion;
+	bool		fallback;
 	bool		found;
 
 	AcceptInvalidationMessages();
@@ -509,7 +670,7 @@ registry_lookup(const char *event_type)
 								"goodgo_events registry entry",
 								ALLOCSET_SMALL_SIZES);
 	if (!registry_fetch(event_type, cxt, &version, &mode, &schema, &dialect,
-						&format_assertion))
+						&format_assertion, &fallback))
 	{
 		MemoryContextDelete(cxt);
 		if (registry_negative_entries >= REGISTRY_MAX_NEGATIVE)
@@ -523,6 +684,10 @@ registry_lookup(const char *event_type)
 		entry->cxt = NULL;
 		entry->schema = NULL;
 		entry->compiled = NULL;
+		entry->fallback = false;
+		entry->older_loaded = false;
+		entry->n_older = 0;
+		entry->older = NULL;
 		registry_negative_entries++;
 		return entry;
 	}
@@ -537,6 +702,10 @@ registry_lookup(const char *event_type)
 	entry->cxt = cxt;
 	entry->schema = schema;
 	entry->compiled = NULL;
+	entry->fallback = fallback;
+	entry->older_loaded = false;
+	entry->n_older = 0;
+	entry->older = NULL;
 	return entry;
 }
 
@@ -558,6 +727,81 @@ registry_entry_compiled(RegistryEntry *entry)
 		MemoryContextSetParent(holder, entry->cxt);
 	}
 	return entry->compiled;
+}
+
+/*
+ * Has this backend warned about a deprecated (type, version) yet?  Records
+ * it if not.  The table lives in TopMemoryContext, apart from the cache.
+ */
+static bool
+registry_warned_before(const char *event_type, int32 version)
+{
+	RegistryWarnedKey key;
+	bool		found;
+
+	if (RegistryWarned == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(RegistryWarnedKey);
+		ctl.entrysize = sizeof(RegistryWarnedKey);
+		ctl.hcxt = TopMemoryContext;
+		RegistryWarned = hash_create("goodgo_events deprecated versions warned about", 16,
+									 &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	memset(&key, 0, sizeof(key));
+	strlcpy(key.event_type, event_type, sizeof(key.event_type));
+	key.version = version;
+	(void) hash_search(RegistryWarned, &key, HASH_ENTER, &found);
+	return found;
+}
+
+/*
+ * A payload failed the latest version of a BACKWARD_TRANSITIVE or
+ * FULL_TRANSITIVE type: the newest older active or deprecated version that
+ * validates it, or 0.  Older versions are read and compiled on the first
+ * failure and kept with the entry.  A deprecated match warns once per
+ * backend and (type, version).
+ */
+static int32
+registry_fallback_match(RegistryEntry *entry, Jsonb *payload, Relation rel)
+{
+	int			i;
+
+	if (!entry->older_loaded)
+		registry_load_older(entry);
+
+	for (i = 0; i < entry->n_older; i++)
+	{
+		RegistryOlderVersion *o = &entry->older[i];
+
+		if (o->compiled == NULL)
+		{
+			MemoryContext holder;
+
+			holder = AllocSetContextCreate(CurrentMemoryContext,
+										   "goodgo_events registry compiled schema",
+										   ALLOCSET_SMALL_SIZES);
+			o->compiled = registry_compile(entry->event_type, o->version,
+										   o->schema, o->dialect,
+										   o->format_assertion, holder);
+			MemoryContextSetParent(holder, entry->cxt);
+		}
+		if (!JsonSchemaValidate(o->compiled, payload, NULL))
+			continue;
+		if (o->deprecated && !registry_warned_before(entry->event_type, o->version))
+			ereport(WARNING,
+					(errcode(ERRCODE_WARNING_DEPRECATED_FEATURE),
+					 errmsg("payload of event type \"%s\" matches deprecated version %d of its schema",
+							entry->event_type, o->version),
+					 errdetail("It does not match the latest version, %d.  This warning is given once per session.",
+							   entry->version),
+					 errhint("Move the producer to the latest version: a disabled version no longer accepts events."),
+					 rel ? errtable(rel) : 0));
+		return o->version;
+	}
+	return 0;
 }
 
 /*
@@ -615,6 +859,18 @@ RegistryValidatePayload(const char *event_type, Jsonb *payload,
 	{
 		verdict->schema_version = entry->version;
 		return;
+	}
+
+	/* an older version's event, if the type's mode makes it readable */
+	if (entry->fallback)
+	{
+		int32		matched = registry_fallback_match(entry, payload, rel);
+
+		if (matched > 0)
+		{
+			verdict->schema_version = matched;
+			return;
+		}
 	}
 
 	(void) JsonSchemaValidate(compiled, payload, &errors);
@@ -821,6 +1077,46 @@ goodgo_register_event_type(PG_FUNCTION_ARGS)
 		PG_RETURN_INT32(version);
 	}
 
+	/*
+	 * The schema of an older version (same canonical jsonb, dialect and
+	 * format assertion): that version, no new one, when the trigger still
+	 * accepts events of it, i.e. the type falls back (BACKWARD_TRANSITIVE or
+	 * FULL_TRANSITIVE) and the version is not disabled.  The number returned
+	 * is then the one its events are recorded with.  Otherwise (a mode that
+	 * never falls back, or a disabled version) the schema becomes the next
+	 * version, checked like any other, as the only way to make it accepted.
+	 */
+	if (!before_1_2)
+	{
+		registry_spi_exec("SELECT v.version"
+						  "  FROM goodgo_events.event_type_versions v"
+						  "  JOIN goodgo_events.event_types t"
+						  "    ON t.event_type OPERATOR(pg_catalog.=) v.event_type"
+						  "  LEFT JOIN goodgo_events.event_type_version_states s"
+						  "    ON s.event_type OPERATOR(pg_catalog.=) v.event_type"
+						  "   AND s.version OPERATOR(pg_catalog.=) v.version"
+						  " WHERE v.event_type OPERATOR(pg_catalog.=) $1"
+						  "   AND v.schema OPERATOR(pg_catalog.=) $2"
+						  "   AND v.dialect OPERATOR(pg_catalog.=) $4"
+						  "   AND v.format_assertion OPERATOR(pg_catalog.=) $5"
+						  "   AND (t.compatibility OPERATOR(pg_catalog.=) 'BACKWARD_TRANSITIVE'"
+						  "        OR t.compatibility OPERATOR(pg_catalog.=) 'FULL_TRANSITIVE')"
+						  "   AND (s.state IS NULL OR s.state OPERATOR(pg_catalog.<>) 'disabled')"
+						  " ORDER BY v.version DESC LIMIT 1",
+						  7, argtypes, values, SPI_OK_SELECT);
+		if (SPI_processed == 1)
+		{
+			version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+			registry_spi_exec("UPDATE goodgo_events.event_types"
+							  "   SET mode = $3, bundled = false, updated_at = pg_catalog.now()"
+							  " WHERE event_type OPERATOR(pg_catalog.=) $1"
+							  "   AND NOT (mode OPERATOR(pg_catalog.=) $3)",
+							  7, argtypes, values, SPI_OK_UPDATE);
+			SPI_finish();
+			PG_RETURN_INT32(version);
+		}
+	}
+
 	/* a changed schema: version n + 1, never reusing a number */
 	registry_spi_exec("SELECT pg_catalog.max(version) OPERATOR(pg_catalog.+) 1"
 					  "  FROM goodgo_events.event_type_versions"
@@ -951,6 +1247,94 @@ goodgo_set_event_type_mode(PG_FUNCTION_ARGS)
 					 errmsg("event type \"%s\" is not registered", event_type),
 					 errhint("Register it with goodgo_events.register_event_type().")));
 	}
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * SQL: set_event_type_version_state(event_type text, version integer,
+ *									 state text) → void
+ *
+ * Marks an older version active, deprecated (still matched by the trigger's
+ * fallback, with a WARNING) or disabled (never matched).  The latest version
+ * is what producers are validated against first and what a type's readers
+ * follow: it stays active, so "the current version" always accepts events;
+ * retire it by registering a new version.  The state is kept in
+ * event_type_version_states, because event_type_versions is never updated.
+ * Serializes with registrations on the type's event_types row.
+ */
+PG_FUNCTION_INFO_V1(goodgo_set_event_type_version_state);
+Datum
+goodgo_set_event_type_version_state(PG_FUNCTION_ARGS)
+{
+	char	   *event_type = registry_arg_cstring(fcinfo, 0, "event type");
+	char	   *state;
+	int32		version;
+	int32		current;
+	bool		isnull;
+	Oid			argtypes[4] = {TEXTOID, INT4OID, TEXTOID, NAMEOID};
+	Datum		values[4];
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", "version")));
+	version = PG_GETARG_INT32(1);
+	state = registry_arg_cstring(fcinfo, 2, "state");
+	if (strcmp(state, "active") != 0 && strcmp(state, "deprecated") != 0 &&
+		strcmp(state, "disabled") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid state \"%s\" for version %d of event type \"%s\"",
+						state, version, event_type),
+				 errhint("The states are \"active\", \"deprecated\" and \"disabled\".")));
+
+	values[0] = CStringGetTextDatum(event_type);
+	values[1] = Int32GetDatum(version);
+	values[2] = CStringGetTextDatum(state);
+	/* the role that called, not this SECURITY DEFINER function's owner */
+	values[3] = DirectFunctionCall1(namein,
+									CStringGetDatum(GetUserNameFromId(GetOuterUserId(), false)));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	registry_spi_exec("SELECT t.current_version FROM goodgo_events.event_types t"
+					  " WHERE t.event_type OPERATOR(pg_catalog.=) $1"
+					  "   FOR UPDATE OF t",
+					  1, argtypes, values, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("event type \"%s\" is not registered", event_type),
+				 errhint("Register it with goodgo_events.register_event_type().")));
+	current = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+
+	registry_spi_exec("SELECT 1 FROM goodgo_events.event_type_versions v"
+					  " WHERE v.event_type OPERATOR(pg_catalog.=) $1"
+					  "   AND v.version OPERATOR(pg_catalog.=) $2",
+					  2, argtypes, values, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("event type \"%s\" has no version %d", event_type, version),
+				 errdetail("Its versions are 1 to %d.", current)));
+
+	if (version == current && strcmp(state, "active") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot mark version %d of event type \"%s\" %s: it is the latest version",
+						version, event_type, state),
+				 errdetail("Payloads are validated against the latest version first; it always accepts events."),
+				 errhint("Register the next version first, then deprecate or disable this one.")));
+
+	registry_spi_exec("INSERT INTO goodgo_events.event_type_version_states AS s"
+					  "  (event_type, version, state, changed_at, changed_by)"
+					  " VALUES ($1, $2, $3, pg_catalog.now(), $4)"
+					  " ON CONFLICT (event_type, version) DO UPDATE"
+					  "   SET state = excluded.state, changed_at = excluded.changed_at,"
+					  "       changed_by = excluded.changed_by"
+					  " WHERE s.state OPERATOR(pg_catalog.<>) excluded.state",
+					  4, argtypes, values, SPI_OK_INSERT);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

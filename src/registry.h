@@ -30,7 +30,10 @@ typedef struct RegistryVerdict
 } RegistryVerdict;
 
 /*
- * Validate a payload against the current schema of its event type, through
+ * Validate a payload against the current schema of its event type (and, when
+ * that fails for a BACKWARD_TRANSITIVE or FULL_TRANSITIVE type, against its
+ * older active and deprecated versions, newest first: verdict->schema_version
+ * is the one that matched), through
  * the per-backend cache of compiled schemas (invalidated at commit of any
  * registry change in every backend).  In enforce mode a bad payload raises
  * 23514 "payload of event type \"%s\" does not match its schema" with the

@@ -194,6 +194,56 @@ CREATE TRIGGER event_type_versions_invalidate
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON goodgo_events.event_type_versions
 	FOR EACH STATEMENT EXECUTE FUNCTION goodgo_events.registry_invalidate();
 
+-- The life cycle of a version (issue 16): active (no row, or a row saying
+-- so), deprecated (the trigger's fallback still matches it, with a WARNING)
+-- or disabled (never matched).  Kept apart from event_type_versions, which is
+-- never updated; set through set_event_type_version_state().
+CREATE TABLE goodgo_events.event_type_version_states (
+	event_type		text NOT NULL,
+	version			integer NOT NULL,
+	state			text NOT NULL
+		CONSTRAINT event_type_version_states_state_check
+		CHECK (state IN ('active', 'deprecated', 'disabled')),
+	changed_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	changed_by		name NOT NULL DEFAULT current_user,
+	PRIMARY KEY (event_type, version)
+	-- (no foreign key to event_type_versions: pg_restore -j loads the data
+	-- of configuration tables in parallel, in no set order; see
+	-- event_type_versions.  set_event_type_version_state checks the version.)
+);
+
+COMMENT ON TABLE goodgo_events.event_type_version_states IS
+	'goodgo_events: the state of a schema version other than the latest (a version without a row is active); write it through set_event_type_version_state()';
+COMMENT ON COLUMN goodgo_events.event_type_version_states.state IS
+	'active or deprecated: a payload that fails the latest version may still match it (BACKWARD_TRANSITIVE and FULL_TRANSITIVE types; deprecated with a WARNING); disabled: never matched';
+COMMENT ON COLUMN goodgo_events.event_type_version_states.changed_at IS 'when the state was last changed';
+COMMENT ON COLUMN goodgo_events.event_type_version_states.changed_by IS
+	'the role that called set_event_type_version_state() (the SET ROLE role, not the function owner)';
+
+-- every row is the user's: dumped in full (the bundled versions it may
+-- refer to come from CREATE EXTENSION)
+SELECT pg_catalog.pg_extension_config_dump('goodgo_events.event_type_version_states', '');
+
+CREATE TRIGGER event_type_version_states_invalidate
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON goodgo_events.event_type_version_states
+	FOR EACH STATEMENT EXECUTE FUNCTION goodgo_events.registry_invalidate();
+
+CREATE FUNCTION goodgo_events.set_event_type_version_state(event_type text, version integer, state text)
+RETURNS void
+LANGUAGE C
+VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'goodgo_set_event_type_version_state';
+
+COMMENT ON FUNCTION goodgo_events.set_event_type_version_state(text, integer, text) IS
+	'goodgo_events: mark a version other than the latest active, deprecated or disabled (what the outbox trigger''s fallback to older versions may match)';
+
+REVOKE ALL ON goodgo_events.event_type_version_states FROM PUBLIC;
+GRANT SELECT ON goodgo_events.event_type_version_states TO PUBLIC;
+REVOKE ALL ON FUNCTION goodgo_events.set_event_type_version_state(text, integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION goodgo_events.set_event_type_version_state(text, integer, text) TO goodgo_events_admin;
+
 CREATE FUNCTION goodgo_events.register_event_type(event_type text, schema jsonb, mode text DEFAULT 'enforce',
 												  override_reason text DEFAULT NULL)
 RETURNS integer
@@ -204,7 +254,7 @@ SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'goodgo_register_event_type';
 
 COMMENT ON FUNCTION goodgo_events.register_event_type(text, jsonb, text, text) IS
-	'goodgo_events: register an event type, or a new version of its payload schema (the same schema again changes nothing but the mode), refused when incompatible with the type''s compatibility mode unless override_reason is given; returns the current version';
+	'goodgo_events: register an event type, or a new version of its payload schema (the schema of the latest version, or of an older one the trigger still accepts, changes nothing but the mode and returns that version), refused when incompatible with the type''s compatibility mode unless override_reason is given; returns the version';
 
 CREATE FUNCTION goodgo_events.set_event_type_mode(event_type text, mode text)
 RETURNS void

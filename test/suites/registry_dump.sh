@@ -28,6 +28,8 @@ SELECT 'document', uri, md5(schema::text)
   FROM goodgo_events.schema_documents ORDER BY uri COLLATE "C";
 SELECT 'document_version', uri, version, md5(schema::text)
   FROM goodgo_events.schema_document_versions ORDER BY uri COLLATE "C", version;
+SELECT 'state', event_type, version, state, changed_by, changed_at
+  FROM goodgo_events.event_type_version_states ORDER BY event_type COLLATE "C", version;
 SQL
 }
 
@@ -52,6 +54,13 @@ SELECT goodgo_events.set_event_type_mode('invoice.voided', 'off');
 SELECT goodgo_events.register_event_type(event_type, '{"type": "object", "required": ["dump_marker"]}', 'warn',
 	'test: a breaking version of a bundled type on purpose')
   FROM goodgo_events.event_types WHERE bundled ORDER BY event_type COLLATE "C" LIMIT 1;
+-- version states: of a user version, and of a bundled version (its row in
+-- event_type_versions is not dumped: CREATE EXTENSION makes it again, before
+-- the states are restored)
+SELECT goodgo_events.set_event_type_version_state('invoice.issued', 1, 'deprecated');
+SELECT goodgo_events.set_event_type_version_state(event_type, 1, 'disabled')
+  FROM goodgo_events.event_type_versions WHERE NOT bundled AND version = 2
+   AND event_type IN (SELECT event_type FROM goodgo_events.event_type_versions WHERE bundled);
 SQL
 then
 	cat "$log"
@@ -79,6 +88,8 @@ if [ -s "$GG_TMP/registry_dump.before" ] &&
 	grep -q '^document|https://example.com/dump/money.schema.json|' "$GG_TMP/registry_dump.after" &&
 	grep -q '^document_version|https://example.com/dump/money.schema.json|2|' "$GG_TMP/registry_dump.after" &&
 	grep -q '^document_version|https://schemas.goodgo.example/events/envelope.schema.json|1|' "$GG_TMP/registry_dump.after" &&
+	grep -q '^state|invoice.issued|1|deprecated|' "$GG_TMP/registry_dump.after" &&
+	{ [ "$bundled_changed" -eq 0 ] || grep -q '^state|[a-z_.]*|1|disabled|' "$GG_TMP/registry_dump.after"; } &&
 	diff -u "$GG_TMP/registry_dump.before" "$GG_TMP/registry_dump.after"; then
 	result PASS same_registry
 else

@@ -67,6 +67,14 @@ ALTER TABLE goodgo_events.event_type_versions ENABLE TRIGGER USER;
 UPDATE goodgo_events.schema_documents SET schema = '{"$schema": "https://example.com/unknown-meta"}'
  WHERE uri = 'https://example.com/meta-doc';
 SQL
+	# The 1.2 library still validates against a 1.1 schema (no compatibility
+	# column, no version states yet): the latest version only, no fallback.
+	v=$(q -At -d gg_upgrade_meta -c "SELECT goodgo_events.validate_payload('meta.known', '{}')" 2>&1)
+	if [ "$v" = 1 ]; then
+		echo "PASS upgrade:validate_before_update" >>"$GG_RESULTS"
+	else
+		echo "FAIL upgrade:validate_before_update (the 1.2 library on a 1.1 schema: '$v')" >>"$GG_RESULTS"
+	fi
 	out=$(psql -X -q -v ON_ERROR_STOP=1 -d gg_upgrade_meta -c "ALTER EXTENSION goodgo_events UPDATE TO '1.2'" 2>&1)
 	echo "$out"
 	if echo "$out" | grep -q "WARNING:  goodgo_events 1.2 refuses the JSON Schema of event type 'meta.unknown' version 1 (22023): unknown metaschema \"invalid-uri\"" &&
