@@ -154,3 +154,24 @@ SELECT validate_payload('life.paid', '{"id": "a", "note": "now the latest"}') AS
 SELECT set_event_type_compatibility('life.tiers', 'FULL');
 SELECT register_event_type('life.tiers',
 	'{"type":"object","properties":{"a":{"type":"integer"}},"additionalProperties":false}') AS v;
+
+-- An older version that no longer compiles (a shared document it refers to
+-- deleted by hand) is skipped with a WARNING: the producer gets the latest
+-- version's findings, not that version's compile error.
+SELECT register_schema('https://example.com/life/code.json', '{"type": "string", "minLength": 2}');
+SELECT register_event_type('life.coded',
+	'{"type":"object","properties":{"code":{"$ref":"https://example.com/life/code.json"}},"required":["code"],"additionalProperties":false}') AS v;
+SELECT set_event_type_compatibility('life.coded', 'NONE');
+SELECT register_event_type('life.coded',
+	'{"type":"object","properties":{"id":{"type":"integer"}},"required":["id"],"additionalProperties":false}') AS v;
+SELECT set_event_type_compatibility('life.coded', 'FULL_TRANSITIVE');
+DELETE FROM schema_document_versions WHERE uri = 'https://example.com/life/code.json';
+DELETE FROM schema_documents WHERE uri = 'https://example.com/life/code.json';
+SELECT validate_payload('life.coded', '{"code": "ab"}') AS validated_by;
+-- (skipped from then on in this session, without a second warning)
+SELECT validate_payload('life.coded', '{"code": "cd"}') AS validated_by;
+SELECT validate_payload('life.coded', '{"id": 7}') AS validated_by;
+-- (a broken version would also stop every change of a shared document, whose
+-- check compiles the dependent versions: out of the way for the next tests)
+SELECT set_event_type_version_state('life.coded', 1, 'disabled');
+SELECT set_event_type_compatibility('life.coded', 'NONE');

@@ -147,6 +147,7 @@ typedef struct RegistryOlderVersion
 	bool		format_assertion;
 	Jsonb	   *schema;
 	JsonSchemaCompiled *compiled;	/* NULL until first tried */
+	bool		broken;			/* it no longer compiles: never matched */
 } RegistryOlderVersion;
 
 /*
@@ -758,6 +759,66 @@ registry_warned_before(const char *event_type, int32 version)
 }
 
 /*
+ * Compile an older version for the fallback, in a subtransaction: one that
+ * no longer compiles (a shared document it refers to was deleted by hand, a
+ * "$schema" this release refuses) must not turn the producer's validation
+ * error into a compile error of a version it never asked for.  It is marked
+ * broken and skipped, with a WARNING; NULL then.  Only on the failure path.
+ */
+static JsonSchemaCompiled *
+registry_compile_older(RegistryEntry *entry, RegistryOlderVersion *o, Relation rel)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	MemoryContext holder;
+	JsonSchemaCompiled *volatile compiled = NULL;
+
+	holder = AllocSetContextCreate(CacheMemoryContext,
+								   "goodgo_events registry compiled schema",
+								   ALLOCSET_SMALL_SIZES);
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		compiled = registry_compile(entry->event_type, o->version, o->schema,
+									o->dialect, o->format_assertion, holder);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		compiled = NULL;
+		o->broken = true;
+		ereport(WARNING,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("version %d of the schema of event type \"%s\" no longer compiles: not tried",
+						o->version, entry->event_type),
+				 edata->detail ? errdetail_internal("%s: %s", edata->message, edata->detail) :
+				 errdetail_internal("%s", edata->message),
+				 errhint("Disable it with goodgo_events.set_event_type_version_state(), or register what it refers to again."),
+				 rel ? errtable(rel) : 0));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	if (compiled == NULL)
+	{
+		MemoryContextDelete(holder);
+		return NULL;
+	}
+	MemoryContextSetParent(holder, entry->cxt);
+	return compiled;
+}
+
+/*
  * A payload failed the latest version of a BACKWARD_TRANSITIVE or
  * FULL_TRANSITIVE type: the newest older active or deprecated version that
  * validates it, or 0.  Older versions are read and compiled on the first
@@ -776,19 +837,11 @@ registry_fallback_match(RegistryEntry *entry, Jsonb *payload, Relation rel)
 	{
 		RegistryOlderVersion *o = &entry->older[i];
 
+		if (o->broken)
+			continue;
 		if (o->compiled == NULL)
-		{
-			MemoryContext holder;
-
-			holder = AllocSetContextCreate(CurrentMemoryContext,
-										   "goodgo_events registry compiled schema",
-										   ALLOCSET_SMALL_SIZES);
-			o->compiled = registry_compile(entry->event_type, o->version,
-										   o->schema, o->dialect,
-										   o->format_assertion, holder);
-			MemoryContextSetParent(holder, entry->cxt);
-		}
-		if (!JsonSchemaValidate(o->compiled, payload, NULL))
+			o->compiled = registry_compile_older(entry, o, rel);
+		if (o->compiled == NULL || !JsonSchemaValidate(o->compiled, payload, NULL))
 			continue;
 		if (o->deprecated && !registry_warned_before(entry->event_type, o->version))
 			ereport(WARNING,
