@@ -2694,7 +2694,8 @@ build_fast_anchored(Node *bol, Node **items, int nitems, int depth)
 	if (kids == NULL)
 		return NULL;
 	kids[0] = bol;
-	memcpy(kids + 1, items, sizeof(Node *) * nitems);
+	if (nitems > 0)				/* items may be NULL then */
+		memcpy(kids + 1, items, sizeof(Node *) * nitems);
 	memset(&seq, 0, sizeof(seq));
 	seq.kind = N_SEQ;
 	seq.kids = kids;
