@@ -865,6 +865,7 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	int			i = 0;
 	int			pi = 0;
 	int			ri = 0;
+	int			nreq = 0;
 	int			pc;
 	bool		walk;
 
@@ -902,8 +903,13 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 			int			j;
 
 			CHECK_FOR_INTERRUPTS();
-			/* each list entry is compared with each key at most once */
-			while (ri < node->nrequired)
+
+			/*
+			 * Each list entry is compared with each key at most once.  In
+			 * yes/no mode "required" is counted on the properties instead
+			 * (below); the merge is for the errors, in the order of the keys.
+			 */
+			while (cx->collect && ri < node->nrequired)
 			{
 				int			c = js_key_cmp(node->required[ri].str, node->required[ri].len, ks, kl);
 
@@ -928,6 +934,7 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 				SchemaNode *sub = node->properties[pi].node;
 
 				matched = true;
+				nreq += node->properties[pi].required;
 				if (sub->kind != SN_TRUE)
 				{
 					int			ko = kpush2(cx, "properties", ks, kl);
@@ -1033,14 +1040,24 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 			}
 			i++;
 		}
-		while (ri < node->nrequired)
+		if (!cx->collect)
 		{
-			add_error(cx, node, "required", "must have required property \"%s\"",
-					  node->required[ri].cstr);
-			ok = false;
-			if (!cx->collect)
+			/* keys are unique: each required property was counted once */
+			if (nreq < node->nrequired_props)
 				return false;
-			ri++;
+			for (ri = 0; ri < node->nrequired_extra; ri++)
+				if (!object_has(jc, node->required_extra[ri].str, node->required_extra[ri].len))
+					return false;
+		}
+		else
+		{
+			while (ri < node->nrequired)
+			{
+				add_error(cx, node, "required", "must have required property \"%s\"",
+						  node->required[ri].cstr);
+				ok = false;
+				ri++;
+			}
 		}
 	}
 
