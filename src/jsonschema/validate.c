@@ -708,6 +708,27 @@ validate_child(VCtx *cx, SchemaNode *node, JsonbValue *v)
 	return ok;
 }
 
+/*
+ * The answer of a branch of anyOf/oneOf without calling validate(), where
+ * "type" alone decides it: 1 passes ({"type": ...} alone), 0 fails (yes/no
+ * mode only: a failure in collect mode needs its error unit), -1 unknown.
+ * A branch that is only a $ref is looked through to its target, whose
+ * "type" would be the first thing validate() tests there.
+ */
+static inline int
+branch_quick(VCtx *cx, SchemaNode *node, JsonbValue *v)
+{
+	if (node->kind == SN_OBJECT && node->has == HAS_REF && node->ref)
+		node = node->ref;
+	if (node->kind != SN_OBJECT || !(node->has & HAS_TYPE))
+		return -1;
+	if (node->has == HAS_TYPE)
+		return type_ok(node, v) ? 1 : (cx->collect ? -1 : 0);
+	if (!cx->collect && !(node->has & (HAS_REF | HAS_DYNREF)) && !type_ok(node, v))
+		return 0;
+	return -1;
+}
+
 static bool
 check_array(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 {
@@ -1173,10 +1194,23 @@ check_applicators(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 
 		for (i = 0; i < node->nany_of; i++)
 		{
-			int			ko = kpushi(cx, "anyOf", i);
+			int			ko;
 			Annot		tmp;
 			bool		sok;
+			int			q = branch_quick(cx, node->any_of[i], v);
 
+			if (q >= 0)
+			{
+				/* no annotations from a branch that only has "type" */
+				if (q == 1)
+				{
+					any = true;
+					if (!ann)
+						break;
+				}
+				continue;
+			}
+			ko = kpushi(cx, "anyOf", i);
 			if (ann)
 				annot_init(&tmp, v);
 			sok = validate(cx, node->any_of[i], v, ann ? &tmp : NULL);
@@ -1205,15 +1239,24 @@ check_applicators(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	{
 		int			before = list_length(cx->errors);
 		int			nvalid = 0;
-		Annot		keep;
+		Annot		keep = {0, NULL};
 		bool		have_keep = false;
 
 		for (i = 0; i < node->none_of; i++)
 		{
-			int			ko = kpushi(cx, "oneOf", i);
+			int			ko;
 			Annot		tmp;
 			bool		sok;
+			int			q = branch_quick(cx, node->one_of[i], v);
 
+			if (q >= 0)
+			{
+				/* a branch that only has "type" leaves no annotations */
+				if (q == 1 && ++nvalid > 1)
+					break;
+				continue;
+			}
+			ko = kpushi(cx, "oneOf", i);
 			if (ann)
 				annot_init(&tmp, v);
 			sok = validate(cx, node->one_of[i], v, ann ? &tmp : NULL);
@@ -1399,6 +1442,17 @@ validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	}
 	if (has == 0)
 		return true;
+
+	/*
+	 * In yes/no mode a failing "type" is the answer: give it before the
+	 * interrupt and stack checks and the scope push (the failing branches of
+	 * anyOf and oneOf are mostly this).  Not under $ref or $dynamicRef,
+	 * which are followed before "type" is looked at, so that a reference
+	 * that never ends is reported the same whatever the instance.
+	 */
+	if (!cx->collect && (has & HAS_TYPE) && !(has & (HAS_REF | HAS_DYNREF)) &&
+		!type_ok(node, v))
+		return false;
 
 	/*
 	 * A scalar under a node with no $ref, $dynamicRef or applicator is a
