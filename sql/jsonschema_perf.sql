@@ -111,3 +111,20 @@ SELECT s AS instance,
 						   to_jsonb(s)) AS matches
   FROM unnest(ARRAY['axbxcx' || repeat('q', 70), 'axé1cx' || repeat('q', 70), 'axé1cx' || repeat('q', 69),
 					'axé1cx' || repeat('q', 69) || 'é', 'ax1écx' || repeat('q', 70)]) s;
+
+-- a tagged union: anyOf/oneOf branches told apart by a property with
+-- "const" fail on one key lookup when the key holds another value; a branch
+-- without the key, or whose const property also has "$ref", still runs whole
+SELECT i AS instance,
+	   jsonschema_is_valid(s, i) AS valid,
+	   jsonb_array_length(jsonschema_errors(s, i)) = 0 AS no_errors
+  FROM (VALUES ('{"$defs": {
+	"a": {"type": "object", "properties": {"kind": {"const": "a"}, "n": {"type": "integer"}}, "required": ["kind"]},
+	"b": {"properties": {"kind": {"const": {"x": [1]}}, "n": {"type": "string"}}},
+	"c": {"properties": {"kind": {"$ref": "#/$defs/k", "const": "c"}}}, "k": {"type": "string"}},
+	"anyOf": [{"$ref": "#/$defs/a"}, {"$ref": "#/$defs/b"}, {"$ref": "#/$defs/c"}],
+	"oneOf": [{"$ref": "#/$defs/a"}, {"$ref": "#/$defs/b"}, {"type": "array"}]}'::jsonb)) t(s),
+	   unnest(ARRAY[
+	'{"kind": "a", "n": 1}', '{"kind": "a", "n": "x"}', '{"kind": {"x": [1.0]}, "n": "x"}',
+	'{"kind": {"x": [2]}, "n": "x"}', '{"kind": "c"}', '{"kind": 1}', '{"n": 1}', '{"n": "x"}', '[]'
+]::jsonb[]) i;

@@ -1379,6 +1379,17 @@ collect:
 												   "unevaluatedProperties");
 		node->has |= HAS_UNEVAL_PROPS;
 	}
+	for (i = 0; i < node->nproperties; i++)
+	{
+		SchemaNode *sub = node->properties[i].node;
+
+		if (sub->kind == SN_OBJECT && (sub->has & HAS_CONST) &&
+			!(sub->has & (HAS_REF | HAS_DYNREF)))
+		{
+			node->discriminator = &node->properties[i];
+			break;
+		}
+	}
 	if (node->nproperties || node->npattern_properties || node->additional_properties ||
 		node->property_names || node->nrequired || node->ndependent_required ||
 		node->ndependent_schemas || node->min_properties >= 0 || node->max_properties >= 0)

@@ -159,6 +159,8 @@ struct SchemaNode
 	int			nrequired_props;	/* how many of them are in "properties" */
 	int			nrequired_extra;	/* the others */
 	SchemaKey  *required_extra;
+	SchemaProperty *discriminator;	/* a property whose schema has "const"
+									 * (and no $ref): see branch_quick() */
 	int			ndependent_required;
 	SchemaDependentRequired *dependent_required;
 	const char *dependent_required_keyword; /* "dependentRequired" or "dependencies" */

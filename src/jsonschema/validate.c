@@ -715,17 +715,42 @@ validate_child(VCtx *cx, SchemaNode *node, JsonbValue *v)
  * A branch that is only a $ref is looked through to its target, whose
  * "type" would be the first thing validate() tests there.
  */
+/* Does object v have the discriminator's key with another value? */
+static pg_noinline bool
+discriminator_fails(SchemaProperty *d, JsonbValue *v)
+{
+	JsonbValue	buf;
+	JsonbValue *found = getKeyJsonValueFromContainer(v->val.binary.data,
+													 d->key.str, d->key.len, &buf);
+
+	return found && !JsonSchemaJsonEqual(found, &d->node->constval);
+}
+
 static inline int
 branch_quick(VCtx *cx, SchemaNode *node, JsonbValue *v)
 {
 	if (node->kind == SN_OBJECT && node->has == HAS_REF && node->ref)
 		node = node->ref;
-	if (node->kind != SN_OBJECT || !(node->has & HAS_TYPE))
+	if (node->kind != SN_OBJECT || !(node->has & (HAS_TYPE | HAS_OBJECT)))
 		return -1;
 	if (node->has == HAS_TYPE)
 		return type_ok(node, v) ? 1 : (cx->collect ? -1 : 0);
-	if (!cx->collect && !(node->has & (HAS_REF | HAS_DYNREF)) && !type_ok(node, v))
-		return 0;
+	if (!cx->collect && !(node->has & (HAS_REF | HAS_DYNREF)))
+	{
+		SchemaProperty *d = node->discriminator;
+
+		if ((node->has & HAS_TYPE) && !type_ok(node, v))
+			return 0;
+
+		/*
+		 * A tagged union (anyOf of objects told apart by a property with
+		 * "const"): a member whose value is not the constant fails that
+		 * property's schema, so the branch fails; one key lookup instead of
+		 * walking the object.
+		 */
+		if (d && js_is_object(v) && discriminator_fails(d, v))
+			return 0;
+	}
 	return -1;
 }
 
