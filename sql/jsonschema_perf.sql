@@ -77,3 +77,54 @@ SELECT p AS pattern, s AS subject, jsonschema_is_valid(jsonb_build_object('patte
 	   unnest(ARRAY['a', 'bc', 'abc', 'xa', '*', 'x*', '!abc', 'ab!', 'b', 'ba', 'ya', 'ay', 'a1b2', 'abcd', '1234',
 					'a1b2c3d4e', 'ab', '', 'ac', 'bcd', 'x']) s
  ORDER BY 1, 2;
+
+-- yes/no mode counts "required" on the matched properties and looks up the
+-- required names that are not properties: the answer is the collect mode's
+-- (no errors <=> valid) for present, absent and extra names
+SELECT i AS instance,
+	   jsonschema_is_valid(s, i) AS valid,
+	   jsonb_array_length(jsonschema_errors(s, i)) AS errors
+  FROM (VALUES ('{"properties": {"a": {}, "bb": {}, "c": true, "dd": {"type": "string"}},
+				  "required": ["bb", "a", "zz", "dd", "c"]}'::jsonb)) t(s),
+	   unnest(ARRAY[
+	'{"a": 1, "bb": 2, "c": 3, "dd": "x", "zz": 4}', '{"a": 1, "bb": 2, "c": 3, "dd": "x"}',
+	'{"a": 1, "bb": 2, "dd": "x", "zz": 4}', '{"bb": 2, "c": 3, "dd": "x", "zz": 4, "e": 5}',
+	'{"a": 1, "bb": 2, "c": 3, "dd": 1, "zz": 4}', '{"zz": 1}', '{}'
+]::jsonb[]) i;
+
+-- anyOf/oneOf branches that "type" alone decides (also through a $ref) are
+-- answered without a call: two matching type-only branches still fail oneOf,
+-- and annotations of the other branches still reach unevaluatedProperties
+SELECT i AS instance,
+	   jsonschema_is_valid('{"$defs": {"s": {"type": "string"}, "o": {"type": "object", "required": ["a"]}},
+	   "oneOf": [{"$ref": "#/$defs/s"}, {"type": ["string", "null"]}, {"$ref": "#/$defs/o"}]}', i) AS one_of,
+	   jsonschema_is_valid('{"$defs": {"o": {"type": "object", "required": ["a"]}},
+	   "anyOf": [{"type": "array"}, {"$ref": "#/$defs/o"}, {"type": "integer"}]}', i) AS any_of,
+	   jsonschema_is_valid('{"$schema": "https://json-schema.org/draft/2020-12/schema",
+	   "anyOf": [{"type": "object"}, {"properties": {"a": true}}], "unevaluatedProperties": false}', i) AS uneval
+  FROM unnest(ARRAY['"x"', 'null', '{"a": 1}', '{"b": 1}', '[1]', '1', '1.5']::jsonb[]) i;
+
+-- the fast matcher's ASCII step (a mask per character) and its other
+-- characters, with more than 64 positions (several words of state)
+SELECT s AS instance,
+	   jsonschema_is_valid(jsonb_build_object('pattern', '^(?:[a-c]x|é[0-9]){3}' || repeat('[a-z]', 70) || '$'),
+						   to_jsonb(s)) AS matches
+  FROM unnest(ARRAY['axbxcx' || repeat('q', 70), 'axé1cx' || repeat('q', 70), 'axé1cx' || repeat('q', 69),
+					'axé1cx' || repeat('q', 69) || 'é', 'ax1écx' || repeat('q', 70)]) s;
+
+-- a tagged union: anyOf/oneOf branches told apart by a property with
+-- "const" fail on one key lookup when the key holds another value; a branch
+-- without the key, or whose const property also has "$ref", still runs whole
+SELECT i AS instance,
+	   jsonschema_is_valid(s, i) AS valid,
+	   jsonb_array_length(jsonschema_errors(s, i)) = 0 AS no_errors
+  FROM (VALUES ('{"$defs": {
+	"a": {"type": "object", "properties": {"kind": {"const": "a"}, "n": {"type": "integer"}}, "required": ["kind"]},
+	"b": {"properties": {"kind": {"const": {"x": [1]}}, "n": {"type": "string"}}},
+	"c": {"properties": {"kind": {"$ref": "#/$defs/k", "const": "c"}}}, "k": {"type": "string"}},
+	"anyOf": [{"$ref": "#/$defs/a"}, {"$ref": "#/$defs/b"}, {"$ref": "#/$defs/c"}],
+	"oneOf": [{"$ref": "#/$defs/a"}, {"$ref": "#/$defs/b"}, {"type": "array"}]}'::jsonb)) t(s),
+	   unnest(ARRAY[
+	'{"kind": "a", "n": 1}', '{"kind": "a", "n": "x"}', '{"kind": {"x": [1.0]}, "n": "x"}',
+	'{"kind": {"x": [2]}, "n": "x"}', '{"kind": "c"}', '{"kind": 1}', '{"n": 1}', '{"n": "x"}', '[]'
+]::jsonb[]) i;

@@ -1285,6 +1285,35 @@ collect:
 		else
 			node->required = string_array(scope, "required", &kv[K_REQUIRED], &node->nrequired);
 	}
+	if (node->nrequired)
+	{
+		int			pi = 0;
+
+		/*
+		 * Which required names are also properties: a yes/no walk counts
+		 * them as it meets their properties and looks up the others
+		 * afterwards, instead of comparing every key with both lists.  Both
+		 * lists are sorted the same way.
+		 */
+		node->required_extra = palloc0(sizeof(SchemaKey) * node->nrequired);
+		for (i = 0; i < node->nrequired; i++)
+		{
+			SchemaKey  *r = &node->required[i];
+			int			c = 1;
+
+			while (pi < node->nproperties &&
+				   (c = js_key_cmp(node->properties[pi].key.str, node->properties[pi].key.len,
+								   r->str, r->len)) < 0)
+				pi++;
+			if (pi < node->nproperties && c == 0)
+			{
+				node->properties[pi].required = true;
+				node->nrequired_props++;
+			}
+			else
+				node->required_extra[node->nrequired_extra++] = *r;
+		}
+	}
 	if (present[K_DEPENDENCIES] && (present[K_DEPREQ] || present[K_DEPSCHEMAS]))
 		present[K_DEPENDENCIES] = false;	/* the new keywords win */
 	if (present[K_DEPREQ] || present[K_DEPENDENCIES])
@@ -1349,6 +1378,17 @@ collect:
 		node->unevaluated_properties = compile_sub(cc, &kv[K_UNEVALPROPS], scope,
 												   "unevaluatedProperties");
 		node->has |= HAS_UNEVAL_PROPS;
+	}
+	for (i = 0; i < node->nproperties; i++)
+	{
+		SchemaNode *sub = node->properties[i].node;
+
+		if (sub->kind == SN_OBJECT && (sub->has & HAS_CONST) &&
+			!(sub->has & (HAS_REF | HAS_DYNREF)))
+		{
+			node->discriminator = &node->properties[i];
+			break;
+		}
 	}
 	if (node->nproperties || node->npattern_properties || node->additional_properties ||
 		node->property_names || node->nrequired || node->ndependent_required ||

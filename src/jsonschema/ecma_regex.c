@@ -2195,6 +2195,8 @@ struct EcmaFast
 	Bits		first;			/* positions that can match first */
 	Bits		last;			/* positions that can match last */
 	Bits	   *follow;			/* position -> positions that can follow */
+	uint64_t   *amask;			/* code point < 128 -> positions whose class
+								 * holds it, nwords words each */
 	/* composite: all (or any) of nsub programs must match; nothing above */
 	int			nsub;
 	bool		sub_all;
@@ -2249,6 +2251,7 @@ EcmaFastFree(EcmaFast *f)
 	}
 	free(f->pieces);
 	free(f->follow);
+	free(f->amask);
 	free(f->range_store);
 	free(f);
 }
@@ -2631,9 +2634,28 @@ build_fast_simple(Node *root)
 
 		if (f)
 		{
+			int			p;
+			uint32_t	c;
+
 			f->first = g.first;
 			f->last = g.last;
 			f->nullable = g.nullable;
+
+			/*
+			 * Per ASCII character, the positions it can take: a step on
+			 * such a character is then an AND instead of a test per
+			 * candidate position.
+			 */
+			f->amask = calloc(128 * f->nwords, sizeof(uint64_t));
+			if (f->amask == NULL)
+			{
+				EcmaFastFree(f);
+				return NULL;
+			}
+			for (p = 0; p < f->npieces; p++)
+				for (c = 0; c < 128; c++)
+					if ((f->pieces[p].ascii[c >> 3] >> (c & 7)) & 1)
+						f->amask[c * f->nwords + (p >> 6)] |= (uint64_t) 1 << (p & 63);
 		}
 		return f;
 	}
@@ -2888,12 +2910,17 @@ fast_glushkov64(const EcmaFast *f, const unsigned char *s, size_t len)
 		for (bits = active; bits; bits &= bits - 1)
 			cand |= f->follow[lowest_bit(bits)].w[0];
 		active = 0;
-		for (bits = cand; bits; bits &= bits - 1)
+		if (c < 128)
+			active = cand & f->amask[c];
+		else
 		{
-			int			p = lowest_bit(bits);
+			for (bits = cand; bits; bits &= bits - 1)
+			{
+				int			p = lowest_bit(bits);
 
-			if (piece_has(&f->pieces[p], c))
-				active |= (uint64_t) 1 << p;
+				if (piece_has(&f->pieces[p], c))
+					active |= (uint64_t) 1 << p;
+			}
 		}
 		fresh = !f->bol;
 		if (active == 0 && f->bol)
@@ -2942,37 +2969,51 @@ EcmaFastMatch(const EcmaFast *f, const char *str, size_t len)
 		pos += next_char(s, pos, len, &c);
 
 		/* the positions that may come next ... */
-		for (w = 0; w < nw; w++)
-			cand.w[w] = fresh ? f->first.w[w] : 0;
+		if (fresh)
+			cand = f->first;
+		else
+			memset(&cand, 0, sizeof(cand));
 		for (w = 0; w < nw; w++)
 		{
 			uint64_t	bits = active.w[w];
 
 			while (bits)
 			{
-				int			p = w * 64 + lowest_bit(bits),
-							j;
-
-				bits &= bits - 1;
-				for (j = 0; j < nw; j++)
-					cand.w[j] |= f->follow[p].w[j];
-			}
-		}
-		/* ... and of those, the ones whose class holds c */
-		for (w = 0; w < nw; w++)
-		{
-			uint64_t	bits = cand.w[w];
-
-			active.w[w] = 0;
-			while (bits)
-			{
 				int			p = w * 64 + lowest_bit(bits);
 
 				bits &= bits - 1;
-				if (piece_has(&f->pieces[p], c))
+				/* all FAST_WORDS words: a fixed count the compiler unrolls */
+				bits_or(&cand, &f->follow[p]);
+			}
+		}
+		/* ... and of those, the ones whose class holds c */
+		if (c < 128)
+		{
+			const uint64_t *m = &f->amask[c * nw];
+
+			for (w = 0; w < nw; w++)
+			{
+				active.w[w] = cand.w[w] & m[w];
+				any |= active.w[w] != 0;
+			}
+		}
+		else
+		{
+			for (w = 0; w < nw; w++)
+			{
+				uint64_t	bits = cand.w[w];
+
+				active.w[w] = 0;
+				while (bits)
 				{
-					active.w[w] |= (uint64_t) 1 << (p & 63);
-					any = true;
+					int			p = w * 64 + lowest_bit(bits);
+
+					bits &= bits - 1;
+					if (piece_has(&f->pieces[p], c))
+					{
+						active.w[w] |= (uint64_t) 1 << (p & 63);
+						any = true;
+					}
 				}
 			}
 		}

@@ -72,6 +72,7 @@ typedef struct SchemaProperty
 {
 	SchemaKey	key;
 	SchemaNode *node;
+	bool		required;		/* "properties": also in the node's "required" */
 } SchemaProperty;
 
 typedef struct SchemaPatternProperty
@@ -155,6 +156,11 @@ struct SchemaNode
 	SchemaNode *property_names;
 	int			nrequired;		/* sorted as jsonb sorts keys, no duplicates */
 	SchemaKey  *required;
+	int			nrequired_props;	/* how many of them are in "properties" */
+	int			nrequired_extra;	/* the others */
+	SchemaKey  *required_extra;
+	SchemaProperty *discriminator;	/* a property whose schema has "const"
+									 * (and no $ref): see branch_quick() */
 	int			ndependent_required;
 	SchemaDependentRequired *dependent_required;
 	const char *dependent_required_keyword; /* "dependentRequired" or "dependencies" */

@@ -708,6 +708,52 @@ validate_child(VCtx *cx, SchemaNode *node, JsonbValue *v)
 	return ok;
 }
 
+/*
+ * The answer of a branch of anyOf/oneOf without calling validate(), where
+ * "type" alone decides it: 1 passes ({"type": ...} alone), 0 fails (yes/no
+ * mode only: a failure in collect mode needs its error unit), -1 unknown.
+ * A branch that is only a $ref is looked through to its target, whose
+ * "type" would be the first thing validate() tests there.
+ */
+/* Does object v have the discriminator's key with another value? */
+static pg_noinline bool
+discriminator_fails(SchemaProperty *d, JsonbValue *v)
+{
+	JsonbValue	buf;
+	JsonbValue *found = getKeyJsonValueFromContainer(v->val.binary.data,
+													 d->key.str, d->key.len, &buf);
+
+	return found && !JsonSchemaJsonEqual(found, &d->node->constval);
+}
+
+static inline int
+branch_quick(VCtx *cx, SchemaNode *node, JsonbValue *v)
+{
+	if (node->kind == SN_OBJECT && node->has == HAS_REF && node->ref)
+		node = node->ref;
+	if (node->kind != SN_OBJECT || !(node->has & (HAS_TYPE | HAS_OBJECT)))
+		return -1;
+	if (node->has == HAS_TYPE)
+		return type_ok(node, v) ? 1 : (cx->collect ? -1 : 0);
+	if (!cx->collect && !(node->has & (HAS_REF | HAS_DYNREF)))
+	{
+		SchemaProperty *d = node->discriminator;
+
+		if ((node->has & HAS_TYPE) && !type_ok(node, v))
+			return 0;
+
+		/*
+		 * A tagged union (anyOf of objects told apart by a property with
+		 * "const"): a member whose value is not the constant fails that
+		 * property's schema, so the branch fails; one key lookup instead of
+		 * walking the object.
+		 */
+		if (d && js_is_object(v) && discriminator_fails(d, v))
+			return 0;
+	}
+	return -1;
+}
+
 static bool
 check_array(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 {
@@ -865,6 +911,7 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	int			i = 0;
 	int			pi = 0;
 	int			ri = 0;
+	int			nreq = 0;
 	int			pc;
 	bool		walk;
 
@@ -902,8 +949,13 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 			int			j;
 
 			CHECK_FOR_INTERRUPTS();
-			/* each list entry is compared with each key at most once */
-			while (ri < node->nrequired)
+
+			/*
+			 * Each list entry is compared with each key at most once.  In
+			 * yes/no mode "required" is counted on the properties instead
+			 * (below); the merge is for the errors, in the order of the keys.
+			 */
+			while (cx->collect && ri < node->nrequired)
 			{
 				int			c = js_key_cmp(node->required[ri].str, node->required[ri].len, ks, kl);
 
@@ -928,6 +980,7 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 				SchemaNode *sub = node->properties[pi].node;
 
 				matched = true;
+				nreq += node->properties[pi].required;
 				if (sub->kind != SN_TRUE)
 				{
 					int			ko = kpush2(cx, "properties", ks, kl);
@@ -1033,14 +1086,24 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 			}
 			i++;
 		}
-		while (ri < node->nrequired)
+		if (!cx->collect)
 		{
-			add_error(cx, node, "required", "must have required property \"%s\"",
-					  node->required[ri].cstr);
-			ok = false;
-			if (!cx->collect)
+			/* keys are unique: each required property was counted once */
+			if (nreq < node->nrequired_props)
 				return false;
-			ri++;
+			for (ri = 0; ri < node->nrequired_extra; ri++)
+				if (!object_has(jc, node->required_extra[ri].str, node->required_extra[ri].len))
+					return false;
+		}
+		else
+		{
+			while (ri < node->nrequired)
+			{
+				add_error(cx, node, "required", "must have required property \"%s\"",
+						  node->required[ri].cstr);
+				ok = false;
+				ri++;
+			}
 		}
 	}
 
@@ -1156,10 +1219,23 @@ check_applicators(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 
 		for (i = 0; i < node->nany_of; i++)
 		{
-			int			ko = kpushi(cx, "anyOf", i);
+			int			ko;
 			Annot		tmp;
 			bool		sok;
+			int			q = branch_quick(cx, node->any_of[i], v);
 
+			if (q >= 0)
+			{
+				/* no annotations from a branch that only has "type" */
+				if (q == 1)
+				{
+					any = true;
+					if (!ann)
+						break;
+				}
+				continue;
+			}
+			ko = kpushi(cx, "anyOf", i);
 			if (ann)
 				annot_init(&tmp, v);
 			sok = validate(cx, node->any_of[i], v, ann ? &tmp : NULL);
@@ -1188,15 +1264,24 @@ check_applicators(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	{
 		int			before = list_length(cx->errors);
 		int			nvalid = 0;
-		Annot		keep;
+		Annot		keep = {0, NULL};
 		bool		have_keep = false;
 
 		for (i = 0; i < node->none_of; i++)
 		{
-			int			ko = kpushi(cx, "oneOf", i);
+			int			ko;
 			Annot		tmp;
 			bool		sok;
+			int			q = branch_quick(cx, node->one_of[i], v);
 
+			if (q >= 0)
+			{
+				/* a branch that only has "type" leaves no annotations */
+				if (q == 1 && ++nvalid > 1)
+					break;
+				continue;
+			}
+			ko = kpushi(cx, "oneOf", i);
 			if (ann)
 				annot_init(&tmp, v);
 			sok = validate(cx, node->one_of[i], v, ann ? &tmp : NULL);
@@ -1382,6 +1467,17 @@ validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	}
 	if (has == 0)
 		return true;
+
+	/*
+	 * In yes/no mode a failing "type" is the answer: give it before the
+	 * interrupt and stack checks and the scope push (the failing branches of
+	 * anyOf and oneOf are mostly this).  Not under $ref or $dynamicRef,
+	 * which are followed before "type" is looked at, so that a reference
+	 * that never ends is reported the same whatever the instance.
+	 */
+	if (!cx->collect && (has & HAS_TYPE) && !(has & (HAS_REF | HAS_DYNREF)) &&
+		!type_ok(node, v))
+		return false;
 
 	/*
 	 * A scalar under a node with no $ref, $dynamicRef or applicator is a
