@@ -192,6 +192,30 @@ url_decode(const char *s, size_t len)
 }
 
 /*
+ * The "user:password@" (or "password@", redis://secret@host) at the start of
+ * the len bytes at p, decoded into t; returns where the host part starts.
+ */
+static const char *
+parse_userinfo(const char *p, size_t len, RedisTarget *t)
+{
+	const char *at = memchr(p, '@', len);
+	const char *colon;
+
+	if (at == NULL)
+		return p;
+	colon = memchr(p, ':', at - p);
+	if (colon != NULL)
+	{
+		if (colon > p)
+			t->user = url_decode(p, colon - p);
+		t->password = url_decode(colon + 1, at - colon - 1);
+	}
+	else
+		t->password = url_decode(p, at - p);
+	return at + 1;
+}
+
+/*
  * redis-sentinel://[user:password@]host[:port][,host[:port]...]/master[/db]:
  * the Sentinels (port 26379 by default) that name the current master of
  * "master"; the credentials and db are the data nodes'.
@@ -201,7 +225,6 @@ parse_sentinel_url(const char *url, RedisTarget *t, char *err, size_t errlen)
 {
 	const char *p = url + strlen("redis-sentinel://");
 	const char *slash = strchr(p, '/');
-	const char *at;
 	const char *name;
 	const char *name_end;
 	long		v;
@@ -211,30 +234,41 @@ parse_sentinel_url(const char *url, RedisTarget *t, char *err, size_t errlen)
 		snprintf(err, errlen, "a redis-sentinel:// URL names the master after the Sentinels: redis-sentinel://host:port/mymaster");
 		return -1;
 	}
-	at = memchr(p, '@', slash - p);
-	if (at != NULL)
-	{
-		const char *colon = memchr(p, ':', at - p);
-
-		if (colon != NULL)
-		{
-			if (colon > p)
-				t->user = url_decode(p, colon - p);
-			t->password = url_decode(colon + 1, at - colon - 1);
-		}
-		else
-			t->password = url_decode(p, at - p);
-		p = at + 1;
-	}
+	p = parse_userinfo(p, slash - p, t);
 	while (p < slash)
 	{
 		const char *comma = memchr(p, ',', slash - p);
 		const char *end = comma ? comma : slash;
-		const char *colon = memchr(p, ':', end - p);
-		const char *hend = colon ? colon : end;
+		const char *hstart = p;
+		const char *hend;
+		const char *colon;
 		int			port = 26379;
 
-		if (hend == p)
+		if (*p == '[')
+		{
+			/* [IPv6]:port */
+			const char *close = memchr(p, ']', end - p);
+
+			if (close == NULL)
+			{
+				snprintf(err, errlen, "unterminated IPv6 address of a Sentinel");
+				return -1;
+			}
+			hstart = p + 1;
+			hend = close;
+			colon = close + 1 < end ? close + 1 : NULL;
+			if (colon != NULL && *colon != ':')
+			{
+				snprintf(err, errlen, "unexpected characters after a Sentinel's IPv6 address");
+				return -1;
+			}
+		}
+		else
+		{
+			colon = memchr(p, ':', end - p);
+			hend = colon ? colon : end;
+		}
+		if (hend == hstart)
 		{
 			snprintf(err, errlen, "a Sentinel address needs a host");
 			return -1;
@@ -260,7 +294,7 @@ parse_sentinel_url(const char *url, RedisTarget *t, char *err, size_t errlen)
 		}
 		t->sentinel_host = realloc(t->sentinel_host, sizeof(char *) * (t->nsentinels + 1));
 		t->sentinel_port = realloc(t->sentinel_port, sizeof(int) * (t->nsentinels + 1));
-		t->sentinel_host[t->nsentinels] = url_decode(p, hend - p);
+		t->sentinel_host[t->nsentinels] = url_decode(hstart, hend - hstart);
 		t->sentinel_port[t->nsentinels] = port;
 		t->nsentinels++;
 		p = comma ? comma + 1 : slash;
@@ -294,7 +328,6 @@ int
 ParseRedisUrl(const char *url, RedisTarget *t, char *err, size_t errlen)
 {
 	const char *p;
-	const char *at;
 	const char *hostend;
 	const char *slash;
 	long		v;
@@ -338,21 +371,7 @@ ParseRedisUrl(const char *url, RedisTarget *t, char *err, size_t errlen)
 	}
 	p = url + 8;
 	slash = strchr(p, '/');
-	at = memchr(p, '@', slash ? (size_t) (slash - p) : strlen(p));
-	if (at != NULL)
-	{
-		const char *colon = memchr(p, ':', at - p);
-
-		if (colon != NULL)
-		{
-			if (colon > p)
-				t->user = url_decode(p, colon - p);
-			t->password = url_decode(colon + 1, at - colon - 1);
-		}
-		else
-			t->password = url_decode(p, at - p);	/* redis://secret@host */
-		p = at + 1;
-	}
+	p = parse_userinfo(p, slash ? (size_t) (slash - p) : strlen(p), t);
 	hostend = slash ? slash : p + strlen(p);
 	if (*p == '[')
 	{

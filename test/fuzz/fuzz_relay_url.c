@@ -35,9 +35,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err[0] = '\0';
 	if (ParseRedisUrl(url, &t, err, sizeof(err)) == 0)
 	{
-		if (t.host == NULL && t.unix_path == NULL)
+		if (t.sentinel_master != NULL)
+		{
+			/* redis-sentinel://: Sentinels to ask, no address of its own */
+			if (t.nsentinels < 1 || t.host != NULL || t.unix_path != NULL || t.db < 0 || t.db > 65535)
+				abort();
+			for (int i = 0; i < t.nsentinels; i++)
+				if (t.sentinel_host[i] == NULL || t.sentinel_port[i] < 1 || t.sentinel_port[i] > 65535)
+					abort();
+		}
+		else if (t.host == NULL && t.unix_path == NULL)
 			abort();
-		if (t.port < 1 || t.port > 65535 || t.db < 0 || t.db > 65535)
+		else if (t.port < 1 || t.port > 65535 || t.db < 0 || t.db > 65535)
 			abort();
 	}
 	else if (err[0] == '\0')
@@ -46,6 +55,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(t.unix_path);
 	free(t.user);
 	free(t.password);
+	free(t.sentinel_master);
+	for (int i = 0; i < t.nsentinels; i++)
+		free(t.sentinel_host[i]);
+	free(t.sentinel_host);
+	free(t.sentinel_port);
 	free(url);
 	return 0;
 }

@@ -30,6 +30,16 @@ rl_check print_config:parsed sh -c "grep -qx 'redis.sentinel-master=gg' '$GG_TMP
 	grep -qx 'redis.user=u' '$GG_TMP/sentinel_cfg.log' && grep -qx 'redis.password=(set)' '$GG_TMP/sentinel_cfg.log' &&
 	grep -qx 'redis.db=3' '$GG_TMP/sentinel_cfg.log'"
 
+"$RELAY" --redis 'redis-sentinel://[::1]:26001,[fe80::1]/gg' --print-config >"$GG_TMP/sentinel_cfg6.log" 2>&1
+rl_check print_config:ipv6 sh -c "grep -qx 'redis.sentinel=::1:26001' '$GG_TMP/sentinel_cfg6.log' &&
+	grep -qx 'redis.sentinel=fe80::1:26379' '$GG_TMP/sentinel_cfg6.log'"
+"$RELAY" --redis 'redis-sentinel://[::1:26001/gg' --print-config >"$GG_TMP/sentinel_usage3.log" 2>&1
+rl_check usage:ipv6_unterminated [ $? -eq 2 ]
+rl_check usage:ipv6_unterminated_says_why grep -q 'unterminated IPv6 address of a Sentinel' "$GG_TMP/sentinel_usage3.log"
+"$RELAY" --redis 'redis-sentinel://127.0.0.1:99999/gg' --print-config >"$GG_TMP/sentinel_usage4.log" 2>&1
+rl_check usage:bad_port [ $? -eq 2 ]
+rl_check usage:bad_port_says_why grep -q 'invalid Sentinel port' "$GG_TMP/sentinel_usage4.log"
+
 rl_database relay_sentinel || { rl_fail setup "could not create the database"; exit 0; }
 rl_api_ready || { rl_skip all "the relay SQL API of the outbox is not installed"; exit 0; }
 psql -qXAt -c "SELECT goodgo_events.outbox_set_partitions(4)" >/dev/null || { rl_fail set_partitions; exit 0; }
