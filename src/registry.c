@@ -1199,63 +1199,60 @@ goodgo_register_event_type(PG_FUNCTION_ARGS)
 		vvalues[7] = Int32GetDatum(version);
 		if (before_1_2)
 		{
+			/* a 1.0/1.1 schema: no compatibility gate, no compat_report */
 			registry_spi_exec("INSERT INTO goodgo_events.event_type_versions"
 							  "  (event_type, version, schema, dialect, format_assertion,"
 							  "   bundled, registered_by)"
 							  " VALUES ($1, $8, $2, $4, $5, $6, $7)",
 							  8, vtypes, vvalues, SPI_OK_INSERT);
-			registry_spi_exec("UPDATE goodgo_events.event_types"
-							  "   SET current_version = $8, mode = $3, bundled = $6,"
-							  "       updated_at = pg_catalog.now()"
-							  " WHERE event_type OPERATOR(pg_catalog.=) $1",
-							  8, vtypes, vvalues, SPI_OK_UPDATE);
-			SPI_finish();
-			PG_RETURN_INT32(version);
 		}
-		gvalues[0] = values[0];
-		gvalues[1] = values[1];
-		gvalues[2] = override_reason ? CStringGetTextDatum(override_reason) : (Datum) 0;
-		if (override_reason == NULL)
-			gnulls[2] = 'n';
-		rc = SPI_execute_with_args("SELECT open_schema, compatibility, against_version, detail, report"
-								   "  FROM goodgo_events.event_type_compatibility_gate($1, $2, $3)",
-								   3, gtypes, gvalues, gnulls, false, 0);
-		if (rc != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "registry statement failed: %s", SPI_result_code_string(rc));
-		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
-			ereport(NOTICE,
-					(errmsg("event type \"%s\" is checked STRICT: its schema has open objects", event_type),
-					 errhint("LENIENT applies only to schemas whose objects are all closed (additionalProperties: false).")));
-		vvalues[8] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5, &isnull);
-		if (isnull)
-			vnulls[8] = 'n';
 		else
 		{
-			char	   *mode = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-			char	   *against = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
-			char	   *detail = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4);
-
+			gvalues[0] = values[0];
+			gvalues[1] = values[1];
+			gvalues[2] = override_reason ? CStringGetTextDatum(override_reason) : (Datum) 0;
 			if (override_reason == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("schema for event type \"%s\" is not %s-compatible with version %s",
+				gnulls[2] = 'n';
+			rc = SPI_execute_with_args("SELECT open_schema, compatibility, against_version, detail, report"
+									   "  FROM goodgo_events.event_type_compatibility_gate($1, $2, $3)",
+									   3, gtypes, gvalues, gnulls, false, 0);
+			if (rc != SPI_OK_SELECT || SPI_processed != 1)
+				elog(ERROR, "registry statement failed: %s", SPI_result_code_string(rc));
+			if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+				ereport(NOTICE,
+						(errmsg("event type \"%s\" is checked STRICT: its schema has open objects", event_type),
+						 errhint("LENIENT applies only to schemas whose objects are all closed (additionalProperties: false).")));
+			vvalues[8] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5, &isnull);
+			if (isnull)
+				vnulls[8] = 'n';
+			else
+			{
+				char	   *mode = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+				char	   *against = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+				char	   *detail = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4);
+
+				if (override_reason == NULL)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("schema for event type \"%s\" is not %s-compatible with version %s",
+									event_type, mode, against),
+							 errdetail_internal("%s", detail),
+							 errhint("publish a new event type for a breaking change")));
+				ereport(WARNING,
+						(errmsg("schema for event type \"%s\" is not %s-compatible with version %s: registered anyway",
 								event_type, mode, against),
 						 errdetail_internal("%s", detail),
-						 errhint("publish a new event type for a breaking change")));
-			ereport(WARNING,
-					(errmsg("schema for event type \"%s\" is not %s-compatible with version %s: registered anyway",
-							event_type, mode, against),
-					 errdetail_internal("%s", detail),
-					 errhint("The override reason and the findings are kept in event_type_versions.compat_report.")));
-		}
+						 errhint("The override reason and the findings are kept in event_type_versions.compat_report.")));
+			}
 
-		rc = SPI_execute_with_args("INSERT INTO goodgo_events.event_type_versions"
-								   "  (event_type, version, schema, dialect, format_assertion,"
-								   "   bundled, registered_by, compat_report)"
-								   " VALUES ($1, $8, $2, $4, $5, $6, $7, $9)",
-								   9, vtypes, vvalues, vnulls, false, 0);
-		if (rc != SPI_OK_INSERT)
-			elog(ERROR, "registry statement failed: %s", SPI_result_code_string(rc));
+			rc = SPI_execute_with_args("INSERT INTO goodgo_events.event_type_versions"
+									   "  (event_type, version, schema, dialect, format_assertion,"
+									   "   bundled, registered_by, compat_report)"
+									   " VALUES ($1, $8, $2, $4, $5, $6, $7, $9)",
+									   9, vtypes, vvalues, vnulls, false, 0);
+			if (rc != SPI_OK_INSERT)
+				elog(ERROR, "registry statement failed: %s", SPI_result_code_string(rc));
+		}
 		registry_spi_exec("UPDATE goodgo_events.event_types"
 						  "   SET current_version = $8, mode = $3, bundled = $6,"
 						  "       updated_at = pg_catalog.now()"
