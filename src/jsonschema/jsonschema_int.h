@@ -14,6 +14,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "port/pg_bswap.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
@@ -382,33 +383,73 @@ js_iter_pair(JsIter *it, JsonbValue *k, JsonbValue *v)
 
 /*
  * The order jsonb keeps object keys in: by length, then bytes.  Keys are
- * short and, when a key matches, equal to the end: compare eight bytes at a
- * time here rather than pay for a call to memcmp, bytes only where they
- * differ.
+ * short and, when a key matches, equal to the end: rather than a call to
+ * memcmp or a loop over bytes, compare whole words, loaded as big-endian
+ * numbers where they differ so that the numeric order is the bytes' order.
+ * A key that is not a multiple of the word size ends with a word that
+ * overlaps the one before it (bytes already found equal compare equal
+ * again), and keys under 8 bytes take one or two overlapping 4- or 2-byte
+ * loads: nothing is read outside either key.
  */
-static inline int
+static pg_attribute_always_inline int
 js_key_cmp(const char *a, int alen, const char *b, int blen)
 {
-	int			i = 0;
-
 	if (alen != blen)
 		return alen < blen ? -1 : 1;
-	while (i + 8 <= alen)
+	if (alen >= 8)
 	{
 		uint64		x,
 					y;
+		int			i;
 
-		memcpy(&x, a + i, sizeof(x));
-		memcpy(&y, b + i, sizeof(y));
-		if (x != y)
-			break;
-		i += 8;
+		for (i = 0; i + 8 < alen; i += 8)
+		{
+			memcpy(&x, a + i, sizeof(x));
+			memcpy(&y, b + i, sizeof(y));
+			if (x != y)
+				goto differ64;
+		}
+		memcpy(&x, a + alen - 8, sizeof(x));
+		memcpy(&y, b + alen - 8, sizeof(y));
+		if (x == y)
+			return 0;
+differ64:
+		return pg_hton64(x) < pg_hton64(y) ? -1 : 1;
 	}
-	for (; i < alen; i++)
+	if (alen >= 4)
 	{
-		if (a[i] != b[i])
-			return (unsigned char) a[i] < (unsigned char) b[i] ? -1 : 1;
+		uint32		x,
+					y;
+
+		memcpy(&x, a, sizeof(x));
+		memcpy(&y, b, sizeof(y));
+		if (x == y)
+		{
+			memcpy(&x, a + alen - 4, sizeof(x));
+			memcpy(&y, b + alen - 4, sizeof(y));
+			if (x == y)
+				return 0;
+		}
+		return pg_hton32(x) < pg_hton32(y) ? -1 : 1;
 	}
+	if (alen >= 2)
+	{
+		uint16		x,
+					y;
+
+		memcpy(&x, a, sizeof(x));
+		memcpy(&y, b, sizeof(y));
+		if (x == y)
+		{
+			memcpy(&x, a + alen - 2, sizeof(x));
+			memcpy(&y, b + alen - 2, sizeof(y));
+			if (x == y)
+				return 0;
+		}
+		return pg_hton16(x) < pg_hton16(y) ? -1 : 1;
+	}
+	if (alen == 1 && a[0] != b[0])
+		return (unsigned char) a[0] < (unsigned char) b[0] ? -1 : 1;
 	return 0;
 }
 

@@ -124,6 +124,15 @@ if [ -n "${GG_REGEX_MODULE:-}" ] && [ -d "$suite" ]; then
 	grep -q . "$out/pattern.results" || { echo "FAIL unit:pattern-suite (no output)" >>"$GG_RESULTS"; rc=1; }
 fi
 
+# The key order of the validator's merge (word loads, checked for reads
+# past either key under AddressSanitizer).  Server headers, no server.
+if build test_keycmp test/unit/test_keycmp.c -Isrc -I"$("$GG_PG_CONFIG" --includedir-server)"; then
+	"$out/test_keycmp" >>"$GG_RESULTS" 2>"$out/keycmp.log" || rc=1
+	cat "$out/keycmp.log" >&2
+else
+	rc=1
+fi
+
 # Memory: compile, match and drop a regex 20000 times; the malloc arena of
 # the backend (where PostgreSQL 15's regex library allocates) must not grow
 # by 64 KiB, which is 3 bytes a cycle (glibc's caches of freed chunks count
