@@ -61,7 +61,46 @@ typedef struct VCtx
 	SchemaResource **scope;
 } VCtx;
 
-static bool validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann);
+static bool validate_node(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann);
+
+static pg_noinline void
+ref_cycle_error(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid JSON Schema"),
+			 errdetail("The schema follows more than %d references without moving into the instance, so it refers to itself forever.",
+					   MAX_INPLACE_REFS)));
+}
+
+/*
+ * Validate v against node.  In yes/no mode without a dynamic scope, a
+ * schema that is only a "$ref" (most are: before 2019-09 its siblings are
+ * ignored) leaves nothing behind (no path, no error, no scope entry), so
+ * the chain of such references is followed here to the first schema with
+ * other keywords, without a frame for each; the count of references
+ * followed in place still stops a cycle, with the same error.
+ */
+static pg_attribute_always_inline bool
+validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
+{
+	if (node->has == HAS_REF && node->kind == SN_OBJECT && !cx->paths && !cx->dynamic_scope)
+	{
+		int			saved = cx->inplace;
+		bool		ok;
+
+		do
+		{
+			if (++cx->inplace > MAX_INPLACE_REFS)
+				ref_cycle_error();
+			node = node->ref;
+		} while (node->has == HAS_REF && node->kind == SN_OBJECT);
+		ok = validate_node(cx, node, v, ann);
+		cx->inplace = saved;
+		return ok;
+	}
+	return validate_node(cx, node, v, ann);
+}
 
 /* ---------- paths and errors ---------- */
 
@@ -689,7 +728,7 @@ check_string(VCtx *cx, SchemaNode *node, const char *s, int len)
 }
 
 /* Validate a child instance (consumes instance: resets the ref counter). */
-static inline bool
+static pg_attribute_always_inline bool
 validate_child(VCtx *cx, SchemaNode *node, JsonbValue *v)
 {
 	int			saved = cx->inplace;
@@ -1159,11 +1198,7 @@ follow_ref(VCtx *cx, SchemaNode *target, JsonbValue *v, Annot *ann, const char *
 	bool		ok;
 
 	if (++cx->inplace > MAX_INPLACE_REFS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid JSON Schema"),
-				 errdetail("The schema follows more than %d references without moving into the instance, so it refers to itself forever.",
-						   MAX_INPLACE_REFS)));
+		ref_cycle_error();
 	cx->ref_depth++;
 	ok = validate(cx, target, v, ann);
 	cx->ref_depth--;
@@ -1449,7 +1484,7 @@ check_unevaluated(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 }
 
 static bool
-validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
+validate_node(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 {
 	bool		ok = true;
 	bool		pushed = false;
