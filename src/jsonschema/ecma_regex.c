@@ -2197,11 +2197,38 @@ struct EcmaFast
 	Bits	   *follow;			/* position -> positions that can follow */
 	uint64_t   *amask;			/* code point < 128 -> positions whose class
 								 * holds it, nwords words each */
+	struct FastDfa *dfa;		/* Glushkov: the states met so far */
 	/* composite: all (or any) of nsub programs must match; nothing above */
 	int			nsub;
 	bool		sub_all;
 	EcmaFast  **sub;
 };
+
+/*
+ * The Glushkov automaton run as a DFA built while it runs: a DFA state is a
+ * set of live positions and whether a match may start at the next
+ * character; its transitions on ASCII characters are computed the first
+ * time they are taken and kept, so a string costs one table lookup per
+ * ASCII character once the states it visits are known.  A character from
+ * 128 up is stepped on the sets (not cached).  At most DFA_MAX_STATES
+ * states are kept per pattern (a pattern whose strings visit more, or an
+ * allocation that fails, continues on the sets alone for that string).
+ * The cache lives in the program, which the caller otherwise only reads.
+ */
+#define DFA_MAX_STATES	256
+#define DFA_UNKNOWN		(-1)	/* transition not computed yet */
+#define DFA_DEAD		(-2)	/* no position lives: no match from here */
+#define DFA_FRESH		0x01	/* a match may start at the next character */
+#define DFA_ACCEPT		0x02	/* a match ends here */
+
+typedef struct FastDfa
+{
+	int			nstates;
+	int			cap;
+	Bits	   *sets;
+	uint8_t    *flags;
+	int16_t    *next;			/* 128 per state */
+} FastDfa;
 
 static inline void
 bits_set(Bits *a, int i)
@@ -2252,6 +2279,13 @@ EcmaFastFree(EcmaFast *f)
 	free(f->pieces);
 	free(f->follow);
 	free(f->amask);
+	if (f->dfa)
+	{
+		free(f->dfa->sets);
+		free(f->dfa->flags);
+		free(f->dfa->next);
+		free(f->dfa);
+	}
 	free(f->range_store);
 	free(f);
 }
@@ -2647,7 +2681,8 @@ build_fast_simple(Node *root)
 			 * candidate position.
 			 */
 			f->amask = calloc(128 * f->nwords, sizeof(uint64_t));
-			if (f->amask == NULL)
+			f->dfa = calloc(1, sizeof(FastDfa));
+			if (f->amask == NULL || f->dfa == NULL)
 			{
 				EcmaFastFree(f);
 				return NULL;
@@ -2885,46 +2920,213 @@ fast_linear(const EcmaFast *f, const unsigned char *s, size_t len)
 	return count >= lastp->min;
 }
 
-/* The Glushkov automaton when it has at most 64 positions: one word. */
-static bool
-fast_glushkov64(const EcmaFast *f, const unsigned char *s, size_t len)
+/*
+ * One step of the Glushkov automaton on the sets: the positions that may
+ * come after the live ones (or first, when a match may start here) and
+ * whose class holds c.
+ */
+static void
+glushkov_step(const EcmaFast *f, const Bits *active, bool fresh, uint32_t c, Bits *out)
 {
-	size_t		pos = 0;
-	uint64_t	active = 0;
-	uint64_t	first = f->first.w[0];
-	uint64_t	last = f->last.w[0];
-	bool		fresh = true;
+	Bits		cand;
+	int			nw = f->nwords;
+	int			w;
 
+	if (fresh)
+		cand = f->first;
+	else
+		memset(&cand, 0, sizeof(cand));
+	for (w = 0; w < nw; w++)
+	{
+		uint64_t	bits = active->w[w];
+
+		while (bits)
+		{
+			int			p = w * 64 + lowest_bit(bits);
+			int			x;
+
+			bits &= bits - 1;
+			for (x = 0; x < nw; x++)
+				cand.w[x] |= f->follow[p].w[x];
+		}
+	}
+	memset(out, 0, sizeof(*out));
+	if (c < 128)
+	{
+		const uint64_t *m = &f->amask[c * nw];
+
+		for (w = 0; w < nw; w++)
+			out->w[w] = cand.w[w] & m[w];
+	}
+	else
+	{
+		for (w = 0; w < nw; w++)
+		{
+			uint64_t	bits = cand.w[w];
+
+			while (bits)
+			{
+				int			p = w * 64 + lowest_bit(bits);
+
+				bits &= bits - 1;
+				if (piece_has(&f->pieces[p], c))
+					out->w[w] |= (uint64_t) 1 << (p & 63);
+			}
+		}
+	}
+}
+
+static inline bool
+bits_empty(const Bits *a, int nw)
+{
+	int			w;
+
+	for (w = 0; w < nw; w++)
+		if (a->w[w])
+			return false;
+	return true;
+}
+
+static inline bool
+glushkov_accepts(const EcmaFast *f, const Bits *active, bool fresh)
+{
+	int			w;
+
+	if (fresh && f->nullable)
+		return true;
+	for (w = 0; w < f->nwords; w++)
+		if (active->w[w] & f->last.w[w])
+			return true;
+	return false;
+}
+
+/* The automaton on the sets, from position pos of s in the given state. */
+static bool
+glushkov_run(const EcmaFast *f, const unsigned char *s, size_t pos, size_t len,
+			 Bits active, bool fresh)
+{
 	for (;;)
 	{
-		uint64_t	cand,
-					bits;
 		uint32_t	c;
+		Bits		next;
 
-		if (((fresh && f->nullable) || (active & last)) && (!f->eol || pos == len))
+		if (glushkov_accepts(f, &active, fresh) && (!f->eol || pos == len))
 			return true;
 		if (pos >= len)
 			return false;
 		pos += next_char(s, pos, len, &c);
-		cand = fresh ? first : 0;
-		for (bits = active; bits; bits &= bits - 1)
-			cand |= f->follow[lowest_bit(bits)].w[0];
-		active = 0;
-		if (c < 128)
-			active = cand & f->amask[c];
-		else
-		{
-			for (bits = cand; bits; bits &= bits - 1)
-			{
-				int			p = lowest_bit(bits);
-
-				if (piece_has(&f->pieces[p], c))
-					active |= (uint64_t) 1 << p;
-			}
-		}
+		glushkov_step(f, &active, fresh, c, &next);
+		active = next;
 		fresh = !f->bol;
-		if (active == 0 && f->bol)
+		if (f->bol && bits_empty(&active, f->nwords))
 			return false;
+	}
+}
+
+/* The DFA state for (set, fresh): found, or added; -1 when it is full. */
+static int
+dfa_state(const EcmaFast *f, FastDfa *d, const Bits *set, bool fresh)
+{
+	int			nw = f->nwords;
+	int			i;
+	uint8_t		flags = fresh ? DFA_FRESH : 0;
+
+	for (i = 0; i < d->nstates; i++)
+		if ((d->flags[i] & DFA_FRESH) == flags &&
+			memcmp(d->sets[i].w, set->w, nw * sizeof(uint64_t)) == 0)
+			return i;
+	if (d->nstates == d->cap)
+	{
+		int			ncap = d->cap ? d->cap * 2 : 8;
+		Bits	   *nsets;
+		uint8_t    *nflags;
+		int16_t    *nnext;
+
+		if (ncap > DFA_MAX_STATES)
+			return -1;
+		/* each array is kept when the next one cannot grow: all stay valid */
+		nsets = realloc(d->sets, ncap * sizeof(Bits));
+		if (nsets == NULL)
+			return -1;
+		d->sets = nsets;
+		nflags = realloc(d->flags, ncap);
+		if (nflags == NULL)
+			return -1;
+		d->flags = nflags;
+		nnext = realloc(d->next, ncap * 128 * sizeof(int16_t));
+		if (nnext == NULL)
+			return -1;
+		d->next = nnext;
+		d->cap = ncap;
+	}
+	i = d->nstates;
+	d->sets[i] = *set;
+	if (glushkov_accepts(f, set, fresh))
+		flags |= DFA_ACCEPT;
+	d->flags[i] = flags;
+	memset(&d->next[i * 128], 0xFF, 128 * sizeof(int16_t));	/* DFA_UNKNOWN */
+	d->nstates++;
+	return i;
+}
+
+static bool
+glushkov_dfa(const EcmaFast *f, const unsigned char *s, size_t len)
+{
+	FastDfa    *d = f->dfa;
+	size_t		pos = 0;
+	int			st;
+
+	if (d->nstates == 0)
+	{
+		Bits		none;
+
+		memset(&none, 0, sizeof(none));
+		if (dfa_state(f, d, &none, true) != 0)
+			return glushkov_run(f, s, 0, len, none, true);
+	}
+	st = 0;
+	for (;;)
+	{
+		uint32_t	c;
+		int			nx;
+		Bits		next;
+		bool		fresh;
+
+		if ((d->flags[st] & DFA_ACCEPT) && (!f->eol || pos == len))
+			return true;
+		if (pos >= len)
+			return false;
+		c = s[pos];
+		if (c < 128)
+		{
+			nx = d->next[st * 128 + c];
+			if (nx >= 0)
+			{
+				st = nx;
+				pos++;
+				continue;
+			}
+			if (nx == DFA_DEAD)
+				return false;
+			pos++;
+		}
+		else
+			pos += EcmaUtf8Decode(s + pos, len - pos, &c);
+		fresh = (d->flags[st] & DFA_FRESH) != 0;
+		glushkov_step(f, &d->sets[st], fresh, c, &next);
+		fresh = !f->bol;
+		if (f->bol && bits_empty(&next, f->nwords))
+		{
+			if (c < 128)
+				d->next[st * 128 + c] = DFA_DEAD;
+			return false;
+		}
+		nx = dfa_state(f, d, &next, fresh);
+		if (nx < 0)
+			return glushkov_run(f, s, pos, len, next, fresh);
+		if (c < 128)
+			d->next[st * 128 + c] = (int16_t) nx;
+		st = nx;
 	}
 }
 
@@ -2932,10 +3134,6 @@ bool
 EcmaFastMatch(const EcmaFast *f, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *) str;
-	size_t		pos = 0;
-	Bits		active;
-	bool		fresh = true;	/* a match may start here */
-	int			nw = f->nwords;
 
 	if (f->nsub > 0)
 	{
@@ -2948,79 +3146,7 @@ EcmaFastMatch(const EcmaFast *f, const char *str, size_t len)
 	}
 	if (f->linear)
 		return fast_linear(f, s, len);
-	if (nw == 1)
-		return fast_glushkov64(f, s, len);
-	memset(&active, 0, sizeof(active));
-	for (;;)
-	{
-		Bits		cand;
-		uint32_t	c;
-		int			w;
-		bool		any = false,
-					accept = fresh && f->nullable;
-
-		for (w = 0; w < nw && !accept; w++)
-			if (active.w[w] & f->last.w[w])
-				accept = true;
-		if (accept && (!f->eol || pos == len))
-			return true;
-		if (pos >= len)
-			return false;
-		pos += next_char(s, pos, len, &c);
-
-		/* the positions that may come next ... */
-		if (fresh)
-			cand = f->first;
-		else
-			memset(&cand, 0, sizeof(cand));
-		for (w = 0; w < nw; w++)
-		{
-			uint64_t	bits = active.w[w];
-
-			while (bits)
-			{
-				int			p = w * 64 + lowest_bit(bits);
-
-				bits &= bits - 1;
-				/* all FAST_WORDS words: a fixed count the compiler unrolls */
-				bits_or(&cand, &f->follow[p]);
-			}
-		}
-		/* ... and of those, the ones whose class holds c */
-		if (c < 128)
-		{
-			const uint64_t *m = &f->amask[c * nw];
-
-			for (w = 0; w < nw; w++)
-			{
-				active.w[w] = cand.w[w] & m[w];
-				any |= active.w[w] != 0;
-			}
-		}
-		else
-		{
-			for (w = 0; w < nw; w++)
-			{
-				uint64_t	bits = cand.w[w];
-
-				active.w[w] = 0;
-				while (bits)
-				{
-					int			p = w * 64 + lowest_bit(bits);
-
-					bits &= bits - 1;
-					if (piece_has(&f->pieces[p], c))
-					{
-						active.w[w] |= (uint64_t) 1 << (p & 63);
-						any = true;
-					}
-				}
-			}
-		}
-		fresh = !f->bol;
-		if (!any && f->bol)
-			return false;
-	}
+	return glushkov_dfa(f, s, len);
 }
 
 /* ---------------------------------------------------------------------
