@@ -254,6 +254,7 @@ typedef struct JsIter
 	int			n;				/* elements, or pairs for objects */
 	uint32		koff;			/* running offset of keys (or elements) */
 	uint32		voff;			/* running offset of values (objects) */
+	uint32		vstart;			/* offset of the last key's value */
 } JsIter;
 
 static inline void
@@ -358,9 +359,12 @@ js_iter_elem(JsIter *it, JsonbValue *v)
 	return true;
 }
 
-/* Next object pair; false at the end.  The key is a jbvString. */
+/*
+ * Next object key (a jbvString); false at the end.  Its value is not read:
+ * js_iter_value() reads it, js_iter_value_jst() only says its type.
+ */
 static inline bool
-js_iter_pair(JsIter *it, JsonbValue *k, JsonbValue *v)
+js_iter_key(JsIter *it, JsonbValue *k)
 {
 	JEntry		e;
 	uint32		len;
@@ -374,10 +378,52 @@ js_iter_pair(JsIter *it, JsonbValue *k, JsonbValue *v)
 	k->val.string.len = len;
 	it->koff += len;
 	e = it->jc->children[it->i + it->n];
-	len = js_entry_len(e, it->voff);
-	js_fill(it->jc, it->i + it->n, it->base, it->voff, len, v);
-	it->voff += len;
+	it->vstart = it->voff;
+	it->voff += js_entry_len(e, it->voff);
 	it->i++;
+	return true;
+}
+
+/* The value of the key js_iter_key() returned last. */
+static inline void
+js_iter_value(JsIter *it, JsonbValue *v)
+{
+	js_fill(it->jc, it->i - 1 + it->n, it->base, it->vstart, it->voff - it->vstart, v);
+}
+
+/*
+ * The JST_ bit of that value's type, without reading it (JST_NUMBER for
+ * any number: whether it is an integer takes reading it).
+ */
+static inline uint8
+js_iter_value_jst(JsIter *it)
+{
+	JEntry		entry = it->jc->children[it->i - 1 + it->n];
+
+	switch (entry & JENTRY_TYPEMASK)
+	{
+		case JENTRY_ISSTRING:
+			return JST_STRING;
+		case JENTRY_ISNUMERIC:
+			return JST_NUMBER;
+		case JENTRY_ISBOOL_FALSE:
+		case JENTRY_ISBOOL_TRUE:
+			return JST_BOOLEAN;
+		case JENTRY_ISNULL:
+			return JST_NULL;
+		default:
+			return JsonContainerIsObject((JsonbContainer *) (it->base + INTALIGN(it->vstart)))
+				? JST_OBJECT : JST_ARRAY;
+	}
+}
+
+/* Next object pair; false at the end.  The key is a jbvString. */
+static inline bool
+js_iter_pair(JsIter *it, JsonbValue *k, JsonbValue *v)
+{
+	if (!js_iter_key(it, k))
+		return false;
+	js_iter_value(it, v);
 	return true;
 }
 

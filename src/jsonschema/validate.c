@@ -62,6 +62,7 @@ typedef struct VCtx
 } VCtx;
 
 static bool validate_node(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann);
+static bool validate_yn(VCtx *cx, SchemaNode *node, JsonbValue *v);
 
 static pg_noinline void
 ref_cycle_error(void)
@@ -74,28 +75,37 @@ ref_cycle_error(void)
 }
 
 /*
- * Validate v against node.  In yes/no mode without a dynamic scope, a
- * schema that is only a "$ref" (most are: before 2019-09 its siblings are
- * ignored) leaves nothing behind (no path, no error, no scope entry), so
- * the chain of such references is followed here to the first schema with
- * other keywords, without a frame for each; the count of references
- * followed in place still stops a cycle, with the same error.
+ * Validate v against node.  In yes/no mode without a dynamic scope:
+ *
+ *	- a schema that is only a "$ref" (most are: before 2019-09 its siblings
+ *	  are ignored) leaves nothing behind (no path, no error, no scope
+ *	  entry), so the chain of such references is followed here to the
+ *	  first schema with other keywords, without a frame for each; the count
+ *	  of references followed in place still stops a cycle, with the same
+ *	  error;
+ *	- where no annotations are kept, the yes/no copy of the walker runs.
  */
 static pg_attribute_always_inline bool
 validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 {
-	if (node->has == HAS_REF && node->kind == SN_OBJECT && !cx->paths && !cx->dynamic_scope)
+	if (!cx->paths && !cx->dynamic_scope)
 	{
 		int			saved = cx->inplace;
 		bool		ok;
 
-		do
+		if (node->has == HAS_REF && node->kind == SN_OBJECT)
 		{
-			if (++cx->inplace > MAX_INPLACE_REFS)
-				ref_cycle_error();
-			node = node->ref;
-		} while (node->has == HAS_REF && node->kind == SN_OBJECT);
-		ok = validate_node(cx, node, v, ann);
+			do
+			{
+				if (++cx->inplace > MAX_INPLACE_REFS)
+					ref_cycle_error();
+				node = node->ref;
+			} while (node->has == HAS_REF && node->kind == SN_OBJECT);
+		}
+		if (ann == NULL && !(node->has & (HAS_UNEVAL_PROPS | HAS_UNEVAL_ITEMS)))
+			ok = validate_yn(cx, node, v);
+		else
+			ok = validate_node(cx, node, v, ann);
 		cx->inplace = saved;
 		return ok;
 	}
@@ -209,6 +219,16 @@ pg_attribute_printf(4, 5);
  * and allocates) are never evaluated: a failing branch costs no more than
  * the test that failed.
  */
+/*
+ * The walkers of nodes, objects and arrays are written once and compiled
+ * twice, always inlined into a general copy and a yes/no copy (yn true).
+ * validate() sends a node to the yes/no copy where nothing can be recorded
+ * and nothing annotated (no paths, so no errors; no unevaluated* keyword
+ * above or here), and everything that serves errors or annotations folds
+ * away there.  COLLECTING() is cx->collect where it may be true.
+ */
+#define COLLECTING(cx) (!yn && (cx)->collect)
+
 #define add_error(cx, ...) \
 	do { \
 		if ((cx)->collect) \
@@ -793,8 +813,8 @@ branch_quick(VCtx *cx, SchemaNode *node, JsonbValue *v)
 	return -1;
 }
 
-static bool
-check_array(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
+static pg_attribute_always_inline bool
+check_array_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const bool yn)
 {
 	JsonbContainer *jc = v->val.binary.data;
 	int			n = JsonContainerSize(jc);
@@ -803,18 +823,21 @@ check_array(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	JsonbValue	e;
 	int			i;
 
+	if (yn)
+		ann = NULL;
+
 	if (node->min_items >= 0 && n < node->min_items)
 	{
 		add_error(cx, node, "minItems", "must have at least " INT64_FORMAT " items", node->min_items);
 		ok = false;
-		if (!cx->collect)
+		if (!COLLECTING(cx))
 			return false;
 	}
 	if (node->max_items >= 0 && n > node->max_items)
 	{
 		add_error(cx, node, "maxItems", "must have at most " INT64_FORMAT " items", node->max_items);
 		ok = false;
-		if (!cx->collect)
+		if (!COLLECTING(cx))
 			return false;
 	}
 
@@ -860,7 +883,7 @@ check_array(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 			if (!sok)
 			{
 				ok = false;
-				if (!cx->collect)
+				if (!COLLECTING(cx))
 					return false;
 			}
 			i++;
@@ -900,7 +923,7 @@ check_array(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 			else
 				add_error(cx, node, "contains", "must contain at least one item matching the contains schema");
 			ok = false;
-			if (!cx->collect)
+			if (!COLLECTING(cx))
 				return false;
 		}
 		if (node->max_contains >= 0 && matches > node->max_contains)
@@ -909,7 +932,7 @@ check_array(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 					  "must contain at most " INT64_FORMAT " items matching the contains schema",
 					  node->max_contains);
 			ok = false;
-			if (!cx->collect)
+			if (!COLLECTING(cx))
 				return false;
 		}
 	}
@@ -927,6 +950,30 @@ check_array(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	return ok;
 }
 
+static pg_noinline bool
+check_array_all(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
+{
+	return check_array_impl(cx, node, v, ann, false);
+}
+
+static pg_noinline bool
+check_array_yn(VCtx *cx, SchemaNode *node, JsonbValue *v)
+{
+	return check_array_impl(cx, node, v, NULL, true);
+}
+
+/* The value of the member at the iterator, read the first time it is asked for. */
+static inline JsonbValue *
+member_value(JsIter *it, JsonbValue *e, bool *have)
+{
+	if (!*have)
+	{
+		js_iter_value(it, e);
+		*have = true;
+	}
+	return e;
+}
+
 static bool
 object_has(JsonbContainer *jc, const char *key, int len)
 {
@@ -938,8 +985,8 @@ object_has(JsonbContainer *jc, const char *key, int len)
 	return findJsonbValueFromContainer(jc, JB_FOBJECT, &k) != NULL;
 }
 
-static bool
-check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
+static pg_attribute_always_inline bool
+check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const bool yn)
 {
 	JsonbContainer *jc = v->val.binary.data;
 	int			n = JsonContainerSize(jc);
@@ -954,12 +1001,15 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	int			pc;
 	bool		walk;
 
+	if (yn)
+		ann = NULL;
+
 	if (node->min_properties >= 0 && n < node->min_properties)
 	{
 		add_error(cx, node, "minProperties", "must have at least " INT64_FORMAT " properties",
 				  node->min_properties);
 		ok = false;
-		if (!cx->collect)
+		if (!COLLECTING(cx))
 			return false;
 	}
 	if (node->max_properties >= 0 && n > node->max_properties)
@@ -967,7 +1017,7 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 		add_error(cx, node, "maxProperties", "must have at most " INT64_FORMAT " properties",
 				  node->max_properties);
 		ok = false;
-		if (!cx->collect)
+		if (!COLLECTING(cx))
 			return false;
 	}
 
@@ -980,11 +1030,12 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 		 * "required" lists (jsonb keeps keys sorted the same way).
 		 */
 		js_iter_init(&it, jc);
-		while (js_iter_pair(&it, &k, &e))
+		while (js_iter_key(&it, &k))
 		{
 			const char *ks = k.val.string.val;
 			int			kl = k.val.string.len;
 			bool		matched = false;
+			bool		have_e = false;
 			int			j;
 
 			CHECK_FOR_INTERRUPTS();
@@ -994,7 +1045,7 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 			 * yes/no mode "required" is counted on the properties instead
 			 * (below); the merge is for the errors, in the order of the keys.
 			 */
-			while (cx->collect && ri < node->nrequired)
+			while (COLLECTING(cx) && ri < node->nrequired)
 			{
 				int			c = js_key_cmp(node->required[ri].str, node->required[ri].len, ks, kl);
 
@@ -1006,7 +1057,7 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 				add_error(cx, node, "required", "must have required property \"%s\"",
 						  node->required[ri - 1].cstr);
 				ok = false;
-				if (!cx->collect)
+				if (!COLLECTING(cx))
 					return false;
 			}
 
@@ -1020,7 +1071,16 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 
 				matched = true;
 				nreq += node->properties[pi].required;
-				if (sub->kind != SN_TRUE)
+
+				if (sub->kind == SN_OBJECT && sub->has == HAS_TYPE &&
+					(js_iter_value_jst(&it) & sub->types))
+				{
+					/*
+					 * The commonest property schema is {"type": ...} alone:
+					 * its answer, when it passes, is in the value's JEntry.
+					 */
+				}
+				else if (sub->kind != SN_TRUE)
 				{
 					int			ko = kpush2(cx, "properties", ks, kl);
 					int			io = ipush_key(cx, ks, kl);
@@ -1032,13 +1092,13 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 						sok = false;
 					}
 					else
-						sok = validate_child(cx, sub, &e);
+						sok = validate_child(cx, sub, member_value(&it, &e, &have_e));
 					ipop(cx, io);
 					kpop(cx, ko);
 					if (!sok)
 					{
 						ok = false;
-						if (!cx->collect)
+						if (!COLLECTING(cx))
 							return false;
 					}
 				}
@@ -1060,13 +1120,13 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 						sok = false;
 					}
 					else
-						sok = validate_child(cx, pp->node, &e);
+						sok = validate_child(cx, pp->node, member_value(&it, &e, &have_e));
 					ipop(cx, io);
 					kpop(cx, ko);
 					if (!sok)
 					{
 						ok = false;
-						if (!cx->collect)
+						if (!COLLECTING(cx))
 							return false;
 					}
 				}
@@ -1086,7 +1146,7 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 					{
 						add_error(cx, node, "additionalProperties", "must not have additional properties");
 						/* the unit's keyword location is additionalProperties itself */
-						if (cx->collect)
+						if (COLLECTING(cx))
 						{
 							JsonSchemaError *last = llast(cx->errors);
 
@@ -1095,13 +1155,13 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 						sok = false;
 					}
 					else
-						sok = validate_child(cx, sub, &e);
+						sok = validate_child(cx, sub, member_value(&it, &e, &have_e));
 					ipop(cx, io);
 					kpop(cx, ko);
 					if (!sok)
 					{
 						ok = false;
-						if (!cx->collect)
+						if (!COLLECTING(cx))
 							return false;
 					}
 				}
@@ -1119,13 +1179,13 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 				if (!sok)
 				{
 					ok = false;
-					if (!cx->collect)
+					if (!COLLECTING(cx))
 						return false;
 				}
 			}
 			i++;
 		}
-		if (!cx->collect)
+		if (!COLLECTING(cx))
 		{
 			/* keys are unique: each required property was counted once */
 			if (nreq < node->nrequired_props)
@@ -1164,7 +1224,7 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 						  d->required[j].cstr, d->key.cstr);
 				kpop(cx, ko);
 				ok = false;
-				if (!cx->collect)
+				if (!COLLECTING(cx))
 					return false;
 			}
 		}
@@ -1183,11 +1243,23 @@ check_object(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 		if (!sok)
 		{
 			ok = false;
-			if (!cx->collect)
+			if (!COLLECTING(cx))
 				return false;
 		}
 	}
 	return ok;
+}
+
+static pg_noinline bool
+check_object_all(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
+{
+	return check_object_impl(cx, node, v, ann, false);
+}
+
+static pg_noinline bool
+check_object_yn(VCtx *cx, SchemaNode *node, JsonbValue *v)
+{
+	return check_object_impl(cx, node, v, NULL, true);
 }
 
 /* Follow a reference in place (same instance). */
@@ -1483,8 +1555,8 @@ check_unevaluated(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	return ok;
 }
 
-static bool
-validate_node(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
+static pg_attribute_always_inline bool
+validate_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const bool yn)
 {
 	bool		ok = true;
 	bool		pushed = false;
@@ -1492,6 +1564,10 @@ validate_node(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	Annot		local;
 	Annot	   *la = ann;
 	uint32		has = node->has;
+	bool		typed = false;
+
+	if (yn)
+		ann = NULL;
 
 	if (node->kind == SN_TRUE)
 		return true;
@@ -1510,9 +1586,12 @@ validate_node(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	 * which are followed before "type" is looked at, so that a reference
 	 * that never ends is reported the same whatever the instance.
 	 */
-	if (!cx->collect && (has & HAS_TYPE) && !(has & (HAS_REF | HAS_DYNREF)) &&
-		!type_ok(node, v))
-		return false;
+	if (!COLLECTING(cx) && (has & HAS_TYPE) && !(has & (HAS_REF | HAS_DYNREF)))
+	{
+		if (!type_ok(node, v))
+			return false;
+		typed = true;
+	}
 
 	/*
 	 * A scalar under a node with no $ref, $dynamicRef or applicator is a
@@ -1533,7 +1612,7 @@ validate_node(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 	if ((++cx->depth & 3) == 0)
 		check_stack_depth();
 
-	if (cx->dynamic_scope &&
+	if (!yn && cx->dynamic_scope &&
 		(cx->nscope == 0 || cx->scope[cx->nscope - 1] != node->resource))
 	{
 		if (cx->nscope == cx->maxscope)
@@ -1549,10 +1628,10 @@ validate_node(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 		pushed = true;
 	}
 
-#define FAIL() do { ok = false; if (!cx->collect) goto done; } while (0)
+#define FAIL() do { ok = false; if (!COLLECTING(cx)) goto done; } while (0)
 
 checks:
-	if ((has & (HAS_UNEVAL_PROPS | HAS_UNEVAL_ITEMS)) && v->type == jbvBinary)
+	if (!yn && (has & (HAS_UNEVAL_PROPS | HAS_UNEVAL_ITEMS)) && v->type == jbvBinary)
 	{
 		/* this node's own marks; merged into the caller's if it passes */
 		annot_init(&local, v);
@@ -1561,7 +1640,7 @@ checks:
 
 	if ((has & HAS_REF) && !follow_ref(cx, node->ref, v, la, "$ref"))
 		FAIL();
-	if ((has & HAS_TYPE) && !type_ok(node, v))
+	if ((has & HAS_TYPE) && !typed && !type_ok(node, v))
 	{
 		add_error(cx, node, "type", "must be of type %s", type_names(node->types));
 		FAIL();
@@ -1595,10 +1674,12 @@ checks:
 		case jbvBinary:
 			if (JsonContainerIsObject(v->val.binary.data))
 			{
-				if ((has & HAS_OBJECT) && !check_object(cx, node, v, la))
+				if ((has & HAS_OBJECT) &&
+					!(yn ? check_object_yn(cx, node, v) : check_object_all(cx, node, v, la)))
 					FAIL();
 			}
-			else if ((has & HAS_ARRAY) && !check_array(cx, node, v, la))
+			else if ((has & HAS_ARRAY) &&
+					 !(yn ? check_array_yn(cx, node, v) : check_array_all(cx, node, v, la)))
 				FAIL();
 			break;
 		default:
@@ -1610,7 +1691,7 @@ checks:
 		!follow_ref(cx, dynamic_target(cx, node), v, la,
 					node->draft == JSON_SCHEMA_DRAFT2019_09 ? "$recursiveRef" : "$dynamicRef"))
 		FAIL();
-	if ((has & (HAS_UNEVAL_PROPS | HAS_UNEVAL_ITEMS)) && v->type == jbvBinary)
+	if (!yn && (has & (HAS_UNEVAL_PROPS | HAS_UNEVAL_ITEMS)) && v->type == jbvBinary)
 	{
 		if (!check_unevaluated(cx, node, v, la))
 			FAIL();
@@ -1624,6 +1705,18 @@ done:
 	if (deep)
 		cx->depth--;
 	return ok;
+}
+
+static pg_noinline bool
+validate_node(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
+{
+	return validate_impl(cx, node, v, ann, false);
+}
+
+static pg_noinline bool
+validate_yn(VCtx *cx, SchemaNode *node, JsonbValue *v)
+{
+	return validate_impl(cx, node, v, NULL, true);
 }
 
 /*
