@@ -317,7 +317,6 @@ JsonSchemaJsonEqual(JsonbValue *a, JsonbValue *b)
 	JsonbValue	lasta,
 				lastb;
 
-	check_stack_depth();
 again:
 	if (a->type != b->type)
 		return false;
@@ -350,6 +349,8 @@ again:
 					return false;
 				if (n == 0)
 					return true;
+				/* only containers recurse */
+				check_stack_depth();
 				js_iter_init(&ia, ca);
 				js_iter_init(&ib, cb);
 				for (i = 0; i < n; i++)
@@ -465,6 +466,19 @@ enum_has(SchemaNode *node, JsonbValue *v)
 
 	if (node->enum_hashes == NULL)
 	{
+		/* strings, the commonest enums, compared here */
+		if (v->type == jbvString)
+		{
+			for (i = 0; i < node->nenum; i++)
+			{
+				JsonbValue *e = &node->enums[i];
+
+				if (e->type == jbvString && e->val.string.len == v->val.string.len &&
+					memcmp(e->val.string.val, v->val.string.val, v->val.string.len) == 0)
+					return true;
+			}
+			return false;
+		}
 		for (i = 0; i < node->nenum; i++)
 			if (JsonSchemaJsonEqual(v, &node->enums[i]))
 				return true;
