@@ -976,6 +976,18 @@ check_array_yn(VCtx *cx, SchemaNode *node, JsonbValue *v)
 	return check_array_impl(cx, node, v, NULL, true);
 }
 
+/*
+ * Does the member at the iterator pass a schema that is {"type": ...} alone
+ * (the commonest member schema)?  Its JEntry says, without reading the
+ * value.  False also means "not known here".
+ */
+static inline bool
+type_passes_unread(SchemaNode *sub, JsIter *it)
+{
+	return sub->kind == SN_OBJECT && sub->has == HAS_TYPE &&
+		(js_iter_value_jst(it) & sub->types) != 0;
+}
+
 /* The value of the member at the iterator, read the first time it is asked for. */
 static inline JsonbValue *
 member_value(JsIter *it, JsonbValue *e, bool *have)
@@ -1086,13 +1098,9 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 				matched = true;
 				nreq += node->properties[pi].required;
 
-				if (sub->kind == SN_OBJECT && sub->has == HAS_TYPE &&
-					(js_iter_value_jst(&it) & sub->types))
+				if (type_passes_unread(sub, &it))
 				{
-					/*
-					 * The commonest property schema is {"type": ...} alone:
-					 * its answer, when it passes, is in the value's JEntry.
-					 */
+					/* nothing to read */
 				}
 				else if (sub->kind != SN_TRUE)
 				{
@@ -1150,7 +1158,7 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 				SchemaNode *sub = node->additional_properties;
 
 				matched = true;
-				if (sub->kind != SN_TRUE)
+				if (sub->kind != SN_TRUE && !type_passes_unread(sub, &it))
 				{
 					int			ko = kpush(cx, "additionalProperties");
 					int			io = ipush_key(cx, ks, kl);
