@@ -398,23 +398,20 @@ js_iter_value(JsIter *it, JsonbValue *v)
 static inline uint8
 js_iter_value_jst(JsIter *it)
 {
+	/* by JEntry type: string, numeric, false, true, null, container */
+	static const uint8 jst[8] = {JST_STRING, JST_NUMBER, JST_BOOLEAN, JST_BOOLEAN,
+	JST_NULL, 0, 0, 0};
 	JEntry		entry = it->jc->children[it->i - 1 + it->n];
+	uint8		t = jst[(entry & JENTRY_TYPEMASK) >> 28];
 
-	switch (entry & JENTRY_TYPEMASK)
-	{
-		case JENTRY_ISSTRING:
-			return JST_STRING;
-		case JENTRY_ISNUMERIC:
-			return JST_NUMBER;
-		case JENTRY_ISBOOL_FALSE:
-		case JENTRY_ISBOOL_TRUE:
-			return JST_BOOLEAN;
-		case JENTRY_ISNULL:
-			return JST_NULL;
-		default:
-			return JsonContainerIsObject((JsonbContainer *) (it->base + INTALIGN(it->vstart)))
-				? JST_OBJECT : JST_ARRAY;
-	}
+	StaticAssertStmt(JENTRY_ISSTRING >> 28 == 0 && JENTRY_ISNUMERIC >> 28 == 1 &&
+					 JENTRY_ISBOOL_FALSE >> 28 == 2 && JENTRY_ISBOOL_TRUE >> 28 == 3 &&
+					 JENTRY_ISNULL >> 28 == 4 && JENTRY_ISCONTAINER >> 28 == 5,
+					 "JEntry type codes changed");
+	if (t == 0)
+		t = JsonContainerIsObject((JsonbContainer *) (it->base + INTALIGN(it->vstart)))
+			? JST_OBJECT : JST_ARRAY;
+	return t;
 }
 
 /* Next object pair; false at the end.  The key is a jbvString. */
