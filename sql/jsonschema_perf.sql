@@ -128,3 +128,49 @@ SELECT i AS instance,
 	'{"kind": "a", "n": 1}', '{"kind": "a", "n": "x"}', '{"kind": {"x": [1.0]}, "n": "x"}',
 	'{"kind": {"x": [2]}, "n": "x"}', '{"kind": "c"}', '{"kind": 1}', '{"n": 1}', '{"n": "x"}', '[]'
 ]::jsonb[]) i;
+
+-- The yes/no walk against the collecting one: member types read from the
+-- JEntry ("type"-only schemas under properties and additionalProperties),
+-- the few named properties of a large object looked up rather than walked
+-- (objects of 3 to 12 members: a scan under 9, a binary search above),
+-- required names that are not properties, dependentRequired, chains of
+-- $ref-only schemas (under an allOf).  Every pair must agree, and some
+-- answers are shown.
+CREATE TEMP TABLE yn_schemas (name text, s jsonb);
+INSERT INTO yn_schemas VALUES
+	('lookup', '{"properties": {"k03": {"type": "integer"}, "longer_key_name_17": {"type": "string"}}, "required": ["k09"]}'),
+	('lookup_false', '{"properties": {"k05": false}}'),
+	('merge', '{"properties": {"k00": {"type": "integer"}, "k01": {"type": "integer"}, "k02": {"type": "integer"},
+		"k03": {"type": "integer"}, "k04": {"type": "integer"}, "k05": {"type": "integer"},
+		"k06": {"type": "integer"}, "k07": {"type": "integer"}, "longer_key_name_17": {"type": "string"}}}'),
+	('types', '{"properties": {"k00": {"type": "number"}, "k01": {"type": "string"}, "k02": {"type": ["null", "boolean"]},
+		"k03": {"type": "boolean"}, "k04": {"type": "object"}, "k05": {"type": "array"}, "k06": {"type": "number"},
+		"k07": {"type": ["boolean", "null"]}}, "additionalProperties": {"type": ["integer", "string", "null", "boolean"]}}'),
+	('required', '{"required": ["k00", "k11", "longer_key_name_17"]}'),
+	('dependent', '{"$schema": "https://json-schema.org/draft/2020-12/schema",
+		"dependentRequired": {"k02": ["k10", "longer_key_name_17"]}}'),
+	('refs', '{"definitions": {"a": {"$ref": "#/definitions/b"}, "b": {"$ref": "#/definitions/c"},
+		"c": {"properties": {"k04": {"type": "integer"}}}}, "allOf": [{"$ref": "#/definitions/a"}]}');
+CREATE TEMP TABLE yn_instances AS
+SELECT n, variant, (SELECT jsonb_object_agg(k, CASE
+		WHEN variant = 'ints' THEN to_jsonb(g)
+		WHEN variant = 'halves' THEN to_jsonb(g + 0.5)
+		WHEN variant = 'wholes' THEN to_jsonb(g::numeric(10, 1))
+		WHEN variant = 'mixed' THEN (ARRAY['1', '"s"', 'null', 'true', '{}', '[1]', '2.5', 'false'])[g % 8 + 1]::jsonb
+		ELSE to_jsonb(k) END)
+	  FROM (SELECT g, CASE WHEN g = 17 THEN 'longer_key_name_17' ELSE 'k' || lpad(g::text, 2, '0') END AS k
+			  FROM generate_series(0, n - 1) g) m) AS i
+  FROM generate_series(3, 12) n, unnest(ARRAY['ints', 'halves', 'wholes', 'mixed', 'strings']) variant;
+-- and the same objects with the longer key
+INSERT INTO yn_instances
+SELECT n + 100, variant, i || '{"longer_key_name_17": "x"}' FROM yn_instances;
+SELECT count(*) AS pairs,
+	   count(*) FILTER (WHERE jsonschema_is_valid(s, i) IS DISTINCT FROM
+						(jsonb_array_length(jsonschema_errors(s, i)) = 0)) AS disagree,
+	   count(*) FILTER (WHERE jsonschema_is_valid(s, i)) AS valid
+  FROM yn_schemas, yn_instances;
+SELECT name, string_agg(n::text || ':' || variant, ' ' ORDER BY n, variant)
+		 FILTER (WHERE jsonschema_is_valid(s, i)) AS valid_instances
+  FROM yn_schemas, yn_instances
+ WHERE n IN (3, 8, 9, 12, 109, 112)
+ GROUP BY name ORDER BY name;

@@ -496,6 +496,71 @@ differ64:
 	return 0;
 }
 
+/*
+ * The value of key in object jc: true, with *v filled, when it is there.  A
+ * binary search over the sorted keys, as getKeyJsonValueFromContainer()
+ * does, with the offsets summed inline and nothing allocated.
+ */
+static inline bool
+js_object_find(JsonbContainer *jc, const char *key, int len, JsonbValue *v)
+{
+	int			n = JsonContainerSize(jc);
+	char	   *base = (char *) &jc->children[n * 2];
+	int			found = -1;
+	uint32		voff;
+
+	if (n <= 8)
+	{
+		/* a few keys: in order, with a running offset */
+		uint32		off = 0;
+		int			i;
+
+		for (i = 0; i < n; i++)
+		{
+			uint32		klen = js_entry_len(jc->children[i], off);
+			int			c = js_key_cmp(base + off, klen, key, len);
+
+			if (c >= 0)
+			{
+				if (c == 0)
+					found = i;
+				break;
+			}
+			off += klen;
+		}
+	}
+	else
+	{
+		int			lo = 0,
+					hi = n;
+
+		while (lo < hi)
+		{
+			int			mid = lo + (hi - lo) / 2;
+			uint32		off = js_child_offset(jc, mid);
+			int			c = js_key_cmp(base + off, js_entry_len(jc->children[mid], off), key, len);
+
+			if (c == 0)
+			{
+				found = mid;
+				break;
+			}
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
+	if (found < 0)
+		return false;
+	if (v)
+	{
+		voff = js_child_offset(jc, found + n);
+		js_fill(jc, found + n, base, voff, js_entry_len(jc->children[found + n], voff), v);
+	}
+	return true;
+}
+
 /* The root value of a jsonb datum (scalars unwrapped). */
 static inline void
 js_root(Jsonb *jb, JsonbValue *v)

@@ -792,11 +792,10 @@ validate_child(VCtx *cx, SchemaNode *node, JsonbValue *v)
 static pg_noinline bool
 discriminator_fails(SchemaProperty *d, JsonbValue *v)
 {
-	JsonbValue	buf;
-	JsonbValue *found = getKeyJsonValueFromContainer(v->val.binary.data,
-													 d->key.str, d->key.len, &buf);
+	JsonbValue	found;
 
-	return found && !JsonSchemaJsonEqual(found, &d->node->constval);
+	return js_object_find(v->val.binary.data, d->key.str, d->key.len, &found) &&
+		!JsonSchemaJsonEqual(&found, &d->node->constval);
 }
 
 static inline int
@@ -1000,15 +999,10 @@ member_value(JsIter *it, JsonbValue *e, bool *have)
 	return e;
 }
 
-static bool
+static inline bool
 object_has(JsonbContainer *jc, const char *key, int len)
 {
-	JsonbValue	k;
-
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = len;
-	return findJsonbValueFromContainer(jc, JB_FOBJECT, &k) != NULL;
+	return js_object_find(jc, key, len, NULL);
 }
 
 static pg_attribute_always_inline bool
@@ -1049,6 +1043,35 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 
 	walk = node->nproperties || node->npattern_properties || node->additional_properties ||
 		node->property_names || node->nrequired;
+
+	/*
+	 * In yes/no mode, when the schema names only a few of many members and
+	 * says nothing of the others (an "if" or an anyOf branch that looks at
+	 * one property of a large object), look those few up instead of
+	 * walking every member.
+	 */
+	if (walk && yn && !node->npattern_properties && !node->additional_properties &&
+		!node->property_names && (node->nproperties + node->nrequired_extra) * 2 <= n)
+	{
+		for (pi = 0; pi < node->nproperties; pi++)
+		{
+			SchemaProperty *p = &node->properties[pi];
+
+			if (!js_object_find(jc, p->key.str, p->key.len, &e))
+				continue;
+			nreq += p->required;
+			if (p->node->kind == SN_FALSE ||
+				(p->node->kind != SN_TRUE && !validate_child(cx, p->node, &e)))
+				return false;
+		}
+		walk = false;
+		if (nreq < node->nrequired_props)
+			return false;
+		for (ri = 0; ri < node->nrequired_extra; ri++)
+			if (!object_has(jc, node->required_extra[ri].str, node->required_extra[ri].len))
+				return false;
+	}
+
 	if (walk)
 	{
 		/*
