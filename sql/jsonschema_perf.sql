@@ -133,7 +133,9 @@ SELECT i AS instance,
 -- JEntry ("type"-only schemas under properties and additionalProperties),
 -- the few named properties of a large object looked up rather than walked
 -- (objects of 3 to 12 members: a scan under 9, a binary search above),
--- required names that are not properties, dependentRequired, chains of
+-- maps and arrays whose values are checked from their JEntries alone
+-- (numbered 200 up), required names that are not
+-- properties, dependentRequired, chains of
 -- $ref-only schemas (under an allOf).  Every pair must agree, and some
 -- answers are shown.
 CREATE TEMP TABLE yn_schemas (name text, s jsonb);
@@ -150,7 +152,11 @@ INSERT INTO yn_schemas VALUES
 	('dependent', '{"$schema": "https://json-schema.org/draft/2020-12/schema",
 		"dependentRequired": {"k02": ["k10", "longer_key_name_17"]}}'),
 	('refs', '{"definitions": {"a": {"$ref": "#/definitions/b"}, "b": {"$ref": "#/definitions/c"},
-		"c": {"properties": {"k04": {"type": "integer"}}}}, "allOf": [{"$ref": "#/definitions/a"}]}');
+		"c": {"properties": {"k04": {"type": "integer"}}}}, "allOf": [{"$ref": "#/definitions/a"}]}'),
+	('map_int', '{"additionalProperties": {"type": "integer"}}'),
+	('map', '{"additionalProperties": {"type": ["string", "object", "number"]}, "required": ["k02"]}'),
+	('items_int', '{"items": {"type": "integer"}}'),
+	('items', '{"items": {"type": ["number", "object", "array"]}, "minItems": 4}');
 CREATE TEMP TABLE yn_instances AS
 SELECT n, variant, (SELECT jsonb_object_agg(k, CASE
 		WHEN variant = 'ints' THEN to_jsonb(g)
@@ -161,16 +167,22 @@ SELECT n, variant, (SELECT jsonb_object_agg(k, CASE
 	  FROM (SELECT g, CASE WHEN g = 17 THEN 'longer_key_name_17' ELSE 'k' || lpad(g::text, 2, '0') END AS k
 			  FROM generate_series(0, n - 1) g) m) AS i
   FROM generate_series(3, 12) n, unnest(ARRAY['ints', 'halves', 'wholes', 'mixed', 'strings']) variant;
--- and the same objects with the longer key
+-- and the same objects with the longer key, and arrays of their values
 INSERT INTO yn_instances
 SELECT n + 100, variant, i || '{"longer_key_name_17": "x"}' FROM yn_instances;
+INSERT INTO yn_instances
+SELECT n + 200, variant, jsonb_path_query_array(i, '$.*') FROM yn_instances WHERE n < 100;
 SELECT count(*) AS pairs,
 	   count(*) FILTER (WHERE jsonschema_is_valid(s, i) IS DISTINCT FROM
 						(jsonb_array_length(jsonschema_errors(s, i)) = 0)) AS disagree,
 	   count(*) FILTER (WHERE jsonschema_is_valid(s, i)) AS valid
   FROM yn_schemas, yn_instances;
-SELECT name, string_agg(n::text || ':' || variant, ' ' ORDER BY n, variant)
-		 FILTER (WHERE jsonschema_is_valid(s, i)) AS valid_instances
-  FROM yn_schemas, yn_instances
- WHERE n IN (3, 8, 9, 12, 109, 112)
+-- valid instances of 50 objects, 50 with the longer key and 50 arrays, and
+-- the objects of 9 members (a scan) and 12 (a binary search) that are valid
+SELECT name, count(*) FILTER (WHERE n < 100 AND valid) AS objects,
+	   count(*) FILTER (WHERE n BETWEEN 100 AND 199 AND valid) AS longer_key,
+	   count(*) FILTER (WHERE n >= 200 AND valid) AS arrays,
+	   string_agg(n::text || ':' || variant, ' ' ORDER BY n, variant)
+		 FILTER (WHERE n IN (9, 12, 109, 112) AND valid) AS valid_of_9_and_12
+  FROM (SELECT name, n, variant, jsonschema_is_valid(s, i) AS valid FROM yn_schemas, yn_instances) t
  GROUP BY name ORDER BY name;

@@ -396,12 +396,11 @@ js_iter_value(JsIter *it, JsonbValue *v)
  * any number: whether it is an integer takes reading it).
  */
 static inline uint8
-js_iter_value_jst(JsIter *it)
+js_entry_jst(JEntry entry, char *base, uint32 offset)
 {
 	/* by JEntry type: string, numeric, false, true, null, container */
 	static const uint8 jst[8] = {JST_STRING, JST_NUMBER, JST_BOOLEAN, JST_BOOLEAN,
 	JST_NULL, 0, 0, 0};
-	JEntry		entry = it->jc->children[it->i - 1 + it->n];
 	uint8		t = jst[(entry & JENTRY_TYPEMASK) >> 28];
 
 	StaticAssertStmt(JENTRY_ISSTRING >> 28 == 0 && JENTRY_ISNUMERIC >> 28 == 1 &&
@@ -409,9 +408,41 @@ js_iter_value_jst(JsIter *it)
 					 JENTRY_ISNULL >> 28 == 4 && JENTRY_ISCONTAINER >> 28 == 5,
 					 "JEntry type codes changed");
 	if (t == 0)
-		t = JsonContainerIsObject((JsonbContainer *) (it->base + INTALIGN(it->vstart)))
+		t = JsonContainerIsObject((JsonbContainer *) (base + INTALIGN(offset)))
 			? JST_OBJECT : JST_ARRAY;
 	return t;
+}
+
+static inline uint8
+js_iter_value_jst(JsIter *it)
+{
+	return js_entry_jst(it->jc->children[it->i - 1 + it->n], it->base, it->vstart);
+}
+
+/*
+ * Do the values of an object (or the elements of an array) all have a type
+ * in types?  Read from their JEntries only: 1 yes, 0 no, -1 when a number
+ * meets "integer" without "number" (telling takes reading the number).
+ */
+static inline int
+js_children_have_types(JsonbContainer *jc, uint8 types)
+{
+	int			n = JsonContainerSize(jc);
+	int			first = JsonContainerIsObject(jc) ? n : 0;
+	char	   *base = (char *) &jc->children[first + n];
+	uint32		off = first ? js_child_offset(jc, first) : 0;
+	int			i;
+
+	for (i = first; i < first + n; i++)
+	{
+		JEntry		entry = jc->children[i];
+		uint8		t = js_entry_jst(entry, base, off);
+
+		if (!(t & types))
+			return t == JST_NUMBER && (types & JST_INTEGER) ? -1 : 0;
+		off += js_entry_len(entry, off);
+	}
+	return 1;
 }
 
 /* Next object pair; false at the end.  The key is a jbvString. */

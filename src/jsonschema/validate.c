@@ -854,6 +854,17 @@ check_array_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const bo
 			return false;
 	}
 
+	/* in yes/no mode, items that are {"type": ...} alone: from the JEntries */
+	if (yn && node->nprefix == 0 && node->items && node->items->kind == SN_OBJECT &&
+		node->items->has == HAS_TYPE)
+	{
+		int			r = js_children_have_types(jc, node->items->types);
+
+		if (r == 0)
+			return false;
+		if (r == 1)
+			goto items_done;
+	}
 	if (node->nprefix > 0 || node->items)
 	{
 		js_iter_init(&it, jc);
@@ -903,6 +914,7 @@ check_array_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const bo
 		}
 	}
 
+items_done:
 	if (node->contains)
 	{
 		int64		matches = 0;
@@ -1043,6 +1055,28 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 
 	walk = node->nproperties || node->npattern_properties || node->additional_properties ||
 		node->property_names || node->nrequired;
+
+	/*
+	 * In yes/no mode, a schema that says only "additionalProperties" with
+	 * {"type": ...} alone (a map of strings, say) is answered from the
+	 * values' JEntries.
+	 */
+	if (walk && yn && !node->nproperties && !node->npattern_properties && !node->property_names &&
+		node->additional_properties && node->additional_properties->kind == SN_OBJECT &&
+		node->additional_properties->has == HAS_TYPE)
+	{
+		int			r = js_children_have_types(jc, node->additional_properties->types);
+
+		if (r == 0)
+			return false;
+		if (r == 1)
+		{
+			walk = false;
+			for (ri = 0; ri < node->nrequired_extra; ri++)
+				if (!object_has(jc, node->required_extra[ri].str, node->required_extra[ri].len))
+					return false;
+		}
+	}
 
 	/*
 	 * In yes/no mode, when the schema names only a few of many members and
