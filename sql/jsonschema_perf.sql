@@ -186,3 +186,13 @@ SELECT name, count(*) FILTER (WHERE n < 100 AND valid) AS objects,
 		 FILTER (WHERE n IN (9, 12, 109, 112) AND valid) AS valid_of_9_and_12
   FROM (SELECT name, n, variant, jsonschema_is_valid(s, i) AS valid FROM yn_schemas, yn_instances) t
  GROUP BY name ORDER BY name;
+
+-- minLength/maxLength count code points only where the byte length does
+-- not decide (a code point is 1 to 4 bytes): against char_length() on
+-- strings of 1-, 2-, 3- and 4-byte characters and mixes of them
+SELECT count(*) AS cases,
+	   count(*) FILTER (WHERE jsonschema_is_valid(jsonb_build_object('minLength', m, 'maxLength', m + 1), to_jsonb(s))
+						IS DISTINCT FROM (char_length(s) BETWEEN m AND m + 1)) AS wrong,
+	   count(*) FILTER (WHERE char_length(s) BETWEEN m AND m + 1) AS in_range
+  FROM (SELECT repeat(c, r) AS s FROM unnest(ARRAY['a', 'é', '€', '😀', 'a😀', 'é€😀']) c, generate_series(0, 6) r) x,
+	   generate_series(0, 12) m;

@@ -2911,6 +2911,22 @@ fast_linear(const EcmaFast *f, const unsigned char *s, size_t len)
 	{
 		uint32_t	c;
 
+		/* a run of ASCII: one bitmap test a byte */
+		if (s[pos] < 0x80)
+		{
+			size_t		start = pos;
+
+			do
+			{
+				if (!((lastp->ascii[s[pos] >> 3] >> (s[pos] & 7)) & 1))
+					return false;
+				pos++;
+			} while (pos < len && s[pos] < 0x80);
+			count += (long) (pos - start);
+			if (lastp->max >= 0 && count > lastp->max)
+				return false;
+			continue;
+		}
 		pos += next_char(s, pos, len, &c);
 		if (!piece_has(lastp, c))
 			return false;

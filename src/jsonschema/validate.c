@@ -722,12 +722,16 @@ check_string(VCtx *cx, SchemaNode *node, const char *s, int len)
 	{
 		int64		cps = -1;
 
-		/* a string has at most as many code points as bytes */
+		/*
+		 * A string has at most as many code points as bytes, and at least a
+		 * quarter as many (UTF-8 takes 1 to 4 bytes a code point): count
+		 * only when the byte length does not decide.
+		 */
 		if (node->min_length >= 0 && len < node->min_length)
 			cps = utf8_length(s, len);
 		else if (node->max_length >= 0 && len > node->max_length)
 			cps = utf8_length(s, len);
-		else if (node->min_length > 0)
+		else if (node->min_length > 0 && (len + 3) / 4 < node->min_length)
 			cps = utf8_length(s, len);
 		if (cps >= 0 && node->min_length >= 0 && cps < node->min_length)
 		{
