@@ -405,6 +405,17 @@ sort_keys(SchemaKey *keys, int n)
 	}
 }
 
+/*
+ * The types of a schema that is {"type": ...} alone, the commonest member
+ * schema (0 for any other): the validator answers a member that has one of
+ * them from its JEntry, without looking at the schema node.
+ */
+static uint8
+type_only(SchemaNode *sub)
+{
+	return sub->kind == SN_OBJECT && sub->has == HAS_TYPE ? sub->types : 0;
+}
+
 static void
 sort_properties(SchemaProperty *props, int n)
 {
@@ -1239,6 +1250,8 @@ collect:
 		node->properties = compile_schema_map(cc, &kv[K_PROPERTIES], scope, "properties",
 											  &node->nproperties);
 		sort_properties(node->properties, node->nproperties);
+		for (i = 0; i < node->nproperties; i++)
+			node->properties[i].type_only = type_only(node->properties[i].node);
 	}
 	if (present[K_PATTERNPROPS])
 	{
@@ -1274,7 +1287,10 @@ collect:
 		}
 	}
 	if (present[K_ADDPROPS])
+	{
 		node->additional_properties = compile_sub(cc, &kv[K_ADDPROPS], scope, "additionalProperties");
+		node->additional_type_only = type_only(node->additional_properties);
+	}
 	if (present[K_PROPNAMES])
 		node->property_names = compile_sub(cc, &kv[K_PROPNAMES], scope, "propertyNames");
 	if (present[K_REQUIRED])

@@ -74,6 +74,8 @@ typedef struct SchemaProperty
 	SchemaKey	key;
 	SchemaNode *node;
 	bool		required;		/* "properties": also in the node's "required" */
+	uint8		type_only;		/* "properties": the JST_ types when node is
+								 * {"type": ...} alone, else 0 */
 } SchemaProperty;
 
 typedef struct SchemaPatternProperty
@@ -154,6 +156,7 @@ struct SchemaNode
 	int			npattern_properties;
 	SchemaPatternProperty *pattern_properties;
 	SchemaNode *additional_properties;
+	uint8		additional_type_only;	/* as SchemaProperty.type_only */
 	SchemaNode *property_names;
 	int			nrequired;		/* sorted as jsonb sorts keys, no duplicates */
 	SchemaKey  *required;

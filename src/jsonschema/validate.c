@@ -991,18 +991,6 @@ check_array_yn(VCtx *cx, SchemaNode *node, JsonbValue *v)
 	return check_array_impl(cx, node, v, NULL, true);
 }
 
-/*
- * Does the member at the iterator pass a schema that is {"type": ...} alone
- * (the commonest member schema)?  Its JEntry says, without reading the
- * value.  False also means "not known here".
- */
-static inline bool
-type_passes_unread(SchemaNode *sub, JsIter *it)
-{
-	return sub->kind == SN_OBJECT && sub->has == HAS_TYPE &&
-		(js_iter_value_jst(it) & sub->types) != 0;
-}
-
 /* The value of the member at the iterator, read the first time it is asked for. */
 static inline JsonbValue *
 member_value(JsIter *it, JsonbValue *e, bool *have)
@@ -1154,12 +1142,13 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 				pi++;
 			if (pi < node->nproperties && pc == 0)
 			{
-				SchemaNode *sub = node->properties[pi].node;
+				SchemaProperty *prop = &node->properties[pi];
+				SchemaNode *sub = prop->node;
 
 				matched = true;
-				nreq += node->properties[pi].required;
+				nreq += prop->required;
 
-				if (type_passes_unread(sub, &it))
+				if (prop->type_only & js_iter_value_jst(&it))
 				{
 					/* nothing to read */
 				}
@@ -1219,7 +1208,7 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 				SchemaNode *sub = node->additional_properties;
 
 				matched = true;
-				if (sub->kind != SN_TRUE && !type_passes_unread(sub, &it))
+				if (sub->kind != SN_TRUE && !(node->additional_type_only & js_iter_value_jst(&it)))
 				{
 					int			ko = kpush(cx, "additionalProperties");
 					int			io = ipush_key(cx, ks, kl);
