@@ -2214,8 +2214,13 @@ struct EcmaFast
  * states are kept per pattern (a pattern whose strings visit more, or an
  * allocation that fails, continues on the sets alone for that string).
  * The cache lives in the program, which the caller otherwise only reads.
+ * The states of all the programs of a process take at most DFA_TOTAL_MAX
+ * bytes (a schema of many patterns whose strings visit many states cannot
+ * make a backend grow without bound); past that, strings run on the sets.
  */
 #define DFA_MAX_STATES	256
+#define DFA_STATE_BYTES	(sizeof(Bits) + 1 + 128 * sizeof(int16_t))
+#define DFA_TOTAL_MAX	((size_t) 32 * 1024 * 1024)	/* all patterns of a process */
 #define DFA_UNKNOWN		(-1)	/* transition not computed yet */
 #define DFA_DEAD		(-2)	/* no position lives: no match from here */
 #define DFA_FRESH		0x01	/* a match may start at the next character */
@@ -2229,6 +2234,8 @@ typedef struct FastDfa
 	uint8_t    *flags;
 	int16_t    *next;			/* 128 per state */
 } FastDfa;
+
+static size_t dfa_bytes_total = 0;	/* DFA_STATE_BYTES per state of every cap */
 
 static inline void
 bits_set(Bits *a, int i)
@@ -2281,6 +2288,7 @@ EcmaFastFree(EcmaFast *f)
 	free(f->amask);
 	if (f->dfa)
 	{
+		dfa_bytes_total -= f->dfa->cap * DFA_STATE_BYTES;
 		free(f->dfa->sets);
 		free(f->dfa->flags);
 		free(f->dfa->next);
@@ -3058,7 +3066,8 @@ dfa_state(const EcmaFast *f, FastDfa *d, const Bits *set, bool fresh)
 		uint8_t    *nflags;
 		int16_t    *nnext;
 
-		if (ncap > DFA_MAX_STATES)
+		if (ncap > DFA_MAX_STATES ||
+			dfa_bytes_total + (ncap - d->cap) * DFA_STATE_BYTES > DFA_TOTAL_MAX)
 			return -1;
 		/* each array is kept when the next one cannot grow: all stay valid */
 		nsets = realloc(d->sets, ncap * sizeof(Bits));
@@ -3073,6 +3082,7 @@ dfa_state(const EcmaFast *f, FastDfa *d, const Bits *set, bool fresh)
 		if (nnext == NULL)
 			return -1;
 		d->next = nnext;
+		dfa_bytes_total += (ncap - d->cap) * DFA_STATE_BYTES;
 		d->cap = ncap;
 	}
 	i = d->nstates;

@@ -364,6 +364,97 @@ run_fast(void)
 	report(&g);
 }
 
+/*
+ * The Glushkov automaton's DFA, built while it runs: patterns whose strings
+ * visit more states than it keeps (a character 10 from the end: 1,024
+ * states) continue on the sets mid-string, and a second run over the same
+ * strings takes the cached transitions.  Strings over a, b and the 2-byte
+ * "é" (stepped on the sets, not cached); the answers are computed here on
+ * the code points.
+ */
+static void
+run_dfa(void)
+{
+	static const char *const pats[] = {
+		"^[ab\u00e9]*a[ab\u00e9]{9}$",	/* a 10th from the end */
+		"a[ab\u00e9]{3}b",		/* a, then b 4 later, anywhere */
+		"^(?:a|b|\u00e9)*b(?:a|\u00e9)$"	/* ends in b then a or é */
+	};
+	Group		g = {"dfa", 0, 0};
+	unsigned	seed = 12345;
+	int			k;
+
+	for (k = 0; k < (int) (sizeof(pats) / sizeof(pats[0])); k++)
+	{
+		EcmaTranslation t;
+		const char *err;
+		int			pass;
+
+		if (!EcmaRegexTranslate(pats[k], strlen(pats[k]), &t, &err) || t.fast == NULL)
+		{
+			g.total++;
+			g.bad++;
+			fprintf(stderr, "dfa /%s/: no fast program\n", pats[k]);
+			continue;
+		}
+		for (pass = 0; pass < 2; pass++)
+		{
+			int			r;
+
+			seed = 12345 + k;
+			for (r = 0; r < 3000; r++)
+			{
+				char		cps[64];
+				char		buf[128];
+				int			n,
+							len = 0,
+							i;
+				bool		want = false;
+
+				seed = seed * 1103515245u + 12345u;
+				n = (seed >> 16) % 48;
+				for (i = 0; i < n; i++)
+				{
+					seed = seed * 1103515245u + 12345u;
+					cps[i] = "aabbe"[(seed >> 16) % 5];
+					if (cps[i] == 'e')
+					{
+						buf[len++] = (char) 0xc3;
+						buf[len++] = (char) 0xa9;
+					}
+					else
+						buf[len++] = cps[i];
+				}
+				if (k == 0)
+					want = n >= 10 && cps[n - 10] == 'a';
+				else if (k == 1)
+				{
+					for (i = 0; i + 4 < n && !want; i++)
+						want = cps[i] == 'a' && cps[i + 4] == 'b';
+				}
+				else
+					want = n >= 2 && cps[n - 2] == 'b' && cps[n - 1] != 'b';
+				g.total++;
+				{
+					char	   *copy = malloc(len ? len : 1);
+
+					memcpy(copy, buf, len);
+					if (EcmaFastMatch(t.fast, copy, len) != want)
+					{
+						g.bad++;
+						if (g.bad < 10)
+							fprintf(stderr, "dfa /%s/ pass %d on \"%.*s\": expected %s\n", pats[k],
+									pass, len, buf, want ? "match" : "no match");
+					}
+					free(copy);
+				}
+			}
+		}
+		EcmaTranslationFree(&t);
+	}
+	report(&g);
+}
+
 /* ---------------------------------------------------------------------
  * Differential corpus
  * ---------------------------------------------------------------------
@@ -732,6 +823,7 @@ main(int argc, char **argv)
 	run_tables();
 	run_limits();
 	run_fast();
+	run_dfa();
 	(void) checks;
 	return failures ? 1 : 0;
 }
