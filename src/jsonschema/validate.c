@@ -1371,11 +1371,15 @@ dynamic_target(VCtx *cx, SchemaNode *node)
 	return node->dynref;
 }
 
-static bool
-check_applicators(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
+static pg_attribute_always_inline bool
+check_applicators_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann,
+					   const bool yn)
 {
 	bool		ok = true;
 	int			i;
+
+	if (yn)
+		ann = NULL;
 
 	for (i = 0; i < node->nall_of; i++)
 	{
@@ -1386,14 +1390,14 @@ check_applicators(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 		if (!sok)
 		{
 			ok = false;
-			if (!cx->collect)
+			if (!COLLECTING(cx))
 				return false;
 		}
 	}
 
 	if (node->nany_of)
 	{
-		int			before = list_length(cx->errors);
+		int			before = yn ? 0 : list_length(cx->errors);
 		bool		any = false;
 
 		for (i = 0; i < node->nany_of; i++)
@@ -1434,14 +1438,14 @@ check_applicators(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 		{
 			add_error(cx, node, "anyOf", "must match at least one schema in anyOf");
 			ok = false;
-			if (!cx->collect)
+			if (!COLLECTING(cx))
 				return false;
 		}
 	}
 
 	if (node->none_of)
 	{
-		int			before = list_length(cx->errors);
+		int			before = yn ? 0 : list_length(cx->errors);
 		int			nvalid = 0;
 		Annot		keep = {0, NULL};
 		bool		have_keep = false;
@@ -1490,7 +1494,7 @@ check_applicators(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 			add_error(cx, node, "oneOf", nvalid == 0 ? "must match exactly one schema in oneOf, but matches none"
 					  : "must match exactly one schema in oneOf, but matches more than one");
 			ok = false;
-			if (!cx->collect)
+			if (!COLLECTING(cx))
 				return false;
 		}
 	}
@@ -1509,7 +1513,7 @@ check_applicators(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 		{
 			add_error(cx, node, "not", "must not match the schema in not");
 			ok = false;
-			if (!cx->collect)
+			if (!COLLECTING(cx))
 				return false;
 		}
 	}
@@ -1545,6 +1549,18 @@ check_applicators(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 		}
 	}
 	return ok;
+}
+
+static pg_noinline bool
+check_applicators_all(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
+{
+	return check_applicators_impl(cx, node, v, ann, false);
+}
+
+static pg_noinline bool
+check_applicators_yn(VCtx *cx, SchemaNode *node, JsonbValue *v)
+{
+	return check_applicators_impl(cx, node, v, NULL, true);
 }
 
 static bool
@@ -1757,7 +1773,8 @@ checks:
 		default:
 			break;
 	}
-	if ((has & HAS_APPLICATOR) && !check_applicators(cx, node, v, la))
+	if ((has & HAS_APPLICATOR) &&
+		!(yn ? check_applicators_yn(cx, node, v) : check_applicators_all(cx, node, v, la)))
 		FAIL();
 	if ((has & HAS_DYNREF) &&
 		!follow_ref(cx, dynamic_target(cx, node), v, la,
