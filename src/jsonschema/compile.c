@@ -1439,6 +1439,15 @@ collect:
 	if (node->nall_of || node->nany_of || node->none_of || node->not || node->if_)
 		node->has |= HAS_APPLICATOR;
 
+	/*
+	 * A schema that is only an allOf of one schema ({"allOf": [{"$ref":
+	 * ...}]} is common) answers as that schema where nothing is collected:
+	 * validate() goes straight to it.
+	 */
+	if (node->has == HAS_APPLICATOR && node->nall_of == 1 && !node->nany_of &&
+		!node->none_of && !node->not && !node->if_)
+		node->yn_alias = node->all_of[0];
+
 	return node;
 }
 

@@ -187,6 +187,8 @@ struct SchemaNode
 	SchemaNode *then_;
 	SchemaNode *else_;
 
+	SchemaNode *yn_alias;		/* answers as this node in yes/no mode (an
+								 * allOf of one schema and nothing else) */
 	SchemaNode *ref;			/* $ref target, resolved after the walk */
 	SchemaNode *dynref;			/* $dynamicRef static target */
 	char	   *dynref_anchor;	/* name to look up in the dynamic scope, or NULL */

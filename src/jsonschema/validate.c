@@ -80,9 +80,9 @@ ref_cycle_error(void)
  *	- a schema that is only a "$ref" (most are: before 2019-09 its siblings
  *	  are ignored) leaves nothing behind (no path, no error, no scope
  *	  entry), so the chain of such references is followed here to the
- *	  first schema with other keywords, without a frame for each; the count
- *	  of references followed in place still stops a cycle, with the same
- *	  error;
+ *	  first schema with other keywords, without a frame for each, and so
+ *	  is an allOf of one schema alone (yn_alias); the count of references
+ *	  followed in place still stops a cycle, with the same error;
  *	- where no annotations are kept, the yes/no copy of the walker runs.
  */
 static pg_attribute_always_inline bool
@@ -93,14 +93,18 @@ validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 		int			saved = cx->inplace;
 		bool		ok;
 
-		if (node->has == HAS_REF && node->kind == SN_OBJECT)
+		for (;;)
 		{
-			do
+			if (node->has == HAS_REF && node->kind == SN_OBJECT)
 			{
 				if (++cx->inplace > MAX_INPLACE_REFS)
 					ref_cycle_error();
 				node = node->ref;
-			} while (node->has == HAS_REF && node->kind == SN_OBJECT);
+			}
+			else if (node->yn_alias)
+				node = node->yn_alias;
+			else
+				break;
 		}
 		if (ann == NULL && !(node->has & (HAS_UNEVAL_PROPS | HAS_UNEVAL_ITEMS)))
 			ok = validate_yn(cx, node, v);
