@@ -3,7 +3,7 @@
 # jsonschema-benchmark data set (real schemas, each with a JSONL file of
 # instances, every instance valid).
 #
-#   bash bench/jsonschema_public.sh DIR [ROUNDS [MINROWS [LOOP [RUNS]]]]
+#   bash bench/jsonschema_public.sh DIR [ROUNDS [MINROWS [LOOP [RUNS [MAXMB]]]]]
 #
 # DIR is a checkout of github.com/sourcemeta-research/jsonschema-benchmark
 # (only schemas/*/schema.json and schemas/*/instances.jsonl are read; a
@@ -20,13 +20,18 @@
 # default_json_schema_draft, Blaze's --default-dialect).
 #
 # Per schema:
-#  - ours: the instances go into a jsonb table (repeated to MINROWS rows, or
-#    to 8 MB of JSON when that is less); in one backend, after a warm-up that compiles the schema, ROUNDS
-#    times a scan that validates every row and a baseline scan that reads
-#    every document (jsonb_typeof, so detoasting is in both) with the same
-#    schema literal, interleaved.  Ours = median on-CPU time of the backend
-#    (/proc/self/schedstat) of the validating scan minus the baseline's,
-#    per row.
+#  - ours: the instances go into a jsonb table (repeated to MINROWS rows,
+#    default 50,000, or to MAXMB MB of JSON, default 32, when that is less).
+#    In one backend, after a warm-up that compiles the schema, ROUNDS
+#    (default 15) scans that validate every row, each between two baseline
+#    scans that read every document (jsonb_typeof, so detoasting is in both)
+#    with the same schema literal.  Per round, the on-CPU time of the
+#    backend (/proc/self/schedstat) of the validating scan minus the mean of
+#    the two baseline scans around it; ours = the median of the rounds, per
+#    row.  (A baseline scan here moves by +-20 % from one scan to the next,
+#    more than the validation of a tiny document adds: the medians of 7
+#    unpaired scans of 10,000 rows, as this bench first took, gave
+#    helm-chart-lock 0.07 to 0.31 us from run to run.)
 #  - Blaze: `jsonschema validate --benchmark --loop LOOP --fast`, which
 #    compiles once and times every instance LOOP times, RUNS times; Blaze =
 #    the mean over the instances of the median of the RUNS per-instance
@@ -40,11 +45,12 @@
 # Uses its own throwaway cluster (test/lib.sh), with jit and parallel query
 # off.  Not part of CI; about 8 minutes on 2 shared cores.
 set -euo pipefail
-DIR=${1:?usage: bench/jsonschema_public.sh DIR [ROUNDS [MINROWS [LOOP [RUNS]]]]}
-ROUNDS=${2:-7}
-MINROWS=${3:-10000}
+DIR=${1:?usage: bench/jsonschema_public.sh DIR [ROUNDS [MINROWS [LOOP [RUNS [MAXMB]]]]]}
+ROUNDS=${2:-15}
+MINROWS=${3:-50000}
 LOOP=${4:-100}
 RUNS=${5:-5}
+MAXMB=${6:-32}
 DIR=$(cd "$DIR" && pwd)
 . "$(dirname "${BASH_SOURCE[0]}")/../test/lib.sh"
 cd "$GG_ROOT"
@@ -73,9 +79,9 @@ chmod 755 "$W"
 
 # schema-noformat.json, the dialect's GUC value and URI, and the rows to COPY
 prepare() {
-	python3 - "$1" "$2" "$MINROWS" <<'PY'
+	python3 - "$1" "$2" "$MINROWS" "$MAXMB" <<'PY'
 import json, sys, math
-src, out, minrows = sys.argv[1], sys.argv[2], int(sys.argv[3])
+src, out, minrows, maxmb = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 
 def strip(v):
     if isinstance(v, dict):
@@ -100,7 +106,7 @@ uri = schema.get("$schema", "http://json-schema.org/draft-07/schema#") if isinst
 print(dialects.get(uri.rstrip("#"), "draft7"))
 lines = [l for l in open(src + "/instances.jsonl") if l.strip()]
 size = sum(len(l) for l in lines)
-copies = max(1, min(math.ceil(minrows / len(lines)), (8 << 20) // size))
+copies = max(1, min(math.ceil(minrows / len(lines)), (maxmb << 20) // size))
 with open(out + "/rows.copy", "w") as f:
     for c in range(copies):
         for i, l in enumerate(lines):
@@ -176,9 +182,12 @@ SQL
 	{
 		printf '%s\n' "\\set s \`cat '$w/schema.json'\`"
 		printf '%s\n' "SELECT count(*) FROM docs WHERE goodgo_events.jsonschema_is_valid(:'s'::jsonb, doc) \\g /dev/null"
-		for r in $(seq "$ROUNDS"); do
+		# baseline, validating, baseline, ..., baseline: each validating
+		# scan between two baseline scans
+		for r in $(seq "$ROUNDS") end; do
 			for pred in "jsonb_typeof(doc) IS NOT NULL AND :'s'::jsonb IS NOT NULL" \
 				"goodgo_events.jsonschema_is_valid(:'s'::jsonb, doc)"; do
+				[ "$r" = end ] && [ "${pred#goodgo}" != "$pred" ] && continue
 				printf '%s\n' "SELECT split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::bigint AS t0 \\gset"
 				printf '%s\n' "SELECT count(*) FROM docs WHERE $pred \\g /dev/null"
 				printf '%s\n' "SELECT split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::bigint - :t0;"
@@ -187,9 +196,11 @@ SQL
 	} >"$script"
 	times=$(PGOPTIONS="-c goodgo_events.json_schema_format_assertion=off -c goodgo_events.default_json_schema_draft=$dialect" \
 		"${PSQL[@]}" -f "$script")
-	base=$(echo "$times" | awk 'NR % 2 == 1' | tr '\n' ' ' | median)
-	val=$(echo "$times" | awk 'NR % 2 == 0' | tr '\n' ' ' | median)
-	ours_us=$(awk -v b="$base" -v v="$val" -v n="$nrows" 'BEGIN { printf "%.4f", (v - b) / 1000 / n }')
+	# per round: the validating scan minus the mean of the baseline scans
+	# around it; the median of the rounds
+	diff=$(echo "$times" | awk '{ t[NR] = $1 } END { for (i = 2; i < NR; i += 2) print t[i] - (t[i - 1] + t[i + 1]) / 2 }' |
+		tr '\n' ' ' | median)
+	ours_us=$(awk -v d="$diff" -v n="$nrows" 'BEGIN { printf "%.4f", d / 1000 / n }')
 	ratio=$(awk -v o="$ours_us" -v b="$blaze_us" 'BEGIN { if (b + 0 > 0) printf "%.2f", o / b; else print "nan" }')
 	if [ "$ours_verdicts" = "$blaze_verdicts" ] && [[ "$ours_verdicts" =~ ^1+$ ]]; then
 		verdicts="all $ndocs valid on both"
