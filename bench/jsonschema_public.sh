@@ -43,7 +43,7 @@
 # A schema we refuse to compile is reported and left out of the mean.
 #
 # Uses its own throwaway cluster (test/lib.sh), with jit and parallel query
-# off.  Not part of CI; about 8 minutes on 2 shared cores.
+# off.  Not part of CI; 3 to 8 minutes on 2 shared cores.
 set -euo pipefail
 DIR=${1:?usage: bench/jsonschema_public.sh DIR [ROUNDS [MINROWS [LOOP [RUNS [MAXMB]]]]]}
 ROUNDS=${2:-15}

@@ -2155,9 +2155,9 @@ check_backrefs(Parser *p, Node *root, Node *n, int depth)
  *	  \b, such a pattern is a plain regular expression, and its position
  *	  automaton (Glushkov) has one state per character or class occurrence
  *	  (bounded quantifiers are unrolled), at most FAST_MAX_STATES of them.
- *	  A match runs the automaton on a bitmap of live positions: per input
- *	  character, the union of the live positions' follow sets, filtered by
- *	  the positions' classes.
+ *	  A step on a set of live positions is the union of their follow sets,
+ *	  filtered by the positions' classes; a match runs those steps as a DFA
+ *	  whose states are the sets met so far (see FastDfa).
  *
  * Groups capture nothing here, and lazy quantifiers are greedy: neither
  * changes whether a pattern matches.  The unit tests compare both shapes
