@@ -397,11 +397,13 @@ js_iter_value(JsIter *it, JsonbValue *v)
 }
 
 /*
- * The JST_ bit of that value's type, without reading it (JST_NUMBER for
- * any number: whether it is an integer takes reading it).
+ * The JST_ bit of a child's type from its JEntry, without reading the value
+ * (JST_NUMBER for any number: whether it is an integer takes reading it).
+ * A container's kind is read from its header at base + offset, or it is 0
+ * without "containers".
  */
 static inline uint8
-js_entry_jst(JEntry entry, char *base, uint32 offset)
+js_entry_jst(JEntry entry, char *base, uint32 offset, bool containers)
 {
 	/* by JEntry type: string, numeric, false, true, null, container */
 	static const uint8 jst[8] = {JST_STRING, JST_NUMBER, JST_BOOLEAN, JST_BOOLEAN,
@@ -412,16 +414,17 @@ js_entry_jst(JEntry entry, char *base, uint32 offset)
 					 JENTRY_ISBOOL_FALSE >> 28 == 2 && JENTRY_ISBOOL_TRUE >> 28 == 3 &&
 					 JENTRY_ISNULL >> 28 == 4 && JENTRY_ISCONTAINER >> 28 == 5,
 					 "JEntry type codes changed");
-	if (t == 0)
+	if (t == 0 && containers)
 		t = JsonContainerIsObject((JsonbContainer *) (base + INTALIGN(offset)))
 			? JST_OBJECT : JST_ARRAY;
 	return t;
 }
 
+/* The JST_ bit of the type of the value of the key js_iter_key() returned last. */
 static inline uint8
 js_iter_value_jst(JsIter *it)
 {
-	return js_entry_jst(it->jc->children[it->i - 1 + it->n], it->base, it->vstart);
+	return js_entry_jst(it->jc->children[it->i - 1 + it->n], it->base, it->vstart, true);
 }
 
 /*
@@ -435,13 +438,26 @@ js_children_have_types(JsonbContainer *jc, uint8 types)
 	int			n = JsonContainerSize(jc);
 	int			first = JsonContainerIsObject(jc) ? n : 0;
 	char	   *base = (char *) &jc->children[first + n];
-	uint32		off = first ? js_child_offset(jc, first) : 0;
+	uint32		off;
 	int			i;
 
+	if (!(types & (JST_OBJECT | JST_ARRAY)))
+	{
+		/* no container can pass: the type codes alone, no offsets */
+		for (i = first; i < first + n; i++)
+		{
+			uint8		t = js_entry_jst(jc->children[i], NULL, 0, false);
+
+			if (!(t & types))
+				return t == JST_NUMBER && (types & JST_INTEGER) ? -1 : 0;
+		}
+		return 1;
+	}
+	off = first ? js_child_offset(jc, first) : 0;
 	for (i = first; i < first + n; i++)
 	{
 		JEntry		entry = jc->children[i];
-		uint8		t = js_entry_jst(entry, base, off);
+		uint8		t = js_entry_jst(entry, base, off, true);
 
 		if (!(t & types))
 			return t == JST_NUMBER && (types & JST_INTEGER) ? -1 : 0;
