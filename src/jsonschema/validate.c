@@ -1013,6 +1013,18 @@ object_has(JsonbContainer *jc, const char *key, int len)
 	return js_object_find(jc, key, len, NULL);
 }
 
+/* Has object jc the required names of node that are not its properties? */
+static bool
+has_required_extra(JsonbContainer *jc, SchemaNode *node)
+{
+	int			i;
+
+	for (i = 0; i < node->nrequired_extra; i++)
+		if (!object_has(jc, node->required_extra[i].str, node->required_extra[i].len))
+			return false;
+	return true;
+}
+
 static pg_attribute_always_inline bool
 check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const bool yn)
 {
@@ -1058,19 +1070,17 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 	 * values' JEntries.
 	 */
 	if (walk && yn && !node->nproperties && !node->npattern_properties && !node->property_names &&
-		node->additional_properties && node->additional_properties->kind == SN_OBJECT &&
-		node->additional_properties->has == HAS_TYPE)
+		node->additional_type_only)
 	{
-		int			r = js_children_have_types(jc, node->additional_properties->types);
+		int			r = js_children_have_types(jc, node->additional_type_only);
 
 		if (r == 0)
 			return false;
 		if (r == 1)
 		{
 			walk = false;
-			for (ri = 0; ri < node->nrequired_extra; ri++)
-				if (!object_has(jc, node->required_extra[ri].str, node->required_extra[ri].len))
-					return false;
+			if (!has_required_extra(jc, node))
+				return false;
 		}
 	}
 
@@ -1095,11 +1105,8 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 				return false;
 		}
 		walk = false;
-		if (nreq < node->nrequired_props)
+		if (nreq < node->nrequired_props || !has_required_extra(jc, node))
 			return false;
-		for (ri = 0; ri < node->nrequired_extra; ri++)
-			if (!object_has(jc, node->required_extra[ri].str, node->required_extra[ri].len))
-				return false;
 	}
 
 	if (walk)
@@ -1264,11 +1271,8 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 		if (!COLLECTING(cx))
 		{
 			/* keys are unique: each required property was counted once */
-			if (nreq < node->nrequired_props)
+			if (nreq < node->nrequired_props || !has_required_extra(jc, node))
 				return false;
-			for (ri = 0; ri < node->nrequired_extra; ri++)
-				if (!object_has(jc, node->required_extra[ri].str, node->required_extra[ri].len))
-					return false;
 		}
 		else
 		{
