@@ -155,9 +155,22 @@ def cmd_snapshot(args):
             print("the streams never reached %d entries (%d)" % (args.events, total), file=sys.stderr)
             return 1
         time.sleep(0.002)
+    # Done when no save runs and the count of saves has grown (Redis 7's
+    # rdb_saves).  LASTSAVE has a one-second resolution: a snapshot taken in
+    # the second of the previous one left it unchanged, and this waited
+    # forever.
+    saves = r.info("persistence").get("rdb_saves")
     before = r.lastsave()
     r.bgsave()
-    while r.info("persistence")["rdb_bgsave_in_progress"] or r.lastsave() == before:
+    deadline = time.time() + 120
+    while True:
+        info = r.info("persistence")
+        if not info["rdb_bgsave_in_progress"] and (
+                info["rdb_saves"] > saves if saves is not None else r.lastsave() != before):
+            break
+        if time.time() > deadline:
+            print("BGSAVE did not finish within 120 s", file=sys.stderr)
+            return 1
         time.sleep(0.05)
     if r.info("persistence")["rdb_last_bgsave_status"] != "ok":
         print("BGSAVE failed", file=sys.stderr)
