@@ -187,6 +187,71 @@ SELECT name, count(*) FILTER (WHERE n < 100 AND valid) AS objects,
   FROM (SELECT name, n, variant, jsonschema_is_valid(s, i) AS valid FROM yn_schemas, yn_instances) t
  GROUP BY name ORDER BY name;
 
+-- What the instance's type alone decides (the compiler's yn_pass/yn_fail):
+-- anyOf, oneOf (overlapping number/integer branches), not, if/then/else,
+-- enum and const, through $ref and allOf, as maps and as items (read from
+-- the JEntries when every type passes or fails), and child schemas with
+-- only "type" and keywords of one type checked without validate()'s frame.
+-- Every pair must agree with the collecting walk.
+CREATE TEMP TABLE yn_typed (name text, s jsonb);
+INSERT INTO yn_typed VALUES
+	('any_of', '{"items": {"anyOf": [{"type": "string"}, {"type": "array"}, {"enum": [null, true]}]},
+		"additionalProperties": {"anyOf": [{"type": "integer"}, {"const": null}]}}'),
+	('one_of', '{"additionalProperties": {"oneOf": [{"type": "number"}, {"type": "integer"}, {"type": ["string", "null"]}]},
+		"items": {"oneOf": [{"type": "number"}, {"type": "integer"}, {"type": ["string", "null"]}]}}'),
+	('one_of_refs', '{"$defs": {"o": {"type": "object", "maxProperties": 4}, "s": {"type": "string"}},
+		"additionalProperties": {"oneOf": [{"$ref": "#/$defs/s"}, {"$ref": "#/$defs/o"},
+			{"type": "array", "items": {"anyOf": [{"$ref": "#/$defs/s"}, {"type": "integer"}]}}]},
+		"items": {"oneOf": [{"$ref": "#/$defs/s"}, {"type": "number"}, {"allOf": [{"$ref": "#/$defs/o"}]}]}}'),
+	('not', '{"additionalProperties": {"not": {"type": ["object", "boolean"]}},
+		"items": {"not": {"anyOf": [{"type": "null"}, {"type": "number", "minimum": 3}]}}}'),
+	('if', '{"$defs": {"x": {"allOf": [{"if": {"type": "integer"}, "then": {"maximum": 5},
+		"else": {"not": {"type": "string"}}}]}},
+		"additionalProperties": {"$ref": "#/$defs/x"}, "items": {"$ref": "#/$defs/x"}}'),
+	('if_only', '{"items": {"if": {"type": "string"}, "else": {"type": "number"}},
+		"additionalProperties": {"if": {"type": "object"}, "then": false}}'),
+	('enum_const', '{"properties": {"k00": {"enum": [null, 0, "k00", 1]},
+		"k02": {"anyOf": [{"const": null}, {"const": 2}, {"type": "string"}]}, "k06": {"not": {"enum": [null]}},
+		"k03": {"type": ["string", "integer"], "maxLength": 3}}, "items": {"enum": [null, 1, 2, "k00"]}}'),
+	('direct', '{"type": ["object", "array"], "properties": {"k01": {"type": ["string", "number"], "minLength": 2, "minimum": 1}},
+		"items": {"type": ["integer", "string", "null", "boolean", "object", "array"], "maximum": 10, "maxLength": 3}}'),
+	('direct_object', '{"properties": {"k04": {"type": "object", "minProperties": 1}},
+		"items": {"type": ["integer", "string", "null", "boolean", "object", "array"], "minProperties": 1}}'),
+	('direct_array', '{"properties": {"k05": {"type": "array", "items": {"type": "integer", "minimum": 2}}},
+		"items": {"type": ["integer", "string", "null", "boolean", "object", "array"], "maxItems": 0}}');
+SELECT count(*) AS pairs,
+	   count(*) FILTER (WHERE jsonschema_is_valid(s, i) IS DISTINCT FROM
+						(jsonb_array_length(jsonschema_errors(s, i)) = 0)) AS disagree
+  FROM yn_typed, yn_instances;
+-- each schema passes some instances and fails others
+SELECT name, count(*) FILTER (WHERE jsonschema_is_valid(s, i)) AS valid,
+	   count(*) FILTER (WHERE NOT jsonschema_is_valid(s, i)) AS invalid
+  FROM yn_typed, yn_instances GROUP BY name ORDER BY name;
+-- and a few answers, against the same schemas with the types written out
+SELECT i AS instance,
+	   jsonschema_is_valid('{"items": {"oneOf": [{"type": "number"}, {"type": "integer"}, {"type": ["string", "null"]}]}}', i) AS one_of,
+	   jsonschema_is_valid('{"items": {"not": {"anyOf": [{"type": "null"}, {"type": "number", "minimum": 3}]}}}', i) AS not_any,
+	   jsonschema_is_valid('{"items": {"if": {"type": "string"}, "else": {"type": "number"}}}', i) AS if_else
+  FROM unnest(ARRAY['[1.5, "a", null]', '[1]', '[1.0]', '[2.5, 2]', '[true]', '[[], {}]', '["s", 4]', '[]']::jsonb[]) i;
+-- a reference cycle in place still ends in its error whatever the
+-- instance's type, even beside a "type" that would fail it
+CREATE FUNCTION pg_temp.outcome(schema jsonb, instance jsonb) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	detail text;
+BEGIN
+	RETURN goodgo_events.jsonschema_is_valid(schema, instance)::text;
+EXCEPTION WHEN invalid_parameter_value THEN
+	GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+	RETURN SQLSTATE || ': ' || detail;
+END
+$$;
+SELECT s AS schema, i AS instance, pg_temp.outcome(s, i) AS outcome
+  FROM (VALUES ('{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "string", "$ref": "#"}'::jsonb),
+			   ('{"anyOf": [{"type": "null"}, {"$ref": "#"}]}'),
+			   ('{"items": {"oneOf": [{"type": "string"}, {"$ref": "#/items"}]}}')) t(s),
+	   unnest(ARRAY['1', '["x"]']::jsonb[]) i;
+
 -- minLength/maxLength count code points only where the byte length does
 -- not decide (a code point is 1 to 4 bytes): against char_length() on
 -- strings of 1-, 2-, 3- and 4-byte characters and mixes of them

@@ -881,6 +881,10 @@ new_node(SchemaNodeKind kind, const Scope *scope)
 	n->min_items = n->max_items = -1;
 	n->min_contains = n->max_contains = -1;
 	n->min_properties = n->max_properties = -1;
+	if (kind == SN_TRUE)
+		n->yn_pass = JST_ALL;
+	else if (kind == SN_FALSE)
+		n->yn_fail = JST_ALL;
 	return n;
 }
 
@@ -1451,6 +1455,224 @@ collect:
 	return node;
 }
 
+/* ---------- what the instance's type alone decides ---------- */
+
+#define YN_NEW		0
+#define YN_BUSY		1
+#define YN_DONE		2
+#define YN_OPEN		3			/* undecidable: reaches a cycle or a dynamic ref */
+
+/* The JST_ bits of the types of the values of a const or enum. */
+static uint8
+value_types(JsonbValue *vals, int n)
+{
+	uint8		t = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		t |= js_value_jst(&vals[i]);
+	return t;
+}
+
+/*
+ * Set n->yn_pass and n->yn_fail (see SchemaNode), from its own keywords and
+ * those of the nodes it applies in place (its $ref, allOf, anyOf, oneOf,
+ * not, if/then/else).  Keywords of one type (minLength, properties...)
+ * leave that type undecided; every other type of the node's "type" passes
+ * them.  The answer is only ever a shortcut for what validate() would find,
+ * so where validate() could do more than answer (follow an in-place cycle
+ * of references to its error, or a $dynamicRef whose target depends on the
+ * path), the node and every node that reaches it in place stay undecided:
+ * false is returned for them.
+ */
+static bool
+decide_types(SchemaNode *n)
+{
+	uint8		may = JST_ALL;	/* the types the node may pass */
+	uint8		pass = JST_ALL;
+	uint32		has;
+	int			i;
+
+	if (n->yn_state == YN_DONE)
+		return true;
+	if (n->yn_state != YN_NEW)
+		return false;
+	if (n->kind != SN_OBJECT)
+	{
+		/* true and false were decided when made */
+		n->yn_state = YN_DONE;
+		return true;
+	}
+	check_stack_depth();
+	n->yn_state = YN_BUSY;
+	has = n->has;
+	if (has & HAS_DYNREF)
+		goto open;
+	if (has & HAS_TYPE)
+	{
+		uint8		t = n->types & JST_ALL;
+
+		pass &= t;
+		may &= t | ((n->types & JST_INTEGER) ? JST_NUMBER : 0);
+	}
+	if (has & HAS_NUMERIC)
+		pass &= ~JST_NUMBER;
+	if (has & HAS_STRING)
+		pass &= ~JST_STRING;
+	if (has & (HAS_ARRAY | HAS_UNEVAL_ITEMS))
+		pass &= ~JST_ARRAY;
+	if (has & (HAS_OBJECT | HAS_UNEVAL_PROPS))
+		pass &= ~JST_OBJECT;
+	if (has & HAS_CONST)
+	{
+		may &= value_types(&n->constval, 1);
+		pass &= (n->constval.type == jbvNull) ? JST_NULL : 0;
+	}
+	if (has & HAS_ENUM)
+	{
+		may &= value_types(n->enums, n->nenum);
+		/* null is the one value that is its type */
+		pass &= (may & JST_NULL);
+	}
+	if (has & HAS_REF)
+	{
+		if (n->ref == NULL || !decide_types(n->ref))
+			goto open;
+		may &= ~n->ref->yn_fail;
+		pass &= n->ref->yn_pass;
+	}
+	for (i = 0; i < n->nall_of; i++)
+	{
+		if (!decide_types(n->all_of[i]))
+			goto open;
+		may &= ~n->all_of[i]->yn_fail;
+		pass &= n->all_of[i]->yn_pass;
+	}
+	if (n->nany_of)
+	{
+		uint8		m = 0,
+					p = 0;
+
+		for (i = 0; i < n->nany_of; i++)
+		{
+			if (!decide_types(n->any_of[i]))
+				goto open;
+			m |= ~n->any_of[i]->yn_fail;
+			p |= n->any_of[i]->yn_pass;
+		}
+		may &= m;
+		pass &= p;
+	}
+	if (n->none_of)
+	{
+		uint8		m1 = 0,		/* may pass in one branch at least */
+					m2 = 0,		/* in two at least */
+					p1 = 0,		/* pass in one at least */
+					p2 = 0,
+					p = 0;
+
+		for (i = 0; i < n->none_of; i++)
+		{
+			SchemaNode *b = n->one_of[i];
+
+			if (!decide_types(b))
+				goto open;
+			m2 |= m1 & ~b->yn_fail;
+			m1 |= ~b->yn_fail;
+			p2 |= p1 & b->yn_pass;
+			p1 |= b->yn_pass;
+			p |= b->yn_pass;
+		}
+		/* exactly one may pass and it does; two that pass fail oneOf */
+		may &= m1 & ~p2;
+		pass &= p & ~m2;
+	}
+	if (n->not)
+	{
+		if (!decide_types(n->not))
+			goto open;
+		may &= ~n->not->yn_pass;
+		pass &= n->not->yn_fail;
+	}
+	if (n->if_)
+	{
+		SchemaNode *c = n->if_;
+		uint8		tm = JST_ALL,
+					tp = JST_ALL,
+					em = JST_ALL,
+					ep = JST_ALL;
+		uint8		yes,
+					no,
+					either;
+
+		if (!decide_types(c))
+			goto open;
+		if (n->then_)
+		{
+			if (!decide_types(n->then_))
+				goto open;
+			tm = ~n->then_->yn_fail;
+			tp = n->then_->yn_pass;
+		}
+		if (n->else_)
+		{
+			if (!decide_types(n->else_))
+				goto open;
+			em = ~n->else_->yn_fail;
+			ep = n->else_->yn_pass;
+		}
+		yes = c->yn_pass;		/* "then" applies */
+		no = c->yn_fail;		/* "else" applies */
+		either = ~(yes | no);
+		may &= (yes & tm) | (no & em) | (either & (tm | em));
+		pass &= (yes & tp) | (no & ep) | (either & tp & ep);
+	}
+	may &= JST_ALL;
+	n->yn_pass = pass & may;
+	n->yn_fail = JST_ALL & ~may;
+	n->yn_state = YN_DONE;
+	return true;
+
+open:
+	n->yn_pass = n->yn_fail = 0;
+	n->yn_state = YN_OPEN;
+	return false;
+}
+
+/*
+ * decide_types() for every node compiled, then the copies in the parents,
+ * and yn_direct
+ */
+static void
+decide_all_types(CompileCtx *cc)
+{
+	HASH_SEQ_STATUS seq;
+	NodeEntry  *ne;
+
+	hash_seq_init(&seq, cc->nodes);
+	while ((ne = hash_seq_search(&seq)) != NULL)
+		(void) decide_types(ne->node);
+	hash_seq_init(&seq, cc->nodes);
+	while ((ne = hash_seq_search(&seq)) != NULL)
+	{
+		SchemaNode *n = ne->node;
+		int			i;
+
+		n->yn_direct = n->kind == SN_OBJECT && n->has != 0 &&
+			!(n->has & ~(HAS_TYPE | HAS_NUMERIC | HAS_STRING | HAS_ARRAY | HAS_OBJECT));
+		for (i = 0; i < n->nproperties; i++)
+		{
+			n->properties[i].yn_pass = n->properties[i].node->yn_pass;
+			n->properties[i].yn_fail = n->properties[i].node->yn_fail;
+		}
+		if (n->additional_properties)
+		{
+			n->additional_yn_pass = n->additional_properties->yn_pass;
+			n->additional_yn_fail = n->additional_properties->yn_fail;
+		}
+	}
+}
+
 /* ---------- references ---------- */
 
 static char *
@@ -1606,6 +1828,7 @@ resolve_pending(CompileCtx *cc, PendingRef *p)
 		/* checking a document alone: its references may come later */
 		target = palloc0(sizeof(SchemaNode));
 		target->kind = SN_TRUE;
+		target->yn_pass = JST_ALL;
 		if (p->kind == REF_STATIC)
 			p->node->ref = target;
 		else
@@ -1798,6 +2021,7 @@ JsonSchemaCompileTree(Jsonb *schema, const JsonSchemaOptions *options,
 	}
 	if (cc.unsupported_reason != NULL)
 		report_unsupported(&cc);
+	decide_all_types(&cc);
 	root->dynamic_scope = cc.dynamic_scope;
 	return root;
 }

@@ -30,6 +30,8 @@
 #define JST_NUMBER		0x10
 #define JST_STRING		0x20
 #define JST_INTEGER		0x40
+/* every type an instance can have (JST_NUMBER for all numbers) */
+#define JST_ALL			(JST_NULL | JST_BOOLEAN | JST_OBJECT | JST_ARRAY | JST_NUMBER | JST_STRING)
 
 typedef enum SchemaNodeKind
 {
@@ -76,6 +78,8 @@ typedef struct SchemaProperty
 	bool		required;		/* "properties": also in the node's "required" */
 	uint8		type_only;		/* "properties": the JST_ types when node is
 								 * {"type": ...} alone, else 0 */
+	uint8		yn_pass;		/* node's yn_pass and yn_fail, kept here so */
+	uint8		yn_fail;		/* that a member's walk need not load node */
 } SchemaProperty;
 
 typedef struct SchemaPatternProperty
@@ -189,6 +193,22 @@ struct SchemaNode
 
 	SchemaNode *yn_alias;		/* answers as this node in yes/no mode (an
 								 * allOf of one schema and nothing else) */
+
+	/*
+	 * The instance types (JST_ bits, JST_NUMBER for any number) for which
+	 * the yes/no answer is known from the type alone: yn_pass, the node
+	 * passes every instance of the type; yn_fail, none.  0 is "not known",
+	 * so a node made with palloc0 is safe.  Set by the compiler (see
+	 * decide_types() there) only where nothing the node reaches without
+	 * moving into the instance refers back or is dynamic.
+	 */
+	uint8		yn_pass;
+	uint8		yn_fail;
+	uint8		yn_state;		/* the compiler's: done, busy, undecidable */
+	uint8		additional_yn_pass; /* additional_properties' yn_pass */
+	uint8		additional_yn_fail;
+	bool		yn_direct;		/* has only "type" and keywords of one type:
+								 * see validate_child() */
 	SchemaNode *ref;			/* $ref target, resolved after the walk */
 	SchemaNode *dynref;			/* $dynamicRef static target */
 	char	   *dynref_anchor;	/* name to look up in the dynamic scope, or NULL */
@@ -420,6 +440,31 @@ js_entry_jst(JEntry entry, char *base, uint32 offset, bool containers)
 	return t;
 }
 
+/* The JST_ bit of a value's type (JST_NUMBER for any number). */
+static inline uint8
+js_value_jst(const JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			return JST_NULL;
+		case jbvBool:
+			return JST_BOOLEAN;
+		case jbvNumeric:
+			return JST_NUMBER;
+		case jbvString:
+			return JST_STRING;
+		case jbvBinary:
+			return JsonContainerIsObject(v->val.binary.data) ? JST_OBJECT : JST_ARRAY;
+		case jbvObject:
+			return JST_OBJECT;
+		case jbvArray:
+			return JST_ARRAY;
+		default:
+			return 0;
+	}
+}
+
 /* The JST_ bit of the type of the value of the key js_iter_key() returned last. */
 static inline uint8
 js_iter_value_jst(JsIter *it)
@@ -428,12 +473,13 @@ js_iter_value_jst(JsIter *it)
 }
 
 /*
- * Do the values of an object (or the elements of an array) all have a type
- * in types?  Read from their JEntries only: 1 yes, 0 no, -1 when a number
- * meets "integer" without "number" (telling takes reading the number).
+ * Are the values of an object (or the elements of an array) decided by their
+ * types alone (see SchemaNode.yn_pass)?  Read from their JEntries only: 1
+ * every one has a type in pass, 0 one has a type in fail, -1 one has a type
+ * in neither (it takes the walk).
  */
 static inline int
-js_children_have_types(JsonbContainer *jc, uint8 types)
+js_children_decided(JsonbContainer *jc, uint8 pass, uint8 fail)
 {
 	int			n = JsonContainerSize(jc);
 	int			first = JsonContainerIsObject(jc) ? n : 0;
@@ -441,15 +487,16 @@ js_children_have_types(JsonbContainer *jc, uint8 types)
 	uint32		off;
 	int			i;
 
-	if (!(types & (JST_OBJECT | JST_ARRAY)))
+	if (!(pass & (JST_OBJECT | JST_ARRAY)) &&
+		(fail & (JST_OBJECT | JST_ARRAY)) == (JST_OBJECT | JST_ARRAY))
 	{
-		/* no container can pass: the type codes alone, no offsets */
+		/* every container fails: the type codes alone, no offsets */
 		for (i = first; i < first + n; i++)
 		{
 			uint8		t = js_entry_jst(jc->children[i], NULL, 0, false);
 
-			if (!(t & types))
-				return t == JST_NUMBER && (types & JST_INTEGER) ? -1 : 0;
+			if (!(t & pass))
+				return t == 0 || (t & fail) ? 0 : -1;
 		}
 		return 1;
 	}
@@ -459,8 +506,8 @@ js_children_have_types(JsonbContainer *jc, uint8 types)
 		JEntry		entry = jc->children[i];
 		uint8		t = js_entry_jst(entry, base, off, true);
 
-		if (!(t & types))
-			return t == JST_NUMBER && (types & JST_INTEGER) ? -1 : 0;
+		if (!(t & pass))
+			return (t & fail) ? 0 : -1;
 		off += js_entry_len(entry, off);
 	}
 	return 1;

@@ -63,6 +63,8 @@ typedef struct VCtx
 
 static bool validate_node(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann);
 static bool validate_yn(VCtx *cx, SchemaNode *node, JsonbValue *v);
+static bool check_object_yn(VCtx *cx, SchemaNode *node, JsonbValue *v);
+static bool check_array_yn(VCtx *cx, SchemaNode *node, JsonbValue *v);
 
 static pg_noinline void
 ref_cycle_error(void)
@@ -83,6 +85,10 @@ ref_cycle_error(void)
  *	  first schema with other keywords, without a frame for each, and so
  *	  is an allOf of one schema alone (yn_alias); the count of references
  *	  followed in place still stops a cycle, with the same error;
+ *	- where the instance's type alone makes it pass (the compiler's
+ *	  yn_pass), that is the answer (a failing type is the first thing
+ *	  validate_yn() looks at; anyOf and oneOf look at yn_fail before the
+ *	  call);
  *	- where no annotations are kept, the yes/no copy of the walker runs.
  */
 static pg_attribute_always_inline bool
@@ -106,7 +112,9 @@ validate(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 			else
 				break;
 		}
-		if (ann == NULL && !(node->has & (HAS_UNEVAL_PROPS | HAS_UNEVAL_ITEMS)))
+		if (ann == NULL && node->yn_pass && (node->yn_pass & js_value_jst(v)))
+			ok = true;
+		else if (ann == NULL && !(node->has & (HAS_UNEVAL_PROPS | HAS_UNEVAL_ITEMS)))
 			ok = validate_yn(cx, node, v);
 		else
 			ok = validate_node(cx, node, v, ann);
@@ -769,9 +777,12 @@ check_string(VCtx *cx, SchemaNode *node, const char *s, int len)
 	return ok;
 }
 
-/* Validate a child instance (consumes instance: resets the ref counter). */
+/*
+ * Validate a child instance (consumes instance: resets the ref counter).
+ * yn: the caller is the yes/no walker.
+ */
 static pg_attribute_always_inline bool
-validate_child(VCtx *cx, SchemaNode *node, JsonbValue *v)
+validate_child(VCtx *cx, SchemaNode *node, JsonbValue *v, const bool yn)
 {
 	int			saved = cx->inplace;
 	bool		ok;
@@ -783,6 +794,41 @@ validate_child(VCtx *cx, SchemaNode *node, JsonbValue *v)
 	 */
 	if (node->kind == SN_OBJECT && node->has == HAS_TYPE && type_ok(node, v))
 		return true;
+
+	/*
+	 * In yes/no mode, a child schema with only "type" and keywords of one
+	 * type (the commonest after that: an object with "properties") is
+	 * checked here, without validate()'s frame: there is no reference,
+	 * applicator, scope or annotation to see to.  Such children nest only
+	 * as deep as the schema's own text, and the stack is still checked
+	 * every fourth level.
+	 */
+	if (yn && node->yn_direct)
+	{
+		uint32		has = node->has;
+
+		if ((has & HAS_TYPE) && !type_ok(node, v))
+			return false;
+		switch (v->type)
+		{
+			case jbvString:
+				return !(has & HAS_STRING) ||
+					check_string(cx, node, v->val.string.val, v->val.string.len);
+			case jbvNumeric:
+				return !(has & HAS_NUMERIC) || check_number(cx, node, v->val.numeric);
+			case jbvBinary:
+				if ((++cx->depth & 3) == 0)
+					check_stack_depth();
+				if (JsonContainerIsObject(v->val.binary.data))
+					ok = !(has & HAS_OBJECT) || check_object_yn(cx, node, v);
+				else
+					ok = !(has & HAS_ARRAY) || check_array_yn(cx, node, v);
+				cx->depth--;
+				return ok;
+			default:
+				return true;
+		}
+	}
 	cx->inplace = 0;
 	ok = validate(cx, node, v, NULL);
 	cx->inplace = saved;
@@ -806,9 +852,16 @@ discriminator_fails(SchemaProperty *d, JsonbValue *v)
 		!JsonSchemaJsonEqual(&found, &d->node->constval);
 }
 
-static inline int
-branch_quick(VCtx *cx, SchemaNode *node, JsonbValue *v)
+static pg_attribute_always_inline int
+branch_quick(VCtx *cx, SchemaNode *node, JsonbValue *v, uint8 t, const bool yn)
 {
+	if (yn)
+	{
+		if (node->yn_pass & t)
+			return 1;
+		if (node->yn_fail & t)
+			return 0;
+	}
 	if (node->kind == SN_OBJECT && node->has == HAS_REF && node->ref)
 		node = node->ref;
 	if (node->kind != SN_OBJECT || !(node->has & (HAS_TYPE | HAS_OBJECT)))
@@ -862,11 +915,10 @@ check_array_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const bo
 			return false;
 	}
 
-	/* in yes/no mode, items that are {"type": ...} alone: from the JEntries */
-	if (yn && node->nprefix == 0 && node->items && node->items->kind == SN_OBJECT &&
-		node->items->has == HAS_TYPE)
+	/* in yes/no mode, items that their types decide: from the JEntries */
+	if (yn && node->nprefix == 0 && node->items && node->items->yn_pass)
 	{
-		int			r = js_children_have_types(jc, node->items->types);
+		int			r = js_children_decided(jc, node->items->yn_pass, node->items->yn_fail);
 
 		if (r == 0)
 			return false;
@@ -907,7 +959,7 @@ check_array_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const bo
 				sok = false;
 			}
 			else
-				sok = validate_child(cx, sub, &e);
+				sok = validate_child(cx, sub, &e, yn);
 			ipop(cx, io);
 			kpop(cx, ko);
 			if (sok && ann && i < ann->n)
@@ -936,7 +988,7 @@ items_done:
 		while (js_iter_elem(&it, &e))
 		{
 			CHECK_FOR_INTERRUPTS();
-			if (validate_child(cx, node->contains, &e))
+			if (validate_child(cx, node->contains, &e, yn))
 			{
 				matches++;
 				if (ann && i < ann->n)
@@ -1065,14 +1117,14 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 		node->property_names || node->nrequired;
 
 	/*
-	 * In yes/no mode, a schema that says only "additionalProperties" with
-	 * {"type": ...} alone (a map of strings, say) is answered from the
-	 * values' JEntries.
+	 * In yes/no mode, a schema that says only "additionalProperties" with a
+	 * schema the values' types decide (a map of strings, say) is answered
+	 * from the values' JEntries.
 	 */
 	if (walk && yn && !node->nproperties && !node->npattern_properties && !node->property_names &&
-		node->additional_type_only)
+		node->additional_yn_pass)
 	{
-		int			r = js_children_have_types(jc, node->additional_type_only);
+		int			r = js_children_decided(jc, node->additional_yn_pass, node->additional_yn_fail);
 
 		if (r == 0)
 			return false;
@@ -1101,7 +1153,7 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 				continue;
 			nreq += p->required;
 			if (p->node->kind == SN_FALSE ||
-				(p->node->kind != SN_TRUE && !validate_child(cx, p->node, &e)))
+				(p->node->kind != SN_TRUE && !validate_child(cx, p->node, &e, yn)))
 				return false;
 		}
 		walk = false;
@@ -1155,14 +1207,17 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 			{
 				SchemaProperty *prop = &node->properties[pi];
 				SchemaNode *sub = prop->node;
+				uint8		t = js_iter_value_jst(&it);
 
 				matched = true;
 				nreq += prop->required;
 
-				if (prop->type_only & js_iter_value_jst(&it))
+				if ((yn ? prop->yn_pass : prop->type_only) & t)
 				{
 					/* nothing to read */
 				}
+				else if (yn && (prop->yn_fail & t))
+					return false;
 				else if (sub->kind != SN_TRUE)
 				{
 					int			ko = kpush2(cx, "properties", ks, kl);
@@ -1175,7 +1230,7 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 						sok = false;
 					}
 					else
-						sok = validate_child(cx, sub, member_value(&it, &e, &have_e));
+						sok = validate_child(cx, sub, member_value(&it, &e, &have_e), yn);
 					ipop(cx, io);
 					kpop(cx, ko);
 					if (!sok)
@@ -1203,7 +1258,7 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 						sok = false;
 					}
 					else
-						sok = validate_child(cx, pp->node, member_value(&it, &e, &have_e));
+						sok = validate_child(cx, pp->node, member_value(&it, &e, &have_e), yn);
 					ipop(cx, io);
 					kpop(cx, ko);
 					if (!sok)
@@ -1217,9 +1272,14 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 			if (!matched && node->additional_properties)
 			{
 				SchemaNode *sub = node->additional_properties;
+				uint8		t = js_iter_value_jst(&it);
 
 				matched = true;
-				if (sub->kind != SN_TRUE && !(node->additional_type_only & js_iter_value_jst(&it)))
+
+				if (yn && (node->additional_yn_fail & t))
+					return false;
+				if (sub->kind != SN_TRUE &&
+					!((yn ? node->additional_yn_pass : node->additional_type_only) & t))
 				{
 					int			ko = kpush(cx, "additionalProperties");
 					int			io = ipush_key(cx, ks, kl);
@@ -1238,7 +1298,7 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 						sok = false;
 					}
 					else
-						sok = validate_child(cx, sub, member_value(&it, &e, &have_e));
+						sok = validate_child(cx, sub, member_value(&it, &e, &have_e), yn);
 					ipop(cx, io);
 					kpop(cx, ko);
 					if (!sok)
@@ -1255,7 +1315,7 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 			{
 				int			ko = kpush(cx, "propertyNames");
 				int			io = ipush_key(cx, ks, kl);
-				bool		sok = validate_child(cx, node->property_names, &k);
+				bool		sok = validate_child(cx, node->property_names, &k, yn);
 
 				ipop(cx, io);
 				kpop(cx, ko);
@@ -1385,6 +1445,7 @@ check_applicators_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann,
 {
 	bool		ok = true;
 	int			i;
+	uint8		t = yn ? js_value_jst(v) : 0;
 
 	if (yn)
 		ann = NULL;
@@ -1413,7 +1474,7 @@ check_applicators_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann,
 			int			ko;
 			Annot		tmp;
 			bool		sok;
-			int			q = branch_quick(cx, node->any_of[i], v);
+			int			q = branch_quick(cx, node->any_of[i], v, t, yn);
 
 			if (q >= 0)
 			{
@@ -1463,7 +1524,7 @@ check_applicators_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann,
 			int			ko;
 			Annot		tmp;
 			bool		sok;
-			int			q = branch_quick(cx, node->one_of[i], v);
+			int			q = branch_quick(cx, node->one_of[i], v, t, yn);
 
 			if (q >= 0)
 			{
@@ -1599,7 +1660,7 @@ check_unevaluated(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 					sok = false;
 				}
 				else
-					sok = validate_child(cx, sub, &e);
+					sok = validate_child(cx, sub, &e, false);
 				ipop(cx, io);
 				kpop(cx, ko);
 				if (sok)
@@ -1633,7 +1694,7 @@ check_unevaluated(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann)
 					sok = false;
 				}
 				else
-					sok = validate_child(cx, sub, &e);
+					sok = validate_child(cx, sub, &e, false);
 				ipop(cx, io);
 				kpop(cx, ko);
 				if (sok)
