@@ -252,6 +252,27 @@ SELECT s AS schema, i AS instance, pg_temp.outcome(s, i) AS outcome
 			   ('{"items": {"oneOf": [{"type": "string"}, {"$ref": "#/items"}]}}')) t(s),
 	   unnest(ARRAY['1', '["x"]']::jsonb[]) i;
 
+-- an enum of strings only is binary-searched in a copy sorted as jsonb
+-- keys (length, then bytes): against jsonb containment, for enums of 1 to
+-- 40 strings of equal and unequal lengths, prefixes, non-ASCII, "" and
+-- values of other types
+SELECT count(*) AS cases,
+	   count(*) FILTER (WHERE jsonschema_is_valid(jsonb_build_object('enum', e), i)
+						IS DISTINCT FROM (e @> jsonb_build_array(i))) AS wrong,
+	   count(*) FILTER (WHERE e @> jsonb_build_array(i)) AS members
+  FROM (SELECT n, (SELECT jsonb_agg(w ORDER BY md5(w))
+					 FROM (SELECT (ARRAY['', 'a', 'b', 'ab', 'ba', 'abc', 'abd', 'é', 'ée', 'live', 'daily',
+										 'weekly', 'monthly', 'javascript', 'java:maven', 'java:gradle',
+										 'ruby:bundler', 'python', 'x', 'yy', 'zzz', 'abcdefgh', 'abcdefgi',
+										 'abcdefghijklmnopq', 'abcdefghijklmnopr', '😀', 'a😀', 'k00', 'k01',
+										 'k10', 'K00', 'k0', 'k000', 'go:dep', 'go:modules', 'elm', 'docker',
+										 'terraform', 'submodules', 'github_actions'])[g] AS w
+							 FROM generate_series(1, n) g) ws) AS e
+		  FROM generate_series(1, 40) n) es,
+	   unnest(ARRAY['""', '"a"', '"ab"', '"abd"', '"abe"', '"é"', '"e"', '"weekly"', '"Weekly"', '"abcdefgh"',
+					'"abcdefgj"', '"abcdefghijklmnopr"', '"abcdefghijklmnops"', '"😀"', '"a😀"', '"k00"', '"k0"',
+					'"k0000"', '"github_actions"', '"github_action"', '"submodules"', '1', 'null', '["a"]']::jsonb[]) i;
+
 -- minLength/maxLength count code points only where the byte length does
 -- not decide (a code point is 1 to 4 bytes): against char_length() on
 -- strings of 1-, 2-, 3- and 4-byte characters and mixes of them

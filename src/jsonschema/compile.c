@@ -660,6 +660,33 @@ hashed_enum_cmp(const void *a, const void *b)
 	return ha < hb ? -1 : (ha > hb ? 1 : 0);
 }
 
+static int
+string_enum_cmp(const void *a, const void *b)
+{
+	const JsonbValue *x = a;
+	const JsonbValue *y = b;
+
+	return js_key_cmp(x->val.string.val, x->val.string.len, y->val.string.val, y->val.string.len);
+}
+
+/*
+ * An enum of strings only (the commonest) gets a copy sorted as jsonb sorts
+ * keys, so that validation finds a string by binary search (enum_has()).
+ */
+static bool
+sort_string_enum(SchemaNode *node)
+{
+	int			i;
+
+	for (i = 0; i < node->nenum; i++)
+		if (node->enums[i].type != jbvString)
+			return false;
+	node->enum_strings = palloc(sizeof(JsonbValue) * node->nenum);
+	memcpy(node->enum_strings, node->enums, sizeof(JsonbValue) * node->nenum);
+	qsort(node->enum_strings, node->nenum, sizeof(JsonbValue), string_enum_cmp);
+	return true;
+}
+
 /*
  * Sort a big enum by JsonSchemaJsonHash, so that validation compares an
  * instance only with the values of its hash (validate.c, enum_has()).
@@ -1097,7 +1124,7 @@ collect:
 		i = 0;
 		while (js_iter_elem(&it, &e))
 			node->enums[i++] = e;
-		if (node->nenum >= ENUM_HASH_MIN)
+		if (!sort_string_enum(node) && node->nenum >= ENUM_HASH_MIN)
 			hash_enum(node);
 	}
 	if (present[K_CONST])

@@ -123,6 +123,7 @@ struct SchemaNode
 	int			nenum;
 	JsonbValue *enums;			/* sorted by hash when enum_hashes is set */
 	uint32	   *enum_hashes;	/* JsonSchemaJsonHash of each, ascending */
+	JsonbValue *enum_strings;	/* when all are strings: sorted as jsonb keys */
 	JsonbValue	constval;
 
 	/* numbers */

@@ -467,15 +467,39 @@ JsonSchemaJsonHash(JsonbValue *v)
 }
 
 /*
- * Is v one of the node's enum values?  Small enums are scanned; from
- * ENUM_HASH_MIN values on, compile.c sorted them by JsonSchemaJsonHash and
- * only the values with v's hash are compared.
+ * Is v one of the node's enum values?  An enum of strings only is searched
+ * in its sorted copy; other small enums are scanned; from ENUM_HASH_MIN
+ * values on, compile.c sorted them by JsonSchemaJsonHash and only the
+ * values with v's hash are compared.
  */
 static bool
 enum_has(SchemaNode *node, JsonbValue *v)
 {
 	int			i;
 
+	if (node->enum_strings)
+	{
+		int			lo = 0,
+					hi = node->nenum;
+
+		if (v->type != jbvString)
+			return false;
+		while (lo < hi)
+		{
+			int			mid = lo + (hi - lo) / 2;
+			JsonbValue *e = &node->enum_strings[mid];
+			int			c = js_key_cmp(e->val.string.val, e->val.string.len,
+									   v->val.string.val, v->val.string.len);
+
+			if (c == 0)
+				return true;
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return false;
+	}
 	if (node->enum_hashes == NULL)
 	{
 		/* strings, the commonest enums, compared here */
@@ -778,6 +802,42 @@ check_string(VCtx *cx, SchemaNode *node, const char *s, int len)
 }
 
 /*
+ * In yes/no mode, a schema with only "type" and keywords of one type (the
+ * commonest after {"type": ...} alone: an object with "properties") is
+ * checked without validate()'s frame: there is no reference, applicator,
+ * scope or annotation to see to.  Such schemas nest only as deep as the
+ * schema's own text, and the stack is still checked every fourth level.
+ */
+static pg_attribute_always_inline bool
+validate_direct(VCtx *cx, SchemaNode *node, JsonbValue *v)
+{
+	uint32		has = node->has;
+	bool		ok;
+
+	if ((has & HAS_TYPE) && !type_ok(node, v))
+		return false;
+	switch (v->type)
+	{
+		case jbvString:
+			return !(has & HAS_STRING) ||
+				check_string(cx, node, v->val.string.val, v->val.string.len);
+		case jbvNumeric:
+			return !(has & HAS_NUMERIC) || check_number(cx, node, v->val.numeric);
+		case jbvBinary:
+			if ((++cx->depth & 3) == 0)
+				check_stack_depth();
+			if (JsonContainerIsObject(v->val.binary.data))
+				ok = !(has & HAS_OBJECT) || check_object_yn(cx, node, v);
+			else
+				ok = !(has & HAS_ARRAY) || check_array_yn(cx, node, v);
+			cx->depth--;
+			return ok;
+		default:
+			return true;
+	}
+}
+
+/*
  * Validate a child instance (consumes instance: resets the ref counter).
  * yn: the caller is the yes/no walker.
  */
@@ -795,40 +855,8 @@ validate_child(VCtx *cx, SchemaNode *node, JsonbValue *v, const bool yn)
 	if (node->kind == SN_OBJECT && node->has == HAS_TYPE && type_ok(node, v))
 		return true;
 
-	/*
-	 * In yes/no mode, a child schema with only "type" and keywords of one
-	 * type (the commonest after that: an object with "properties") is
-	 * checked here, without validate()'s frame: there is no reference,
-	 * applicator, scope or annotation to see to.  Such children nest only
-	 * as deep as the schema's own text, and the stack is still checked
-	 * every fourth level.
-	 */
 	if (yn && node->yn_direct)
-	{
-		uint32		has = node->has;
-
-		if ((has & HAS_TYPE) && !type_ok(node, v))
-			return false;
-		switch (v->type)
-		{
-			case jbvString:
-				return !(has & HAS_STRING) ||
-					check_string(cx, node, v->val.string.val, v->val.string.len);
-			case jbvNumeric:
-				return !(has & HAS_NUMERIC) || check_number(cx, node, v->val.numeric);
-			case jbvBinary:
-				if ((++cx->depth & 3) == 0)
-					check_stack_depth();
-				if (JsonContainerIsObject(v->val.binary.data))
-					ok = !(has & HAS_OBJECT) || check_object_yn(cx, node, v);
-				else
-					ok = !(has & HAS_ARRAY) || check_array_yn(cx, node, v);
-				cx->depth--;
-				return ok;
-			default:
-				return true;
-		}
-	}
+		return validate_direct(cx, node, v);
 	cx->inplace = 0;
 	ok = validate(cx, node, v, NULL);
 	cx->inplace = saved;
@@ -1903,7 +1931,10 @@ JsonSchemaValidateNode(SchemaNode *root, JsonbValue *instance, List **errors)
 	cx.maxscope = lengthof(scope);
 	cx.scope = scope;
 	cx.dynamic_scope = root->dynamic_scope;
-	ok = validate(&cx, root, instance, NULL);
+	if (!errors && !cx.dynamic_scope && root->yn_direct)
+		ok = validate_direct(&cx, root, instance);
+	else
+		ok = validate(&cx, root, instance, NULL);
 	if (errors)
 		*errors = cx.errors;
 	return ok;
