@@ -241,6 +241,10 @@ pg_attribute_printf(4, 5);
  */
 #define COLLECTING(cx) (!yn && (cx)->collect)
 
+/* In the yes/no walkers no path is built: the calls compile away. */
+#define PATH_PUSH(call) (yn ? 0 : (call))
+#define PATH_POP(call) do { if (!yn) (call); } while (0)
+
 #define add_error(cx, ...) \
 	do { \
 		if ((cx)->collect) \
@@ -970,17 +974,17 @@ check_array_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const bo
 			{
 				sub = node->prefix_items[i];
 				kw = node->prefix_keyword;
-				ko = kpushi(cx, kw, i);
+				ko = PATH_PUSH(kpushi(cx, kw, i));
 			}
 			else if (node->items)
 			{
 				sub = node->items;
 				kw = node->items_keyword;
-				ko = kpush(cx, kw);
+				ko = PATH_PUSH(kpush(cx, kw));
 			}
 			else
 				break;
-			io = ipush_index(cx, i);
+			io = PATH_PUSH(ipush_index(cx, i));
 			if (sub->kind == SN_FALSE)
 			{
 				add_error(cx, sub, NULL, "must not have an item at this position (%s is false)", kw);
@@ -988,8 +992,8 @@ check_array_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const bo
 			}
 			else
 				sok = validate_child(cx, sub, &e, yn);
-			ipop(cx, io);
-			kpop(cx, ko);
+			PATH_POP(ipop(cx, io));
+			PATH_POP(kpop(cx, ko));
 			if (sok && ann && i < ann->n)
 				ann->m[i] = true;
 			if (!sok)
@@ -1008,7 +1012,7 @@ items_done:
 		int64		matches = 0;
 		int64		min = node->min_contains >= 0 ? node->min_contains : 1;
 		bool		saved = cx->collect;
-		int			ko = kpush(cx, "contains");
+		int			ko = PATH_PUSH(kpush(cx, "contains"));
 
 		cx->collect = false;
 		js_iter_init(&it, jc);
@@ -1027,7 +1031,7 @@ items_done:
 			i++;
 		}
 		cx->collect = saved;
-		kpop(cx, ko);
+		PATH_POP(kpop(cx, ko));
 		if (matches < min)
 		{
 			if (node->min_contains >= 0)
@@ -1248,8 +1252,8 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 					return false;
 				else if (sub->kind != SN_TRUE)
 				{
-					int			ko = kpush2(cx, "properties", ks, kl);
-					int			io = ipush_key(cx, ks, kl);
+					int			ko = PATH_PUSH(kpush2(cx, "properties", ks, kl));
+					int			io = PATH_PUSH(ipush_key(cx, ks, kl));
 					bool		sok;
 
 					if (sub->kind == SN_FALSE)
@@ -1259,8 +1263,8 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 					}
 					else
 						sok = validate_child(cx, sub, member_value(&it, &e, &have_e), yn);
-					ipop(cx, io);
-					kpop(cx, ko);
+					PATH_POP(ipop(cx, io));
+					PATH_POP(kpop(cx, ko));
 					if (!sok)
 					{
 						ok = false;
@@ -1275,8 +1279,8 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 
 				if (JsonSchemaRegexMatch(pp->re, ks, kl))
 				{
-					int			ko = kpush2(cx, "patternProperties", pp->source, strlen(pp->source));
-					int			io = ipush_key(cx, ks, kl);
+					int			ko = PATH_PUSH(kpush2(cx, "patternProperties", pp->source, strlen(pp->source)));
+					int			io = PATH_PUSH(ipush_key(cx, ks, kl));
 					bool		sok;
 
 					matched = true;
@@ -1287,8 +1291,8 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 					}
 					else
 						sok = validate_child(cx, pp->node, member_value(&it, &e, &have_e), yn);
-					ipop(cx, io);
-					kpop(cx, ko);
+					PATH_POP(ipop(cx, io));
+					PATH_POP(kpop(cx, ko));
 					if (!sok)
 					{
 						ok = false;
@@ -1309,8 +1313,8 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 				if (sub->kind != SN_TRUE &&
 					!((yn ? node->additional_yn_pass : node->additional_type_only) & t))
 				{
-					int			ko = kpush(cx, "additionalProperties");
-					int			io = ipush_key(cx, ks, kl);
+					int			ko = PATH_PUSH(kpush(cx, "additionalProperties"));
+					int			io = PATH_PUSH(ipush_key(cx, ks, kl));
 					bool		sok;
 
 					if (sub->kind == SN_FALSE)
@@ -1327,8 +1331,8 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 					}
 					else
 						sok = validate_child(cx, sub, member_value(&it, &e, &have_e), yn);
-					ipop(cx, io);
-					kpop(cx, ko);
+					PATH_POP(ipop(cx, io));
+					PATH_POP(kpop(cx, ko));
 					if (!sok)
 					{
 						ok = false;
@@ -1341,12 +1345,12 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 				ann->m[i] = true;
 			if (node->property_names)
 			{
-				int			ko = kpush(cx, "propertyNames");
-				int			io = ipush_key(cx, ks, kl);
+				int			ko = PATH_PUSH(kpush(cx, "propertyNames"));
+				int			io = PATH_PUSH(ipush_key(cx, ks, kl));
 				bool		sok = validate_child(cx, node->property_names, &k, yn);
 
-				ipop(cx, io);
-				kpop(cx, ko);
+				PATH_POP(ipop(cx, io));
+				PATH_POP(kpop(cx, ko));
 				if (!sok)
 				{
 					ok = false;
@@ -1385,12 +1389,12 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 		{
 			if (!object_has(jc, d->required[j].str, d->required[j].len))
 			{
-				int			ko = kpush2(cx, node->dependent_required_keyword,
-										d->key.str, d->key.len);
+				int			ko = PATH_PUSH(kpush2(cx, node->dependent_required_keyword,
+										d->key.str, d->key.len));
 
 				add_error(cx, node, NULL, "must have property \"%s\" when property \"%s\" is present",
 						  d->required[j].cstr, d->key.cstr);
-				kpop(cx, ko);
+				PATH_POP(kpop(cx, ko));
 				ok = false;
 				if (!COLLECTING(cx))
 					return false;
@@ -1405,9 +1409,9 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 
 		if (!object_has(jc, d->key.str, d->key.len))
 			continue;
-		ko = kpush2(cx, node->dependent_schemas_keyword, d->key.str, d->key.len);
+		ko = PATH_PUSH(kpush2(cx, node->dependent_schemas_keyword, d->key.str, d->key.len));
 		sok = validate(cx, d->node, v, ann);
-		kpop(cx, ko);
+		PATH_POP(kpop(cx, ko));
 		if (!sok)
 		{
 			ok = false;
@@ -1480,10 +1484,10 @@ check_applicators_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann,
 
 	for (i = 0; i < node->nall_of; i++)
 	{
-		int			ko = kpushi(cx, "allOf", i);
+		int			ko = PATH_PUSH(kpushi(cx, "allOf", i));
 		bool		sok = validate(cx, node->all_of[i], v, ann);
 
-		kpop(cx, ko);
+		PATH_POP(kpop(cx, ko));
 		if (!sok)
 		{
 			ok = false;
@@ -1515,11 +1519,11 @@ check_applicators_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann,
 				}
 				continue;
 			}
-			ko = kpushi(cx, "anyOf", i);
+			ko = PATH_PUSH(kpushi(cx, "anyOf", i));
 			if (ann)
 				annot_init(&tmp, v);
 			sok = validate(cx, node->any_of[i], v, ann ? &tmp : NULL);
-			kpop(cx, ko);
+			PATH_POP(kpop(cx, ko));
 			if (sok)
 			{
 				any = true;
@@ -1561,11 +1565,11 @@ check_applicators_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann,
 					break;
 				continue;
 			}
-			ko = kpushi(cx, "oneOf", i);
+			ko = PATH_PUSH(kpushi(cx, "oneOf", i));
 			if (ann)
 				annot_init(&tmp, v);
 			sok = validate(cx, node->one_of[i], v, ann ? &tmp : NULL);
-			kpop(cx, ko);
+			PATH_POP(kpop(cx, ko));
 			if (sok)
 			{
 				nvalid++;
@@ -1599,13 +1603,13 @@ check_applicators_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann,
 	if (node->not)
 	{
 		bool		saved = cx->collect;
-		int			ko = kpush(cx, "not");
+		int			ko = PATH_PUSH(kpush(cx, "not"));
 		bool		sok;
 
 		cx->collect = false;
 		sok = validate(cx, node->not, v, NULL);
 		cx->collect = saved;
-		kpop(cx, ko);
+		PATH_POP(kpop(cx, ko));
 		if (sok)
 		{
 			add_error(cx, node, "not", "must not match the schema in not");
@@ -1618,7 +1622,7 @@ check_applicators_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann,
 	if (node->if_)
 	{
 		bool		saved = cx->collect;
-		int			ko = kpush(cx, "if");
+		int			ko = PATH_PUSH(kpush(cx, "if"));
 		Annot		tmp;
 		bool		cond;
 
@@ -1627,22 +1631,22 @@ check_applicators_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann,
 		cx->collect = false;
 		cond = validate(cx, node->if_, v, ann ? &tmp : NULL);
 		cx->collect = saved;
-		kpop(cx, ko);
+		PATH_POP(kpop(cx, ko));
 		if (cond && ann)
 			annot_merge(ann, &tmp);
 		if (cond && node->then_)
 		{
-			ko = kpush(cx, "then");
+			ko = PATH_PUSH(kpush(cx, "then"));
 			if (!validate(cx, node->then_, v, ann))
 				ok = false;
-			kpop(cx, ko);
+			PATH_POP(kpop(cx, ko));
 		}
 		else if (!cond && node->else_)
 		{
-			ko = kpush(cx, "else");
+			ko = PATH_PUSH(kpush(cx, "else"));
 			if (!validate(cx, node->else_, v, ann))
 				ok = false;
-			kpop(cx, ko);
+			PATH_POP(kpop(cx, ko));
 		}
 	}
 	return ok;
