@@ -1686,7 +1686,8 @@ decide_all_types(CompileCtx *cc)
 		int			i;
 
 		n->yn_direct = n->kind == SN_OBJECT && n->has != 0 &&
-			!(n->has & ~(HAS_TYPE | HAS_NUMERIC | HAS_STRING | HAS_ARRAY | HAS_OBJECT));
+			!(n->has & ~(HAS_TYPE | HAS_ENUM | HAS_CONST | HAS_NUMERIC | HAS_STRING |
+						 HAS_ARRAY | HAS_OBJECT));
 		for (i = 0; i < n->nproperties; i++)
 		{
 			n->properties[i].yn_pass = n->properties[i].node->yn_pass;

@@ -208,8 +208,8 @@ struct SchemaNode
 	uint8		yn_state;		/* the compiler's: done, busy, undecidable */
 	uint8		additional_yn_pass; /* additional_properties' yn_pass */
 	uint8		additional_yn_fail;
-	bool		yn_direct;		/* has only "type" and keywords of one type:
-								 * see validate_child() */
+	bool		yn_direct;		/* has only "type", "enum", "const" and keywords
+								 * of one type: see validate_direct() */
 	SchemaNode *ref;			/* $ref target, resolved after the walk */
 	SchemaNode *dynref;			/* $dynamicRef static target */
 	char	   *dynref_anchor;	/* name to look up in the dynamic scope, or NULL */

@@ -805,12 +805,22 @@ check_string(VCtx *cx, SchemaNode *node, const char *s, int len)
 	return ok;
 }
 
+/* "const" and "enum" of validate_direct(), out of line */
+static pg_noinline bool
+const_enum_ok(SchemaNode *node, JsonbValue *v)
+{
+	if ((node->has & HAS_CONST) && !JsonSchemaJsonEqual(v, &node->constval))
+		return false;
+	return !(node->has & HAS_ENUM) || enum_has(node, v);
+}
+
 /*
- * In yes/no mode, a schema with only "type" and keywords of one type (the
- * commonest after {"type": ...} alone: an object with "properties") is
- * checked without validate()'s frame: there is no reference, applicator,
- * scope or annotation to see to.  Such schemas nest only as deep as the
- * schema's own text, and the stack is still checked every fourth level.
+ * In yes/no mode, a schema with only "type", "enum", "const" and keywords
+ * of one type (the commonest after {"type": ...} alone: an object with
+ * "properties", a string with "enum") is checked without validate()'s
+ * frame: there is no reference, applicator, scope or annotation to see to.
+ * Such schemas nest only as deep as the schema's own text, and the stack
+ * is still checked every fourth level.
  */
 static pg_attribute_always_inline bool
 validate_direct(VCtx *cx, SchemaNode *node, JsonbValue *v)
@@ -819,6 +829,8 @@ validate_direct(VCtx *cx, SchemaNode *node, JsonbValue *v)
 	bool		ok;
 
 	if ((has & HAS_TYPE) && !type_ok(node, v))
+		return false;
+	if ((has & (HAS_CONST | HAS_ENUM)) && !const_enum_ok(node, v))
 		return false;
 	switch (v->type)
 	{
