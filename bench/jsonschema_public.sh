@@ -23,15 +23,17 @@
 #  - ours: the instances go into a jsonb table (repeated to MINROWS rows,
 #    default 50,000, or to MAXMB MB of JSON, default 32, when that is less),
 #    compressed with lz4 where the server has it (the storage
-#    doc/jsonschema.md recommends for documents validated again).  In one
-#    backend, after a warm-up that compiles the schema, ROUNDS (default 15)
-#    scans that validate every row REPEAT times (default 3, as Blaze times
-#    each instance LOOP times), each between two baseline scans that read
-#    every document as often (jsonb_typeof, so detoasting is in both) with
-#    the same schema literal.  Per round, the on-CPU time of the backend
-#    (/proc/self/schedstat) of the validating scan minus the mean of the two
-#    baseline scans around it; ours = the median of the rounds, per row and
-#    validation.  (A baseline scan here moves by +-20 % from one scan to the
+#    doc/jsonschema.md recommends for documents validated again).  ROUNDS
+#    (default 15) scans that validate every row REPEAT times (default 3, as
+#    Blaze times each instance LOOP times), each between two baseline scans
+#    that read every document as often (jsonb_typeof, so detoasting is in
+#    both) with the same schema literal; in RUNS batches, one backend each
+#    after a warm-up that compiles the schema, each batch right after one of
+#    Blaze's runs (the machine's speed drifts over the minute a schema
+#    takes: both sides see the same drift).  Per round, the on-CPU time of
+#    the backend (/proc/self/schedstat) of the validating scan minus the
+#    mean of the two baseline scans around it; ours = the median of the
+#    rounds, per row and validation.  (A baseline scan here moves by +-20 % from one scan to the
 #    next, more than the validation of a tiny document adds: the medians of
 #    7 unpaired scans of 10,000 rows, as this bench first took, gave
 #    helm-chart-lock 0.07 to 0.31 us from run to run.  Decompressing the
@@ -130,28 +132,15 @@ print(len(lines), len(lines) * copies)
 PY
 }
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+blaze_run() {
+	"$BLAZE" validate "$w/schema.json" "$sd/instances.jsonl" --benchmark --loop "$LOOP" --fast \
+		--default-dialect "http://json-schema.org/draft-07/schema#" >"$w/blaze.$1.out" 2>&1 || true
+}
 
-printf '%-24s %6s %7s %10s %10s %8s  %s\n' schema docs rows "ours µs" "Blaze µs" ratio verdicts
-RESULTS=$W/results
-: >"$RESULTS"
-for sd in "$DIR"/schemas/*/; do
-	name=$(basename "$sd")
-	if [ ! -f "$sd/schema.json" ] || [ ! -f "$sd/instances.jsonl" ]; then
-		printf '%-24s skipped: no schema.json or instances.jsonl\n' "$name"
-		continue
-	fi
-	w=$W/$name
-	mkdir -p "$w"
-	{ read -r dialect; read -r ndocs nrows; } < <(prepare "$sd" "$w")
-	chmod -R a+r "$w"
-
-	# Blaze: per-instance verdicts and mean times
-	for r in $(seq "$RUNS"); do
-		"$BLAZE" validate "$w/schema.json" "$sd/instances.jsonl" --benchmark --loop "$LOOP" --fast \
-			--default-dialect "http://json-schema.org/draft-07/schema#" >"$w/blaze.$r.out" 2>&1 || true
-	done
-	read -r blaze_us blaze_verdicts < <(python3 - "$ndocs" "$w"/blaze.*.out <<'PY'
+# Blaze's runs: the mean over the instances of the median per-instance
+# time, and the verdicts (1 valid, 0 not) in instance order
+blaze_summary() {
+	python3 - "$ndocs" "$w"/blaze.*.out <<'PY'
 import re, sys, statistics
 n = int(sys.argv[1])
 v = {}
@@ -169,7 +158,23 @@ med = [statistics.median(x) for x in t.values()]
 print("%.4f" % (sum(med) / len(med)) if med else "nan",
       "".join(v.get(i, "?") for i in range(1, n + 1)))
 PY
-)
+}
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+printf '%-24s %6s %7s %10s %10s %8s  %s\n' schema docs rows "ours µs" "Blaze µs" ratio verdicts
+RESULTS=$W/results
+: >"$RESULTS"
+for sd in "$DIR"/schemas/*/; do
+	name=$(basename "$sd")
+	if [ ! -f "$sd/schema.json" ] || [ ! -f "$sd/instances.jsonl" ]; then
+		printf '%-24s skipped: no schema.json or instances.jsonl\n' "$name"
+		continue
+	fi
+	w=$W/$name
+	mkdir -p "$w"
+	{ read -r dialect; read -r ndocs nrows; } < <(prepare "$sd" "$w")
+	chmod -R a+r "$w"
 
 	# ours: load, then time in one backend
 	"${PSQL[@]}" -c "SET client_min_messages = warning" -c "DROP TABLE IF EXISTS docs; CREATE TABLE docs (i int, c int, doc jsonb $COMPRESSION)" \
@@ -185,13 +190,17 @@ SQL
 	rc=$?
 	set -e
 	if [ $rc -ne 0 ]; then
+		for r in $(seq "$RUNS"); do blaze_run "$r"; done
+		read -r blaze_us blaze_verdicts < <(blaze_summary)
 		printf '%-24s %6s %7s %10s %10s %8s  ours: %s\n' "$name" "$ndocs" "$nrows" error "$blaze_us" - \
 			"$(echo "$out" | grep -m1 -E 'ERROR' | cut -c1-90)"
 		echo "$name error $blaze_us" >>"$RESULTS"
 		continue
 	fi
 	ours_verdicts=$(echo "$out" | head -1)
-	# interleaved timing rounds, one backend
+	# timing rounds, one backend a batch; the batches alternate with Blaze's
+	# runs, so that the machine's drift over the minute this takes falls on
+	# both sides
 	script=$w/time.sql
 	{
 		printf '%s\n' "\\set s \`cat '$w/schema.json'\`"
@@ -201,7 +210,7 @@ SQL
 		# each row read REPEAT times on both sides: a sum of REPEAT terms
 		base=$(for k in $(seq "$REPEAT"); do printf ' + (jsonb_typeof(doc) IS NOT NULL AND :'"'"'s'"'"'::jsonb IS NOT NULL)::int'; done)
 		val=$(for k in $(seq "$REPEAT"); do printf ' + goodgo_events.jsonschema_is_valid(:'"'"'s'"'"'::jsonb, doc)::int'; done)
-		for r in $(seq "$ROUNDS") end; do
+		for r in $(seq $(((ROUNDS + RUNS - 1) / RUNS))) end; do
 			for sum in "${base# + }" "${val# + }"; do
 				[ "$r" = end ] && [ "$sum" = "${val# + }" ] && continue
 				printf '%s\n' "SELECT split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::bigint AS t0 \\gset"
@@ -210,12 +219,19 @@ SQL
 			done
 		done
 	} >"$script"
-	times=$(PGOPTIONS="-c goodgo_events.json_schema_format_assertion=off -c goodgo_events.default_json_schema_draft=$dialect" \
-		"${PSQL[@]}" -f "$script")
-	# per round: the validating scan minus the mean of the baseline scans
-	# around it; the median of the rounds
-	diff=$(echo "$times" | awk '{ t[NR] = $1 } END { for (i = 2; i < NR; i += 2) print t[i] - (t[i - 1] + t[i + 1]) / 2 }' |
-		tr '\n' ' ' | median)
+	diffs=
+	for r in $(seq "$RUNS"); do
+		blaze_run "$r"
+		times=$(PGOPTIONS="-c goodgo_events.json_schema_format_assertion=off -c goodgo_events.default_json_schema_draft=$dialect" \
+			"${PSQL[@]}" -f "$script")
+		# per round: the validating scan minus the mean of the baseline
+		# scans around it
+		diffs="$diffs $(echo "$times" | awk '{ t[NR] = $1 } END { for (i = 2; i < NR; i += 2) print t[i] - (t[i - 1] + t[i + 1]) / 2 }' | tr '\n' ' ')"
+	done
+	read -r blaze_us blaze_verdicts < <(blaze_summary)
+
+	# the median of all rounds
+	diff=$(echo "$diffs" | median)
 	ours_us=$(awk -v d="$diff" -v n="$nrows" -v k="$REPEAT" 'BEGIN { printf "%.4f", d / 1000 / n / k }')
 	ratio=$(awk -v o="$ours_us" -v b="$blaze_us" 'BEGIN { if (b + 0 > 0) printf "%.2f", o / b; else print "nan" }')
 	if [ "$ours_verdicts" = "$blaze_verdicts" ] && [[ "$ours_verdicts" =~ ^1+$ ]]; then
