@@ -190,8 +190,10 @@ SELECT name, count(*) FILTER (WHERE n < 100 AND valid) AS objects,
 -- What the instance's type alone decides (the compiler's yn_pass/yn_fail):
 -- anyOf, oneOf (overlapping number/integer branches), not, if/then/else,
 -- enum and const, through $ref and allOf, as maps and as items (read from
--- the JEntries when every type passes or fails), and child schemas with
--- only "type" and keywords of one type checked without validate()'s frame.
+-- the JEntries when every type passes or fails), child schemas with
+-- only "type" and keywords of one type checked without validate()'s frame,
+-- and objects whose schema has only properties, required and
+-- additionalProperties true or false walked by check_props_yn().
 -- Every pair must agree with the collecting walk.
 CREATE TEMP TABLE yn_typed (name text, s jsonb);
 INSERT INTO yn_typed VALUES
@@ -218,7 +220,13 @@ INSERT INTO yn_typed VALUES
 	('direct_object', '{"properties": {"k04": {"type": "object", "minProperties": 1}},
 		"items": {"type": ["integer", "string", "null", "boolean", "object", "array"], "minProperties": 1}}'),
 	('direct_array', '{"properties": {"k05": {"type": "array", "items": {"type": "integer", "minimum": 2}}},
-		"items": {"type": ["integer", "string", "null", "boolean", "object", "array"], "maxItems": 0}}');
+		"items": {"type": ["integer", "string", "null", "boolean", "object", "array"], "maxItems": 0}}'),
+	('props_closed', '{"properties": {"k00": {"type": "integer"}, "k01": {"type": ["integer", "string"]}, "k02": true,
+		"k04": {"type": "object", "maxProperties": 0}, "k05": {"type": "array", "maxItems": 0}, "k06": {"minimum": 1},
+		"k07": false}, "required": ["k01", "k02"], "additionalProperties": false}'),
+	('props_open', '{"properties": {"k03": {"type": "integer"}, "k08": {"type": "number", "maximum": 8},
+		"k10": {"enum": [10, "k10", null]}, "k11": {"type": ["object", "array", "number"], "minItems": 1},
+		"longer_key_name_17": {"type": "string"}}, "required": ["k03"], "additionalProperties": true}');
 SELECT count(*) AS pairs,
 	   count(*) FILTER (WHERE jsonschema_is_valid(s, i) IS DISTINCT FROM
 						(jsonb_array_length(jsonschema_errors(s, i)) = 0)) AS disagree

@@ -1685,6 +1685,10 @@ decide_all_types(CompileCtx *cc)
 		SchemaNode *n = ne->node;
 		int			i;
 
+		n->yn_props_walk = n->nproperties > 0 && n->npattern_properties == 0 &&
+			n->property_names == NULL && n->ndependent_required == 0 &&
+			n->ndependent_schemas == 0 && n->nrequired_extra == 0 &&
+			(n->additional_properties == NULL || n->additional_properties->kind != SN_OBJECT);
 		n->yn_direct = n->kind == SN_OBJECT && n->has != 0 &&
 			!(n->has & ~(HAS_TYPE | HAS_ENUM | HAS_CONST | HAS_NUMERIC | HAS_STRING |
 						 HAS_ARRAY | HAS_OBJECT));

@@ -208,6 +208,7 @@ struct SchemaNode
 	uint8		yn_state;		/* the compiler's: done, busy, undecidable */
 	uint8		additional_yn_pass; /* additional_properties' yn_pass */
 	uint8		additional_yn_fail;
+	bool		yn_props_walk;	/* objects: see check_props_yn() */
 	bool		yn_direct;		/* has only "type", "enum", "const" and keywords
 								 * of one type: see validate_direct() */
 	SchemaNode *ref;			/* $ref target, resolved after the walk */

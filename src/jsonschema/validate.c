@@ -1121,6 +1121,78 @@ has_required_extra(JsonbContainer *jc, SchemaNode *node)
 	return true;
 }
 
+/*
+ * The yes/no walk of an object whose schema says only "properties",
+ * "required" (names among the properties) and perhaps "additionalProperties"
+ * true or false: the commonest object schema, closed or not (the compiler's
+ * yn_props_walk).  The general walk below does the same with more to look
+ * at for each member; this one reads the keys and the values' JEntries in
+ * place, finds where a value starts only when the value is read, and goes
+ * to the member's schema only when its type does not decide.
+ */
+static pg_noinline bool
+check_props_yn(VCtx *cx, SchemaNode *node, JsonbContainer *jc, int n)
+{
+	const SchemaProperty *props = node->properties;
+	const int	np = node->nproperties;
+	const bool	closed = node->additional_properties &&
+		node->additional_properties->kind == SN_FALSE;
+	char	   *base = (char *) &jc->children[2 * n];
+	uint32		koff = 0;
+	int			vi = -1;		/* the value voff is the offset of */
+	uint32		voff = 0;
+	int			pi = 0;
+	int			nreq = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		JEntry		ke = jc->children[i];
+		uint32		klen = js_entry_len(ke, koff);
+		const char *ks = base + koff;
+		const SchemaProperty *prop;
+		JEntry		ve;
+		uint8		t;
+		int			c = 1;
+		JsonbValue	e;
+
+		CHECK_FOR_INTERRUPTS();
+		koff += klen;
+		while (pi < np && (c = js_key_cmp(props[pi].key.str, props[pi].key.len, ks, klen)) < 0)
+			pi++;
+		if (c != 0)
+		{
+			if (closed)
+				return false;
+			continue;
+		}
+		prop = &props[pi];
+		nreq += prop->required;
+		ve = jc->children[n + i];
+		t = js_entry_jst(ve, NULL, 0, false);	/* 0 for a container */
+		if (t & prop->yn_pass)
+			continue;
+		if (t & prop->yn_fail)
+			return false;
+		if (prop->node->kind == SN_TRUE)
+			continue;
+		if (prop->node->kind == SN_FALSE)
+			return false;
+		/* the value: its offset, from the last one found or from scratch */
+		if (vi < 0)
+		{
+			voff = js_child_offset(jc, n + i);
+			vi = i;
+		}
+		for (; vi < i; vi++)
+			voff += js_entry_len(jc->children[n + vi], voff);
+		js_fill(jc, n + i, base, voff, js_entry_len(ve, voff), &e);
+		if (!validate_child(cx, prop->node, &e, true))
+			return false;
+	}
+	return nreq >= node->nrequired_props;
+}
+
 static pg_attribute_always_inline bool
 check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const bool yn)
 {
@@ -1204,6 +1276,9 @@ check_object_impl(VCtx *cx, SchemaNode *node, JsonbValue *v, Annot *ann, const b
 		if (nreq < node->nrequired_props || !has_required_extra(jc, node))
 			return false;
 	}
+
+	if (walk && yn && node->yn_props_walk)
+		return check_props_yn(cx, node, jc, n);
 
 	if (walk)
 	{
